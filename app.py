@@ -1,0 +1,21 @@
+"""Latent Lab: the live companion to a lecture on variational autoencoders.
+
+Run with `streamlit run app.py`. Pages are grouped by the lecture's sections.
+"""
+
+import streamlit as st
+
+from explorer.ui import session
+
+st.set_page_config(page_title="Latent Lab", page_icon="🧭", layout="wide")
+
+PAGES = {
+    "Start": [st.Page("pages/home.py", title="Home", icon="🏠", default=True)],
+    "Autoencoders and latent variables": [
+        st.Page("pages/latent_space.py", title="Latent space", icon="🗺️", url_path="latent-space"),
+    ],
+}
+
+navigation = st.navigation(PAGES)
+session.sidebar()
+navigation.run()

@@ -1,0 +1,31 @@
+"""Command line: `python -m explorer pretrain | bench`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m explorer", description="Latent Lab's command line.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    pretrain = commands.add_parser("pretrain", help="train the shipped checkpoints and write pretrained/manifest.json")
+    pretrain.add_argument("--only", nargs="*", default=(), help="names of the checkpoints to (re)train")
+    bench = commands.add_parser("bench", help="measure speed; print a table and write JSON")
+    bench.add_argument("--json", default="bench.json", help="where to write the results")
+    bench.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
+    bench.add_argument("--skip-browser", action="store_true", help="skip the cold-start-to-first-paint check")
+    args = parser.parse_args(argv)
+    if args.command == "pretrain":
+        from explorer import pretrain as pretrain_module
+
+        pretrain_module.main(tuple(args.only))
+    else:
+        from explorer import bench as bench_module
+
+        bench_module.main(args.json, quick=args.quick, browser=not args.skip_browser)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

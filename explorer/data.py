@@ -1,0 +1,325 @@
+"""Every dataset of Latent Lab as in-memory tensors, with labels and true factors where known.
+
+`load(name, split)` returns a `Dataset`: 2-D point sets (`TOY2D`) for pictures of densities and
+latent spaces, and image sets (`IMAGE_SETS`) for the models of the lecture. Everything is
+generated or split with fixed seeds, so the same call gives the same data on every machine.
+
+Loads are memoized: every caller gets the same `Dataset` and the same tensors, so callers must
+never modify them in place (copy first: ``x = dataset.x.clone()``). `load.cache_clear()` forgets
+them, which tests use to check that a fresh generation is identical.
+
+MNIST's files are found, downloaded and verified by `explorer.mnist` (see there for where).
+"""
+
+import math
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import torch
+
+from explorer import mnist
+from explorer.mnist import DatasetUnavailable
+
+__all__ = ["IMAGE_SETS", "POSITION_RANGE", "SPLITS", "SPRITE_FACTORS", "SPRITE_SHAPES", "TOY2D",
+           "Dataset", "DatasetUnavailable", "draw_sprites", "load", "names"]
+
+TOY2D: tuple[str, ...] = ("moons", "circles", "pinwheel", "8gaussians", "swissroll", "checkerboard")
+IMAGE_SETS = ("digits", "sprites", "mnist")
+SPLITS = ("train", "test")
+SEEDS = {"train": 0, "test": 1}  # toy2d and sprites draw each split from its own generator
+SPLIT_SEED = 0  # the permutation that splits digits (and MNIST's t10k when it is alone)
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """One split of one dataset. Its tensors are shared by every caller: never modify them."""
+
+    name: str
+    split: str
+    x: torch.Tensor  # (N, D) float32; images flattened row-major, pixel values in [0, 1]
+    labels: torch.Tensor | None  # (N,) int64 class labels where known
+    factors: torch.Tensor | None  # (N, F) float32 true generative factors where known
+    factor_names: tuple[str, ...]  # one name per column of factors
+    image_shape: tuple[int, int] | None  # (H, W) for image sets, None for 2-D points
+    likelihood: str  # the decoder a model should use: "bernoulli" or "gaussian"
+    source: str  # one line of provenance
+
+    def __post_init__(self) -> None:
+        x, n = self.x, len(self.x)
+        if x.dtype != torch.float32 or x.dim() != 2 or not x.is_contiguous():
+            raise ValueError("x must be a contiguous (N, D) float32 tensor")
+        if self.labels is not None and (self.labels.dtype, self.labels.shape) != (torch.int64, (n,)):
+            raise ValueError("labels must be an (N,) int64 tensor")
+        factors_shape = None if self.factors is None else self.factors.shape
+        if factors_shape != (None if not self.factor_names else (n, len(self.factor_names))):
+            raise ValueError("factors must be (N, F), with F names in factor_names, or None and ()")
+        if self.image_shape is not None and math.prod(self.image_shape) != x.shape[1]:
+            raise ValueError(f"image_shape {self.image_shape} does not match x_dim {x.shape[1]}")
+        if self.likelihood not in ("bernoulli", "gaussian"):
+            raise ValueError(f"likelihood must be 'bernoulli' or 'gaussian', not {self.likelihood!r}")
+
+    @property
+    def x_dim(self) -> int:
+        return self.x.shape[1]
+
+    def __len__(self) -> int:
+        return self.x.shape[0]
+
+    @property
+    def is_image(self) -> bool:
+        return self.image_shape is not None
+
+    def images(self) -> torch.Tensor:
+        """(N, H, W) view of x (shared memory, like x itself)."""
+        if self.image_shape is None:
+            raise ValueError(f"{self.name!r} is a set of 2-D points, not images")
+        return self.x.view(-1, *self.image_shape)
+
+
+def names() -> tuple[str, ...]:
+    """Every name `load` accepts."""
+    return TOY2D + IMAGE_SETS
+
+
+def load(name: str, split: str = "train") -> Dataset:
+    """The `split` ("train" or "test") of dataset `name`, memoized: see the module docstring.
+
+    Raises ValueError for an unknown name or split, and `DatasetUnavailable` when MNIST
+    cannot be found or downloaded.
+    """
+    if name not in names():
+        raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(names())}")
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; choose one of: {', '.join(SPLITS)}")
+    # One lock per name: concurrent sessions build a set once and share one object.
+    with _locks[name]:
+        if name not in _loaded:
+            _loaded[name] = _build_toy(name) if name in TOY2D else _IMAGE_BUILDERS[name]()
+    return _loaded[name][split]
+
+
+_loaded: dict[str, dict[str, Dataset]] = {}
+_locks = {name: threading.Lock() for name in names()}
+load.cache_clear = _loaded.clear  # type: ignore[attr-defined]  # the spelling of functools' caches
+
+
+# --- toy2d: (n, seed) -> (points (n, 2), labels (n,) or None) -----------------------------------
+
+def _moons(n: int, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
+    # Imported here, not at the top: sklearn adds a second to every cold start of the app.
+    from sklearn.datasets import make_moons
+
+    return make_moons(n, noise=0.08, random_state=seed)
+
+
+def _circles(n: int, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
+    from sklearn.datasets import make_circles
+
+    return make_circles(n, noise=0.05, factor=0.5, random_state=seed)
+
+
+def _swissroll(n: int, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
+    from sklearn.datasets import make_swiss_roll
+
+    points, _ = make_swiss_roll(n, noise=0.5, random_state=seed)
+    return points[:, [0, 2]], None
+
+
+def _pinwheel(n: int, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
+    rng, arms = np.random.default_rng(seed), 5
+    labels = rng.permutation(np.arange(n) % arms)
+    radial, tangential = rng.normal(1.0, 0.3, n), rng.normal(0.0, 0.1, n)
+    # Points further out are turned further: that is what bends the arms.
+    angle = 2 * np.pi * labels / arms + 0.25 * np.exp(radial)
+    points = np.stack([radial * np.cos(angle) - tangential * np.sin(angle),
+                       radial * np.sin(angle) + tangential * np.cos(angle)], axis=1)
+    return points, labels
+
+
+def _eight_gaussians(n: int, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
+    rng = np.random.default_rng(seed)
+    labels = rng.permutation(np.arange(n) % 8)
+    centres = 2.0 * np.stack([np.cos(labels * np.pi / 4), np.sin(labels * np.pi / 4)], axis=1)
+    return centres + 0.2 * rng.standard_normal((n, 2)), labels
+
+
+def _checkerboard(n: int, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
+    rng = np.random.default_rng(seed)
+    labels = rng.permutation(np.arange(n) % 8)
+    column = labels % 4
+    row = 2 * (labels // 4) + column % 2  # keeps column + row even: the 8 dark squares of 4 x 4
+    return np.stack([column, row], axis=1) - 2.0 + rng.random((n, 2)), labels
+
+
+_TOY_RECIPES: dict[str, tuple[Callable, str]] = {
+    "moons": (_moons, "scikit-learn make_moons, noise 0.08; label = moon"),
+    "circles": (_circles, "scikit-learn make_circles, noise 0.05, factor 0.5; label 1 = inner"),
+    "pinwheel": (_pinwheel, "5 arms, radial sd 0.3, tangential sd 0.1, rate 0.25; label = arm"),
+    "8gaussians": (_eight_gaussians, "8 Gaussians of sd 0.2 on a circle of radius 2"),
+    "swissroll": (_swissroll, "scikit-learn make_swiss_roll, (x, z), noise 0.5; no labels"),
+    "checkerboard": (_checkerboard, "uniform on the 8 dark squares of a 4 x 4 board"),
+}
+_TOY_SIZES = {"train": 5_000, "test": 1_000}
+
+
+def _build_toy(name: str) -> dict[str, Dataset]:
+    generate, recipe = _TOY_RECIPES[name]
+    drawn = {split: generate(_TOY_SIZES[split], SEEDS[split]) for split in SPLITS}
+    # Both splits get the train split's shift and scale, so they live in the same space.
+    mean, std = drawn["train"][0].mean(axis=0), drawn["train"][0].std(axis=0)
+    source = (f"{name}: {recipe}; 5,000 train points (seed {SEEDS['train']}) and 1,000 test "
+              f"points (seed {SEEDS['test']}), centred and scaled per axis by the train mean and sd")
+    return {split: Dataset(
+        name, split, x=torch.from_numpy(np.ascontiguousarray((points - mean) / std, np.float32)),
+        labels=None if labels is None else torch.from_numpy(labels.astype(np.int64)),
+        factors=None, factor_names=(), image_shape=None, likelihood="gaussian", source=source)
+        for split, (points, labels) in drawn.items()}
+
+
+# --- digits and MNIST -----------------------------------------------------------------------------
+
+def _fixed_split(images: np.ndarray, labels: np.ndarray,
+                 n_train: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    order = np.random.default_rng(SPLIT_SEED).permutation(len(images))
+    rows = {"train": order[:n_train], "test": order[n_train:]}
+    return {split: (images[r], labels[r]) for split, r in rows.items()}
+
+
+def _image_datasets(name: str, splits: dict[str, tuple[np.ndarray, np.ndarray]],
+                    max_value: int, source: str) -> dict[str, Dataset]:
+    """Datasets from (N, H, W) images with values in 0..max_value, and their labels."""
+    return {split: Dataset(
+        name, split,
+        x=torch.from_numpy(images.reshape(len(images), -1).astype(np.float32) / max_value),
+        labels=torch.from_numpy(labels.astype(np.int64)), factors=None, factor_names=(),
+        image_shape=images.shape[1:], likelihood="bernoulli", source=source)
+        for split, (images, labels) in splits.items()}
+
+
+def _build_digits() -> dict[str, Dataset]:
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    source = ("scikit-learn load_digits (1,797 8x8 images, values 0..16 divided by 16), "
+              f"fixed split 1,500 train / 297 test, seed {SPLIT_SEED}")
+    splits = _fixed_split(digits.images, digits.target, 1_500)
+    return _image_datasets("digits", splits, 16, source)
+
+
+def _build_mnist() -> dict[str, Dataset]:
+    parts = mnist.read_mnist()
+    if "train" in parts:
+        splits = {"train": parts["train"], "test": parts["t10k"]}
+        source = "MNIST, the official split: 60,000 train images / 10,000 t10k test images"
+    else:
+        splits = _fixed_split(*parts["t10k"], n_train=9_000)
+        source = ("MNIST t10k (10,000 images; the training files were not available), "
+                  f"fixed split 9,000 train / 1,000 test, seed {SPLIT_SEED}")
+    return _image_datasets("mnist", splits, 255, source)
+
+
+# --- sprites: dSprites-like shapes drawn from their factors ---------------------------------------
+
+SPRITE_SHAPES = ("square", "ellipse", "heart")
+SPRITE_FACTORS = ("shape", "scale", "rotation", "x", "y")
+SPRITE_SIZE = 28
+_SPRITE_COUNTS = {"train": 18_000, "test": 2_000}
+_SPRITE_RADIUS = 0.2  # every shape fits in a circle of this radius (image widths) at scale 1
+SCALE_RANGE = (0.5, 1.0)
+# The soft edge reaches half a pixel out; one more pixel keeps the border rows and columns black.
+_EDGE_MARGIN = _SPRITE_RADIUS * SCALE_RANGE[1] + 1.5 / SPRITE_SIZE
+POSITION_RANGE = (_EDGE_MARGIN, 1.0 - _EDGE_MARGIN)
+
+# Each shape is a signed distance to its edge (negative inside) in a frame where it fits in the
+# unit circle centred on its centroid.
+_SQUARE_HALF_SIDE = 0.65  # corners at 0.92 from the centre
+_ELLIPSE_AXES = (1.0, 0.5)
+# The heart: a unit square standing on a corner, with a disc of radius 1/2 on each upper side.
+# Each half-disc outside the square (area pi/8) has its centroid 2/(3 pi) beyond its centre, so
+# the heart's centroid lies this far above the square's centre; its tip is the farthest point.
+_LOBE_CENTRE = 0.5 / math.sqrt(2)
+_HEART_CENTROID_Y = ((math.pi / 4) * (_LOBE_CENTRE + 2 / (3 * math.pi) / math.sqrt(2))
+                     / (1 + math.pi / 4))
+_HEART_REACH = 1 / math.sqrt(2) + _HEART_CENTROID_Y
+
+
+def _box_edge(u: torch.Tensor, v: torch.Tensor, half_side: float) -> torch.Tensor:
+    outside_u, outside_v = u.abs() - half_side, v.abs() - half_side
+    return (torch.hypot(outside_u.clamp_min(0), outside_v.clamp_min(0))
+            + torch.maximum(outside_u, outside_v).clamp_max(0))
+
+
+def _ellipse_edge(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    a, b = _ELLIPSE_AXES
+    level = (u / a) ** 2 + (v / b) ** 2 - 1
+    # level / |gradient| approximates the distance near the edge; at the centre it is -inf: inside.
+    return level / (2 * torch.hypot(u / a**2, v / b**2))
+
+
+def _heart_edge(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    x, y = u * _HEART_REACH, v * _HEART_REACH + _HEART_CENTROID_Y
+    square = _box_edge((x + y) / math.sqrt(2), (y - x) / math.sqrt(2), 0.5)
+    lobes = torch.hypot(x.abs() - _LOBE_CENTRE, y - _LOBE_CENTRE) - 0.5
+    return torch.minimum(square, lobes) / _HEART_REACH
+
+
+_SHAPE_EDGES = (partial(_box_edge, half_side=_SQUARE_HALF_SIDE), _ellipse_edge, _heart_edge)
+
+
+def draw_sprites(factors: torch.Tensor) -> torch.Tensor:
+    """Draw (N, 28, 28) images in [0, 1] from (N, 5) float factors ordered as `SPRITE_FACTORS`.
+
+    shape indexes `SPRITE_SHAPES`; scale multiplies the size; rotation (radians) turns the shape
+    anticlockwise as displayed; x and y place its centroid, as fractions of the image's width
+    and height from the top-left corner. Within `SCALE_RANGE` and `POSITION_RANGE` every shape
+    lies wholly inside the image.
+    """
+    images = torch.zeros(len(factors), SPRITE_SIZE, SPRITE_SIZE)
+    for shape, edge in enumerate(_SHAPE_EDGES):
+        chosen = factors[:, 0] == shape
+        images[chosen] = _draw_shape(edge, factors[chosen])
+    return images
+
+
+def _draw_shape(edge: Callable, factors: torch.Tensor) -> torch.Tensor:
+    """Evaluate the shape's edge distance at every pixel centre, mapped into the shape's frame."""
+    scale, rotation, x, y = (column.view(-1, 1, 1) for column in factors[:, 1:].unbind(1))
+    pixel_centres = (torch.arange(SPRITE_SIZE) + 0.5) / SPRITE_SIZE
+    right = pixel_centres.view(1, 1, -1) - x
+    up = y - pixel_centres.view(1, -1, 1)  # image rows run downwards
+    size = _SPRITE_RADIUS * scale
+    # Per-image factors are folded together first, so that each full grid costs one operation.
+    cos, sin = rotation.cos() / size, rotation.sin() / size
+    u, v = cos * right + sin * up, cos * up - sin * right
+    # Signed distance in pixels -> coverage: a one-pixel ramp across the edge anti-aliases it.
+    distance_in_pixels = edge(u, v) * (size * SPRITE_SIZE)
+    return (0.5 - distance_in_pixels).clamp_(0.0, 1.0)
+
+
+def _sample_sprite_factors(n: int, seed: int) -> torch.Tensor:
+    generator = torch.Generator().manual_seed(seed)
+    shape = torch.randint(len(SPRITE_SHAPES), (n,), generator=generator).float()
+    uniform = torch.rand(n, 4, generator=generator)
+    low = torch.tensor([SCALE_RANGE[0], 0.0, POSITION_RANGE[0], POSITION_RANGE[0]])
+    high = torch.tensor([SCALE_RANGE[1], 2 * math.pi, POSITION_RANGE[1], POSITION_RANGE[1]])
+    return torch.cat([shape[:, None], low + (high - low) * uniform], dim=1)
+
+
+def _build_sprites() -> dict[str, Dataset]:
+    source = (f"procedural dSprites-like {SPRITE_SIZE}x{SPRITE_SIZE} shapes "
+              f"({', '.join(SPRITE_SHAPES)}), factors uniform and independent; "
+              f"18,000 train (seed {SEEDS['train']}) / 2,000 test (seed {SEEDS['test']})")
+    datasets = {}
+    for split in SPLITS:
+        factors = _sample_sprite_factors(_SPRITE_COUNTS[split], SEEDS[split])
+        datasets[split] = Dataset(
+            "sprites", split, x=draw_sprites(factors).reshape(len(factors), -1),
+            labels=factors[:, 0].long(), factors=factors, factor_names=SPRITE_FACTORS,
+            image_shape=(SPRITE_SIZE, SPRITE_SIZE), likelihood="bernoulli", source=source)
+    return datasets
+
+
+_IMAGE_BUILDERS = {"digits": _build_digits, "sprites": _build_sprites, "mnist": _build_mnist}

@@ -1,0 +1,27 @@
+"""Plotly figure builders: arrays in, `go.Figure` out; no Streamlit, no models.
+
+One style for the projector: large fonts, thick lines, a qualitative palette that survives a
+washed-out beamer, and transparent backgrounds so the app's light or dark theme shows through.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+           "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+FONT_SIZE = 16
+LINE_WIDTH = 3
+
+
+def base_layout(fig: go.Figure, title: str = "", height: int = 420) -> go.Figure:
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=FONT_SIZE + 2)),
+        font=dict(size=FONT_SIZE),
+        height=height,
+        margin=dict(l=50, r=20, t=50 if title else 20, b=45),
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        legend=dict(font=dict(size=FONT_SIZE - 2)),
+    )
+    return fig

@@ -1,0 +1,85 @@
+"""Figures of a 2-D latent space: codes coloured by label, a clickable plane, paths, grids."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from explorer.figures import LINE_WIDTH, PALETTE, base_layout
+
+CLICK_TRACE = "click grid"  # the name of the faint marker trace that makes the whole plane clickable
+
+
+def latent_map(
+    z: np.ndarray,
+    labels: np.ndarray | None,
+    extent: tuple[float, float, float, float],
+    title: str = "",
+    click_grid: np.ndarray | None = None,
+    crosshair: tuple[float, float] | None = None,
+    path: np.ndarray | None = None,
+    extra_points: np.ndarray | None = None,
+    extra_name: str = "prior samples z ~ N(0, I)",
+    height: int = 460,
+) -> go.Figure:
+    """Codes z (N, 2) coloured by label, in the box `extent`, with optional layers on top.
+
+    `click_grid` (M, 2) adds nearly invisible markers everywhere, because Streamlit reports
+    selections on markers only: with them, a click anywhere in the plane returns a point.
+    """
+    fig = go.Figure()
+    if click_grid is not None:
+        fig.add_trace(go.Scatter(x=click_grid[:, 0], y=click_grid[:, 1], mode="markers", name=CLICK_TRACE,
+                                 marker=dict(size=9, color="rgba(128,128,128,0.04)"),
+                                 hoverinfo="none", showlegend=False))
+    _add_codes(fig, z, labels)
+    if extra_points is not None:
+        fig.add_trace(go.Scatter(x=extra_points[:, 0], y=extra_points[:, 1], mode="markers", name=extra_name,
+                                 marker=dict(symbol="x", size=9, color="black", line=dict(width=1))))
+    if path is not None:
+        fig.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines+markers", name="path",
+                                 line=dict(width=LINE_WIDTH, color="black"), marker=dict(size=7)))
+    if crosshair is not None:
+        _add_crosshair(fig, crosshair)
+    x0, x1, y0, y1 = extent
+    fig.update_xaxes(range=[x0, x1], title="z₁", zeroline=False)
+    fig.update_yaxes(range=[y0, y1], title="z₂", zeroline=False)
+    fig.update_layout(clickmode="event+select", dragmode=False, legend=dict(itemsizing="constant"))
+    return base_layout(fig, title, height)
+
+
+def _add_codes(fig: go.Figure, z: np.ndarray, labels: np.ndarray | None) -> None:
+    if labels is None:
+        fig.add_trace(go.Scatter(x=z[:, 0], y=z[:, 1], mode="markers", name="codes",
+                                 marker=dict(size=5, color=PALETTE[0], opacity=0.7)))
+        return
+    for label in np.unique(labels):
+        mask = labels == label
+        fig.add_trace(go.Scatter(x=z[mask, 0], y=z[mask, 1], mode="markers", name=str(label),
+                                 marker=dict(size=5, color=PALETTE[int(label) % len(PALETTE)], opacity=0.75)))
+
+
+def _add_crosshair(fig: go.Figure, point: tuple[float, float]) -> None:
+    style = dict(color="crimson", width=2, dash="dot")
+    fig.add_vline(x=point[0], line=style)
+    fig.add_hline(y=point[1], line=style)
+    fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name="decoded point",
+                             marker=dict(symbol="cross-thin", size=22, line=dict(width=3, color="crimson"))))
+
+
+def manifold_figure(tiles: np.ndarray, extent: tuple[float, float, float, float], title: str = "",
+                    height: int = 460) -> go.Figure:
+    """An (n, n, H, W) grid of decoded images, row 0 at the lowest z₂, placed on latent axes."""
+    n, _, h, w = tiles.shape
+    # (n, n, H, W) -> (n*H, n*W); image rows run top-down, so flip each tile to put z₂ upward
+    mosaic = tiles[:, :, ::-1, :].transpose(0, 2, 1, 3).reshape(n * h, n * w)
+    x0, x1, y0, y1 = extent
+    step_x, step_y = (x1 - x0) / max(n - 1, 1), (y1 - y0) / max(n - 1, 1)
+    fig = go.Figure(go.Heatmap(
+        z=mosaic, colorscale="gray", showscale=False, hoverinfo="skip",
+        x0=x0 - step_x / 2 + step_x / (2 * w), dx=step_x / w,
+        y0=y0 - step_y / 2 + step_y / (2 * h), dy=step_y / h,
+    ))
+    fig.update_xaxes(title="z₁", range=[x0 - step_x / 2, x1 + step_x / 2])
+    fig.update_yaxes(title="z₂", range=[y0 - step_y / 2, y1 + step_y / 2])
+    return base_layout(fig, title, height)

@@ -1,0 +1,148 @@
+"""Background training jobs that a page starts, polls, pauses, resumes and stops.
+
+A job owns its model (a private copy: the shared cached models are never trained) and trains it
+in a daemon thread, one `Trainer.step` at a time under a lock, so the page can read the model
+between steps (`job.read(fn)`) and change knobs (`job.set_knobs`) that act on the next step.
+At most `MAX_RUNNING` jobs train at once in a process: torch's thread pool is shared, and more
+jobs would only slow each other down.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from explorer.train import Diverged, TrainConfig, Trainer
+
+MAX_RUNNING = 2
+ALIVE_CHECK_EVERY = 50
+_running: set[TrainingJob] = set()
+_running_lock = threading.Lock()
+
+
+class QueueFull(RuntimeError):
+    """Too many jobs are training in this process; try again when one finishes."""
+
+
+class TrainingJob:
+    """States: 'ready' -> 'running' <-> 'paused' -> 'finished' | 'stopped' | 'diverged' | 'failed'."""
+
+    def __init__(self, model: nn.Module, x_train: torch.Tensor, config: TrainConfig = TrainConfig(),
+                 knobs: dict | None = None, x_test: torch.Tensor | None = None, device: str = "cpu",
+                 copy_model: bool = True, alive: Callable[[], bool] | None = None):
+        model = copy.deepcopy(model) if copy_model else model
+        for p in model.parameters():
+            p.requires_grad_(True)  # a copy of a write-protected shared model must be trainable
+        self.model = model.to(device)
+        self.config = config
+        self.trainer = Trainer(self.model, x_train, config, knobs, x_test)
+        self.state = "ready"
+        self._alive = alive  # polled now and then: a job whose browser session ended stops
+        self.message = ""
+        self._lock = threading.Lock()
+        self._resume = threading.Event()
+        self._resume.set()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # --- control -------------------------------------------------------------------------
+    def start(self) -> None:
+        with _running_lock:
+            if len(_running) >= MAX_RUNNING:
+                raise QueueFull(f"{len(_running)} models are already training on this server "
+                                f"(at most {MAX_RUNNING} at once). Try again when one finishes.")
+            _running.add(self)
+        self.state = "running"
+        self._thread = threading.Thread(target=self._loop, name="latent-lab-training", daemon=True)
+        self._thread.start()
+
+    def pause(self) -> None:
+        if self.state == "running":
+            self._resume.clear()
+            self.state = "paused"
+
+    def resume(self) -> None:
+        if self.state == "paused":
+            self.state = "running"
+            self._resume.set()
+
+    def stop(self, wait: float = 5.0) -> None:
+        self._stop.set()
+        self._resume.set()
+        self.join(wait)
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def set_knobs(self, **knobs) -> None:
+        with self._lock:
+            self.trainer.knobs.update(knobs)
+
+    # --- what a page polls ---------------------------------------------------------------
+    @property
+    def step(self) -> int:
+        return self.trainer.state.step
+
+    @property
+    def progress(self) -> float:
+        return min(1.0, self.step / max(1, self.config.steps))
+
+    @property
+    def done(self) -> bool:
+        return self.state in ("finished", "stopped", "diverged", "failed")
+
+    @property
+    def history(self) -> list[dict]:
+        with self._lock:
+            return list(self.trainer.state.history)
+
+    def read(self, fn: Callable[[nn.Module], object]):
+        """fn(model) between two steps, without gradients (draw the latent map while training)."""
+        with self._lock, torch.no_grad():
+            return fn(self.model)
+
+    # --- the thread ----------------------------------------------------------------------
+    def _loop(self) -> None:
+        try:
+            while self.step < self.config.steps and not self._stop.is_set():
+                self._resume.wait()
+                if self._stop.is_set():
+                    break
+                with self._lock:
+                    self.trainer.step()
+                if self.step % ALIVE_CHECK_EVERY == 0 and self._alive is not None and not self._alive():
+                    self.message = "Stopped: the browser session that started this run has ended."
+                    self._stop.set()
+            if self._stop.is_set():
+                with self._lock:  # a stopped run still ends with held-out numbers
+                    self.trainer.state.history.append({"step": self.step, **self.trainer.evaluate()})
+            self.state = "stopped" if self._stop.is_set() else "finished"
+        except Diverged as err:
+            self.state, self.message = "diverged", str(err)
+        except Exception as err:  # noqa: BLE001 - a page shows it instead of a dead thread
+            self.state, self.message = "failed", f"Training failed: {type(err).__name__}: {err}"
+        finally:
+            self.model.eval()
+            with _running_lock:
+                _running.discard(self)
+
+
+def running_count() -> int:
+    with _running_lock:
+        return len(_running)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, interval: float = 0.01) -> bool:
+    """Poll `predicate` until it holds or `timeout` passes (tests and scripts)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()

@@ -1,0 +1,55 @@
+"""The model registry: every model kind, its config class, and building one from a config.
+
+All models share one interface: `encode(x)` -> Distribution over z, `decode(z)` -> Distribution
+over x, `prior`, `loss(x, **knobs)` -> dict of named terms (`loss` is minimized), `sample(n)`,
+`decode_mean(z)`, and a frozen `config` dataclass stored beside the weights.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+
+from torch import nn
+
+from explorer.models.ae import AEConfig, Autoencoder
+from explorer.models.vae import VAE, VAEConfig
+
+REGISTRY: dict[str, tuple[type[nn.Module], type]] = {
+    Autoencoder.kind: (Autoencoder, AEConfig),
+    VAE.kind: (VAE, VAEConfig),
+}
+
+
+def kinds() -> tuple[str, ...]:
+    return tuple(REGISTRY)
+
+
+def build(kind: str, config=None, **overrides) -> nn.Module:
+    """A fresh model of `kind` from `config` (default config if None) with fields overridden."""
+    if kind not in REGISTRY:
+        raise ValueError(f"unknown model kind {kind!r}; known kinds: {', '.join(REGISTRY)}")
+    model_cls, config_cls = REGISTRY[kind]
+    config = config_cls() if config is None else config
+    return model_cls(dataclasses.replace(config, **overrides))
+
+
+def config_to_dict(config) -> dict:
+    return dataclasses.asdict(config)
+
+
+def config_from_dict(kind: str, values: dict):
+    """Rebuild a frozen config from its JSON form (lists become tuples); unknown keys are refused."""
+    if kind not in REGISTRY:
+        raise ValueError(f"unknown model kind {kind!r}; known kinds: {', '.join(REGISTRY)}")
+    config_cls = REGISTRY[kind][1]
+    fields = {f.name for f in dataclasses.fields(config_cls)}
+    unknown = set(values) - fields
+    if unknown:
+        raise ValueError(f"config for {kind!r} has unknown fields: {sorted(unknown)}")
+    hints = typing.get_type_hints(config_cls)
+    converted = {
+        name: tuple(value) if isinstance(value, list) and "tuple" in str(hints[name]) else value
+        for name, value in values.items()
+    }
+    return config_cls(**converted)

@@ -1,0 +1,141 @@
+"""Pieces shared by the MLP models: the network builder, the decoder likelihoods and a point mass.
+
+Every model follows one interface (see `explorer.models`): `encode(x)` and `decode(z)` return
+`torch.distributions` objects, `prior` is a distribution over z, and `loss(x, **knobs)` returns
+a dict of named per-sample-mean terms in nats.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.distributions import Bernoulli, Distribution, Independent, Normal, constraints
+
+LIKELIHOODS = ("bernoulli", "gaussian")
+
+
+def mlp(sizes: tuple[int, ...]) -> nn.Sequential:
+    """Linear layers of the given widths with ReLU between them (none after the last)."""
+    layers: list[nn.Module] = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=False)):
+        layers.append(nn.Linear(n_in, n_out))
+        if i < len(sizes) - 2:
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+def decoder_distribution(x_param: torch.Tensor, likelihood: str, decoder_sigma: float) -> Distribution:
+    """p(x|z) over the D pixels or coordinates, one event per sample.
+
+    Bernoulli: `x_param` are logits; grey pixels in [0, 1] are scored as soft targets, so the
+    support check (which wants 0 or 1) is off. Gaussian: `x_param` is the mean and every coordinate has
+    standard deviation `decoder_sigma` (a knob of the loss, not a weight of the network).
+    """
+    if likelihood == "bernoulli":
+        return Independent(Bernoulli(logits=x_param, validate_args=False), 1)
+    if likelihood == "gaussian":
+        return Independent(Normal(x_param, torch.full_like(x_param, float(decoder_sigma))), 1)
+    raise ValueError(f"likelihood must be one of {LIKELIHOODS}, not {likelihood!r}")
+
+
+def reconstruction_nll(
+    x_param: torch.Tensor, x: torch.Tensor, likelihood: str, decoder_sigma: float
+) -> torch.Tensor:
+    """-log p(x|z) per sample, (B,), computed in fused, numerically stable forms.
+
+    Bernoulli: sum of binary cross-entropies with logits (pixel intensities in [0, 1] are used as
+    soft targets, as in Kingma & Welling 2014 and pytorch/examples). Gaussian with standard
+    deviation s: ||x - mean||² / (2 s²) + D log s + D/2 log 2π, so at fixed s it is the L2 loss
+    scaled by 1 / (2 s²) plus a constant.
+    """
+    if likelihood == "bernoulli":
+        bce = nn.functional.binary_cross_entropy_with_logits(x_param, x, reduction="none")
+        return bce.sum(dim=1)
+    if likelihood == "gaussian":
+        sigma = float(decoder_sigma)
+        dim = x.shape[1]
+        sq = (x - x_param).pow(2).sum(dim=1)
+        return sq / (2 * sigma**2) + dim * (math.log(sigma) + 0.5 * math.log(2 * math.pi))
+    raise ValueError(f"likelihood must be one of {LIKELIHOODS}, not {likelihood!r}")
+
+
+def decoder_mean(x_param: torch.Tensor, likelihood: str) -> torch.Tensor:
+    """E[x|z]: the image (probabilities) or point that a decoder output stands for."""
+    return torch.sigmoid(x_param) if likelihood == "bernoulli" else x_param
+
+
+class PointMass(Distribution):
+    """A distribution with all its mass at `loc`: the deterministic autoencoder's 'posterior'.
+
+    Sampling returns `loc` itself (with its gradient), so code written for a VAE's q(z|x) runs
+    unchanged on an autoencoder.
+    """
+
+    arg_constraints = {"loc": constraints.real}
+    support = constraints.real_vector
+    has_rsample = True
+
+    def __init__(self, loc: torch.Tensor, validate_args: bool | None = None):
+        self.loc = loc
+        super().__init__(loc.shape[:-1], loc.shape[-1:], validate_args=validate_args)
+
+    @property
+    def mean(self) -> torch.Tensor:
+        return self.loc
+
+    @property
+    def variance(self) -> torch.Tensor:
+        return torch.zeros_like(self.loc)
+
+    def rsample(self, sample_shape: torch.Size = torch.Size()) -> torch.Tensor:
+        return self.loc.expand(torch.Size(sample_shape) + self.loc.shape)
+
+    def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        hit = (value == self.loc).all(dim=-1)
+        return torch.where(hit, 0.0, -math.inf)
+
+
+class MLPLatentModel(nn.Module):
+    """What the AE and the VAE share: an MLP decoder, a standard-normal prior and sampling.
+
+    Subclasses set `kind`, `KNOBS` (the loss arguments a slider may turn) and build
+    `self.encoder`; `config` is a frozen dataclass with x_dim, z_dim, hidden, likelihood,
+    decoder_sigma and image_shape.
+    """
+
+    kind = "base"
+    KNOBS: tuple[str, ...] = ()
+
+    def __init__(self, config):
+        super().__init__()
+        if config.likelihood not in LIKELIHOODS:
+            raise ValueError(f"likelihood must be one of {LIKELIHOODS}, not {config.likelihood!r}")
+        self.config = config
+        self.decoder = mlp((config.z_dim, *reversed(config.hidden), config.x_dim))
+        self.register_buffer("prior_loc", torch.zeros(config.z_dim))
+        self.register_buffer("prior_scale", torch.ones(config.z_dim))
+
+    @property
+    def prior(self) -> Distribution:
+        """p(z) = N(0, I)."""
+        return Independent(Normal(self.prior_loc, self.prior_scale), 1)
+
+    def _sigma(self, decoder_sigma: float | None) -> float:
+        return self.config.decoder_sigma if decoder_sigma is None else float(decoder_sigma)
+
+    def decode(self, z: torch.Tensor, decoder_sigma: float | None = None) -> Distribution:
+        """p(x|z) for z of shape (B, z_dim): a distribution with batch shape (B,), event (x_dim,)."""
+        return decoder_distribution(self.decoder(z), self.config.likelihood, self._sigma(decoder_sigma))
+
+    @torch.no_grad()
+    def decode_mean(self, z: torch.Tensor) -> torch.Tensor:
+        """E[x|z], (B, z_dim) -> (B, x_dim): what a page draws for a latent point."""
+        return decoder_mean(self.decoder(z), self.config.likelihood)
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Decoded means of n draws z ~ p(z), (n, x_dim)."""
+        z = torch.randn(n, self.config.z_dim, generator=generator, device=self.prior_loc.device)
+        return self.decode_mean(z)

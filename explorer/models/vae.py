@@ -1,0 +1,68 @@
+"""The Gaussian VAE with MLP encoder and decoder (Kingma & Welling, "Auto-Encoding Variational
+Bayes", 2014).
+
+q(z|x) = N(mu(x), diag sigma(x)²), p(z) = N(0, I), p(x|z) Bernoulli (images) or Gaussian with a
+decoder sigma (points). The knobs the lecture turns live, beta (Higgins et al. 2017) and
+decoder_sigma, are arguments of `loss`, so a slider acts on the next step of a running model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch.distributions import Distribution, Independent, Normal
+
+from explorer.models.common import MLPLatentModel, mlp, reconstruction_nll
+from explorer.objectives import kl_normal_standard
+
+# exp(0.5 * logvar) stays finite and nonzero in float32 for any encoder output, even while a
+# run with an extreme learning rate is about to diverge.
+LOGVAR_MIN, LOGVAR_MAX = -30.0, 20.0
+
+
+@dataclass(frozen=True)
+class VAEConfig:
+    x_dim: int = 784
+    z_dim: int = 2
+    hidden: tuple[int, ...] = (512, 256)
+    likelihood: str = "bernoulli"  # "bernoulli" for images in [0, 1], "gaussian" for points
+    decoder_sigma: float = 0.1  # default std of the Gaussian decoder; the loss can override it
+    image_shape: tuple[int, int] | None = (28, 28)
+
+
+class VAE(MLPLatentModel):
+    kind = "vae"
+    KNOBS = ("beta", "decoder_sigma")
+
+    def __init__(self, config: VAEConfig):
+        super().__init__(config)
+        # one head outputs mu and logvar side by side
+        self.encoder = mlp((config.x_dim, *config.hidden, 2 * config.z_dim))
+
+    def encoder_params(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, x_dim) -> mu (B, z_dim), logvar (B, z_dim)."""
+        mu, logvar = self.encoder(x).chunk(2, dim=-1)
+        return mu, logvar.clamp(LOGVAR_MIN, LOGVAR_MAX)
+
+    def encode(self, x: torch.Tensor) -> Distribution:
+        """q(z|x): batch shape (B,), event shape (z_dim,)."""
+        mu, logvar = self.encoder_params(x)
+        return Independent(Normal(mu, (0.5 * logvar).exp()), 1)
+
+    def loss(
+        self, x: torch.Tensor, beta: float = 1.0, decoder_sigma: float | None = None, reduce: bool = True
+    ) -> dict[str, torch.Tensor]:
+        """Named terms of the (beta-)ELBO with one reparameterized sample, in nats.
+
+        recon = -log p(x|z) with z = mu + sigma * eps, eps ~ N(0, I) (the reparameterization
+        trick: z is a differentiable function of mu and sigma); kl = KL(q(z|x) || p(z)) in closed
+        form; elbo = -(recon + kl) <= log p(x); loss = recon + beta * kl is what is minimized.
+        Means over the batch, or (B,) tensors with reduce=False.
+        """
+        mu, logvar = self.encoder_params(x)
+        z = mu + (0.5 * logvar).exp() * torch.randn_like(mu)
+        recon = reconstruction_nll(self.decoder(z), x, self.config.likelihood, self._sigma(decoder_sigma))
+        kl = kl_normal_standard(mu, logvar)
+        terms = {"loss": recon + beta * kl, "recon": recon, "kl": kl, "elbo": -(recon + kl)}
+        return {name: t.mean() for name, t in terms.items()} if reduce else terms

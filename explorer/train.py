@@ -1,0 +1,152 @@
+"""The trainer: in-memory batches, a NaN guard, and a background job a page can poll.
+
+Batches are slices of one shuffled copy of the training tensor per epoch, so a step does no
+per-sample Python work (a `DataLoader` over a `TensorDataset` indexes and collates every sample).
+The loss's knobs (beta, decoder_sigma, ...) are read at every step, so a slider moved while the
+job runs acts on the next step.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+HISTORY_LIMIT = 5000  # metric rows kept per run; older rows are thinned out
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    steps: int = 2000
+    batch_size: int = 128
+    lr: float = 1e-3
+    seed: int = 0
+    log_every: int = 20  # a history row every this many steps (means over them)
+    eval_every: int = 200  # held-out metrics every this many steps (and at the end)
+    eval_size: int = 1000  # held-out samples used for those metrics
+    snapshot_every: int = 25  # how often the NaN guard's copy of good weights is refreshed
+
+
+class Diverged(RuntimeError):
+    """The loss became non-finite; the weights were restored to the last good snapshot."""
+
+
+@dataclass
+class RunState:
+    step: int = 0
+    history: list[dict] = field(default_factory=list)
+    message: str = ""
+
+
+def make_optimizer(model: nn.Module, lr: float) -> torch.optim.Optimizer:
+    """Adam; the fused kernel where this torch build has it (one kernel for all parameters)."""
+    try:
+        return torch.optim.Adam(model.parameters(), lr=lr, fused=True)
+    except (RuntimeError, TypeError):
+        return torch.optim.Adam(model.parameters(), lr=lr, foreach=True)
+
+
+def accepted_knobs(model: nn.Module, knobs: dict) -> dict:
+    """The knobs this model's loss takes; others (beta for an AE, say) are ignored."""
+    return {name: value for name, value in knobs.items() if name in getattr(model, "KNOBS", ())}
+
+
+class Trainer:
+    """Steps a model on in-memory tensors. Not thread-safe by itself: `TrainingJob` adds that."""
+
+    def __init__(self, model: nn.Module, x_train: torch.Tensor, config: TrainConfig = TrainConfig(),
+                 knobs: dict | None = None, x_test: torch.Tensor | None = None):
+        self.model, self.config = model, config
+        self.device = next(model.parameters()).device
+        self.x_train = x_train.to(self.device)
+        self.x_test = None if x_test is None else x_test[: config.eval_size].to(self.device)
+        self.knobs = dict(knobs or {})
+        self.optimizer = make_optimizer(model, config.lr)
+        self.generator = torch.Generator().manual_seed(config.seed)
+        torch.manual_seed(config.seed)  # the reparameterization noise
+        self.state = RunState()
+        self._epoch: torch.Tensor | None = None
+        self._cursor = 0
+        self._good = [p.detach().clone() for p in self.model.state_dict().values()]
+        self._good_step = 0
+        self._sums: dict[str, float] = {}
+        self._sum_steps = 0
+        self._started = time.perf_counter()
+
+    def _next_batch(self) -> torch.Tensor:
+        n, b = self.x_train.shape[0], min(self.config.batch_size, self.x_train.shape[0])
+        if self._epoch is None or self._cursor + b > n:
+            perm = torch.randperm(n, generator=self.generator).to(self.device)
+            self._epoch = self.x_train[perm]  # (N, D): one gather per epoch, then views
+            self._cursor = 0
+        batch = self._epoch[self._cursor : self._cursor + b]
+        self._cursor += b
+        return batch
+
+    def step(self) -> dict[str, float]:
+        """One optimizer step; raises `Diverged` (after restoring good weights) on a non-finite loss."""
+        self.model.train()
+        terms = self.model.loss(self._next_batch(), **accepted_knobs(self.model, self.knobs))
+        values = {name: t.item() for name, t in terms.items()}
+        if not math.isfinite(values["loss"]):
+            self._restore_good()
+            raise Diverged(
+                f"Training diverged at step {self.state.step + 1}: the loss became {values['loss']}. "
+                f"Stopped, and restored the last good weights (step {self._good_step})."
+            )
+        self.optimizer.zero_grad(set_to_none=True)
+        terms["loss"].backward()
+        self.optimizer.step()
+        self.state.step += 1
+        if self.state.step % self.config.snapshot_every == 0:
+            self._snapshot_good()
+        self._record(values)
+        return values
+
+    def _snapshot_good(self) -> None:
+        # the weights that produced the last finite loss; copied in place, no allocation
+        torch._foreach_copy_(self._good, [t.detach() for t in self.model.state_dict().values()])
+        self._good_step = self.state.step
+
+    def _restore_good(self) -> None:
+        with torch.no_grad():
+            for target, good in zip(self.model.state_dict().values(), self._good, strict=False):
+                target.copy_(good)
+        # Adam's moments may hold the inf that caused the blow-up: start them afresh
+        self.optimizer = make_optimizer(self.model, self.config.lr)
+
+    def _record(self, values: dict[str, float]) -> None:
+        for name, value in values.items():
+            self._sums[name] = self._sums.get(name, 0.0) + value
+        self._sum_steps += 1
+        step = self.state.step
+        if step % self.config.log_every and step % self.config.eval_every:
+            return
+        row = {"step": step, "time_s": time.perf_counter() - self._started}
+        row.update({name: total / self._sum_steps for name, total in self._sums.items()})
+        row.update({k: float(v) for k, v in self.knobs.items() if isinstance(v, (int, float))})
+        if step % self.config.eval_every == 0 or step == self.config.steps:
+            row.update(self.evaluate())
+        self._sums, self._sum_steps = {}, 0
+        self.state.history.append(row)
+        if len(self.state.history) > HISTORY_LIMIT:
+            self.state.history = self.state.history[::2]
+
+    @torch.no_grad()
+    def evaluate(self) -> dict[str, float]:
+        """Held-out means of the loss terms, prefixed `test_` (the ELBO with beta = 1)."""
+        if self.x_test is None:
+            return {}
+        self.model.eval()
+        knobs = accepted_knobs(self.model, {**self.knobs, "beta": 1.0})
+        terms = self.model.loss(self.x_test, **knobs)
+        return {f"test_{name}": t.item() for name, t in terms.items() if name != "loss"}
+
+    def run(self, steps: int | None = None) -> RunState:
+        """Train for `steps` (default: the config's) more steps; `Diverged` propagates."""
+        for _ in range(self.config.steps if steps is None else steps):
+            self.step()
+        return self.state

@@ -1,0 +1,140 @@
+"""The views of the "Latent space" page: AE vs VAE, hover-to-decode, manifold, interpolation, training.
+
+Each view reads its widgets, calls `explorer.latent` and draws `explorer.figures`; nothing here
+computes maths of its own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+import torch
+
+from explorer import latent
+from explorer.figures.curves import training_curves
+from explorer.figures.images import tile, upscale
+from explorer.figures.latent import latent_map, manifold_figure
+from explorer.jobs import TrainingJob
+from explorer.ui import cache, hover_map, training
+
+N_CODES = 1500  # held-out codes drawn on a map: enough to see the shape, light for the browser
+CLICK_GRID = 45  # faint clickable markers per axis
+MANIFOLD_N = 20
+
+
+def image_of(model, z: tuple[float, float]) -> np.ndarray:
+    h, w = model.config.image_shape
+    return latent.decode_points(model, np.array([z], dtype=np.float32))[0].reshape(h, w)
+
+
+def clicked_point(chart_key: str) -> tuple[float, float] | None:
+    """The latest point clicked on a plotly chart with on_select, from its widget state."""
+    state = st.session_state.get(chart_key)
+    points = state.selection.points if state is not None and state.get("selection") else []
+    if not points:
+        return st.session_state.get(f"{chart_key}_last")
+    point = (float(points[0]["x"]), float(points[0]["y"]))
+    st.session_state[f"{chart_key}_last"] = point
+    return point
+
+
+def clickable_map(model_name: str, dataset_name: str, title: str, prior_z: np.ndarray) -> None:
+    """A latent map on which a click anywhere decodes that point, with a crosshair on it."""
+    model = cache.pretrained(model_name)
+    codes = cache.encodings(model_name, dataset_name)[:N_CODES]
+    labels = cache.dataset(dataset_name, "test").labels
+    extent = latent.latent_extent(codes)
+    chart_key = f"click_{model_name}"
+    point = clicked_point(chart_key)
+    fig = latent_map(codes, None if labels is None else labels[:N_CODES].numpy(), extent, title,
+                     click_grid=latent.grid_points(extent, CLICK_GRID), crosshair=point, extra_points=prior_z)
+    st.plotly_chart(fig, key=chart_key, on_select="rerun", selection_mode="points", width="stretch")
+    left, right = st.columns([1, 2])
+    if point is None:
+        left.caption("Click anywhere on the map to decode that point.")
+    else:
+        left.image(upscale(image_of(model, point), 5), caption=f"decoded at z = ({point[0]:.2f}, {point[1]:.2f})")
+    samples = latent.decode_points(model, prior_z).reshape(-1, *model.config.image_shape)
+    right.image(upscale(tile(samples, 8), 3), caption="the × prior samples z ~ N(0, I), decoded", width="stretch")
+
+
+def ae_vs_vae(dataset_name: str) -> None:
+    st.markdown("The same held-out data encoded by a deterministic **autoencoder** and by a **VAE**, both "
+                "with a 2-D latent. The black × are draws from the prior N(0, I): the VAE's KL term pulls its "
+                "codes into that cloud, while the AE leaves holes that decode to nonsense.")
+    prior_z = torch.randn(16, 2, generator=torch.Generator().manual_seed(0)).numpy()
+    left, right = st.columns(2)
+    with left:
+        clickable_map(f"{dataset_name}-ae-2d", dataset_name, "Autoencoder", prior_z)
+    with right:
+        clickable_map(f"{dataset_name}-vae-2d", dataset_name, "VAE", prior_z)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _manifold(model_name: str, extent: tuple[float, float, float, float], n: int) -> np.ndarray:
+    return latent.manifold_grid(cache.pretrained(model_name), extent, n)
+
+
+def hover_and_manifold(dataset_name: str) -> None:
+    kind = st.radio("Model", ("vae", "ae"), format_func=str.upper, horizontal=True, key="hover_kind")
+    model_name = f"{dataset_name}-{kind}-2d"
+    codes = cache.encodings(model_name, dataset_name)[:N_CODES]
+    labels = cache.dataset(dataset_name, "test").labels
+    extent = latent.latent_extent(codes)
+    tiles = _manifold(model_name, extent, MANIFOLD_N)
+    left, right = st.columns([3, 2])
+    with left:
+        released = hover_map.hover_map(codes, None if labels is None else labels[:N_CODES].numpy(), tiles,
+                                       extent, version=f"{model_name}:{extent}", key=f"hover_{model_name}")
+        if released is not None:
+            st.session_state["hover_exact"] = (model_name, released)
+        exact = st.session_state.get("hover_exact")
+        if exact and exact[0] == model_name:
+            z = exact[1]
+            image = image_of(cache.pretrained(model_name), z)
+            st.image(upscale(image, 6), caption=f"exact decode at release: z = ({z[0]:.3f}, {z[1]:.3f})")
+    with right:
+        st.plotly_chart(manifold_figure(tiles, extent, f"Decoded {MANIFOLD_N}×{MANIFOLD_N} grid"),
+                        width="stretch", key=f"manifold_{model_name}")
+
+
+def interpolation(dataset_name: str) -> None:
+    test = cache.dataset(dataset_name, "test")
+    cols = st.columns([1, 1, 1, 1])
+    i = cols[0].number_input("First held-out image", 0, len(test) - 1, 0, key="interp_a")
+    j = cols[1].number_input("Second held-out image", 0, len(test) - 1, 1, key="interp_b")
+    mode = cols[2].radio("Path", ("linear", "spherical"), horizontal=True, key="interp_mode")
+    steps = cols[3].slider("Steps", 3, 16, 10, key="interp_steps")
+    for kind in ("vae", "ae"):
+        model_name = f"{dataset_name}-{kind}-2d"
+        model = cache.pretrained(model_name)
+        z_ends = latent.encode_means(model, test.x[[int(i), int(j)]])
+        path = (latent.lerp if mode == "linear" else latent.slerp)(z_ends[0], z_ends[1], steps)
+        images = latent.decode_points(model, path).reshape(-1, *model.config.image_shape)
+        left, right = st.columns([1, 2])
+        codes = cache.encodings(model_name, dataset_name)[:N_CODES]
+        labels = test.labels[:N_CODES].numpy() if test.labels is not None else None
+        fig = latent_map(codes, labels, latent.latent_extent(codes), f"{kind.upper()}: {mode} path",
+                         path=path, height=340)
+        left.plotly_chart(fig, width="stretch", key=f"interp_map_{kind}")
+        right.image(upscale(tile(images, steps), 4), caption=f"{kind.upper()}: decoded along the path",
+                    width="stretch")
+
+
+def _live_view(job: TrainingJob, test_x: torch.Tensor, labels: np.ndarray | None) -> None:
+    left, right = st.columns(2)
+    history = job.history
+    keys = ("loss", "recon", "kl", "test_elbo") if job.model.kind == "vae" else ("loss", "test_recon")
+    left.plotly_chart(training_curves(history, keys, "Loss terms (nats per image)"), width="stretch")
+    codes = job.read(lambda m: latent.encode_means(m, test_x))
+    right.plotly_chart(latent_map(codes, labels, latent.latent_extent(codes), f"Latent map at step {job.step}",
+                                  height=380), width="stretch")
+
+
+def train_your_own(dataset_name: str) -> None:
+    train, test = cache.dataset(dataset_name, "train"), cache.dataset(dataset_name, "test")
+    test_x = test.x[:1000]
+    labels = test.labels[:1000].numpy() if test.labels is not None else None
+    training.panel("latent_train", train, test, lambda job: _live_view(job, test_x, labels))
+
+

@@ -1,0 +1,105 @@
+"""The training panel: start, pause, resume and stop a session's own run, with live knobs.
+
+The run lives in `st.session_state` (one per session and panel key) and trains in a background
+thread (`explorer.jobs`); a fragment reruns on a timer to draw its progress, so every other
+widget on the page stays live while it trains. The beta and decoder-sigma sliders write into the
+running job at every rerun: the next training step uses them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from explorer import data, models
+from explorer.jobs import QueueFull, TrainingJob
+from explorer.train import TrainConfig
+from explorer.ui import session
+
+BETAS = (0.0, 0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
+POLL_SECONDS = 0.5
+
+
+def knob_sliders(key: str, likelihood: str) -> dict:
+    """beta on a log-like scale, and decoder sigma where the decoder is Gaussian."""
+    knobs = {"beta": st.select_slider("β (weight of the KL term)", BETAS, value=1.0, key=f"{key}_beta",
+                                      help="Acts on the next training step of a running model.")}
+    if likelihood == "gaussian":
+        knobs["decoder_sigma"] = st.slider("Decoder σ", 0.01, 1.0, 0.1, step=0.01, key=f"{key}_sigma",
+                                           help="Std of p(x|z): small σ weighs reconstruction more.")
+    return knobs
+
+
+def run_settings(key: str, dataset: data.Dataset) -> tuple[str, TrainConfig, str]:
+    cols = st.columns(3)
+    kind = cols[0].selectbox("Model", ("vae", "ae"), format_func=str.upper, key=f"{key}_kind")
+    steps = cols[1].select_slider("Steps", (250, 500, 1000, 2000, 3000, 5000), value=2000, key=f"{key}_steps")
+    lr = cols[2].select_slider("Learning rate", (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 0.1),
+                               value=2e-3, key=f"{key}_lr")
+    likelihood = dataset.likelihood
+    if dataset.is_image:
+        likelihood = st.radio("Decoder p(x|z)", ("bernoulli", "gaussian"), horizontal=True, key=f"{key}_lik",
+                              format_func=lambda s: "Bernoulli (cross-entropy)" if s == "bernoulli"
+                              else "Gaussian with σ (scaled L2)")
+    config = TrainConfig(steps=steps, lr=lr, seed=session.seed(), log_every=20, eval_every=250)
+    return kind, config, likelihood
+
+
+def new_job(kind: str, dataset: data.Dataset, test: data.Dataset, config: TrainConfig,
+            likelihood: str, knobs: dict) -> TrainingJob:
+    model = models.build(kind, None, x_dim=dataset.x_dim, z_dim=2, likelihood=likelihood,
+                         image_shape=dataset.image_shape,
+                         hidden=(512, 256) if dataset.x_dim > 100 else (128, 64))
+    return TrainingJob(model.to(session.device()), dataset.x, config, knobs, x_test=test.x,
+                       device=session.device(), copy_model=False, alive=session.alive_check())
+
+
+def controls(key: str, start: Callable[[], TrainingJob]) -> None:
+    """Buttons act in on_click callbacks, so the rerun they cause already shows the new state."""
+    job: TrainingJob | None = st.session_state.get(f"{key}_job")
+
+    def on_start() -> None:
+        try:
+            new = start()
+            new.start()
+            st.session_state[f"{key}_job"] = new
+        except QueueFull as err:
+            st.session_state[f"{key}_notice"] = str(err)
+
+    cols = st.columns(4)
+    cols[0].button("▶ Train from scratch", key=f"{key}_start", type="primary", on_click=on_start,
+                   disabled=job is not None and not job.done)
+    if job is not None:
+        cols[1].button("⏸ Pause", key=f"{key}_pause", on_click=job.pause, disabled=job.state != "running")
+        cols[2].button("⏵ Resume", key=f"{key}_resume", on_click=job.resume, disabled=job.state != "paused")
+        cols[3].button("⏹ Stop", key=f"{key}_stop", on_click=job.stop, disabled=job.done)
+    notice = st.session_state.pop(f"{key}_notice", None)
+    if notice:
+        st.warning(notice)
+
+
+def panel(key: str, dataset: data.Dataset, test: data.Dataset,
+          live_view: Callable[[TrainingJob], None]) -> TrainingJob | None:
+    """The whole panel; `live_view(job)` draws whatever the page shows of the running model."""
+    kind, config, likelihood = run_settings(key, dataset)
+    knobs = knob_sliders(key, likelihood)
+    controls(key, lambda: new_job(kind, dataset, test, config, likelihood, knobs))
+    job: TrainingJob | None = st.session_state.get(f"{key}_job")
+    if job is None:
+        st.info("Press **Train from scratch** to train a 2-D model on this data, here, now.")
+        return None
+    job.set_knobs(**knobs)
+    running = not job.done
+
+    @st.fragment(run_every=POLL_SECONDS if running else None)
+    def live() -> None:
+        st.progress(job.progress, text=f"step {job.step} / {job.config.steps} — {job.state}")
+        if job.message:
+            (st.error if job.state in ("diverged", "failed") else st.info)(job.message)
+        live_view(job)
+        if running and job.done:
+            st.rerun()  # one full rerun turns the timer off and re-enables the buttons
+
+    live()
+    return job

@@ -1,0 +1,14 @@
+"""Home: what Latent Lab is and where each idea of the lecture lives."""
+
+import streamlit as st
+
+st.title("Latent Lab")
+st.markdown(
+    "The live companion to the lecture on **variational autoencoders**. Every idea gets a page where a "
+    "small model is loaded instantly from a pretrained checkpoint, or trained in front of you in seconds, "
+    "and can be pushed around by hand."
+)
+st.page_link("pages/latent_space.py", label="Latent space — AE vs VAE, decode anywhere, interpolate, train",
+             icon="🗺️")
+st.caption("More pages follow the lecture: the ELBO and its gap, β and σ, reparameterization, VQ-VAE, "
+           "Gumbel-softmax, tokens and priors, hierarchical VAEs.")

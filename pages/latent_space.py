@@ -1,0 +1,24 @@
+"""Latent space: autoencoder vs VAE, decode anywhere, the manifold, interpolation, train your own."""
+
+import streamlit as st
+
+from explorer.ui import latent_views, pages
+
+st.title("Latent space")
+st.markdown("*How do we sample in the latent space?* An autoencoder compresses well but leaves holes; "
+            "the VAE's prior fills the plane. Every model here has a 2-D latent, so the whole space fits on screen.")
+st.latex(r"\text{AE: } \min \|x - g(f(x))\| \qquad\quad "
+         r"\text{VAE: } \max\ \mathbb{E}_{q(z|x)}[\log p(x|z)] - \mathrm{KL}(q(z|x)\,\|\,p(z))")
+
+dataset_name = pages.dataset_picker(("mnist", "digits"), key="latent_dataset")
+
+compare, explore, interpolate, train = st.tabs(
+    ["AE vs VAE", "Drag through latent space", "Interpolation", "Train your own"])
+with compare:
+    latent_views.ae_vs_vae(dataset_name)
+with explore:
+    latent_views.hover_and_manifold(dataset_name)
+with interpolate:
+    latent_views.interpolation(dataset_name)
+with train:
+    latent_views.train_your_own(dataset_name)

@@ -1,0 +1,95 @@
+"""AppTest for every page: each runs without an exception, alone and through the navigation."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from explorer import zoo
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+NEEDS_ZOO = pytest.mark.skipif(not zoo.names(), reason="no pretrained models: run `python -m explorer pretrain`")
+
+
+def run_page(path: str, timeout: float = 120) -> AppTest:
+    at = AppTest.from_file(str(ROOT / path), default_timeout=timeout)
+    at.run()
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_every_page_file_is_in_the_navigation():
+    app = (ROOT / "app.py").read_text()
+    missing = [p for p in PAGES if p not in app]
+    assert not missing, f"pages not in app.py's navigation: {missing}"
+
+
+@NEEDS_ZOO
+@pytest.mark.parametrize("page", PAGES)
+def test_page_runs_alone(page, mnist_dir):
+    assert_clean(run_page(page))
+
+
+@NEEDS_ZOO
+def test_navigation_reaches_every_page(mnist_dir):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    assert_clean(at)
+    assert at.sidebar.selectbox(key="device_choice").value == "auto"
+    for page in PAGES:
+        at.switch_page(page)
+        at.run()
+        assert_clean(at)
+
+
+@NEEDS_ZOO
+def test_latent_space_shows_both_models_and_decodes(mnist_dir):
+    at = run_page("pages/latent_space.py")
+    assert_clean(at)
+    assert [t.label for t in at.tabs] == ["AE vs VAE", "Drag through latent space", "Interpolation",
+                                          "Train your own"]
+    titles = [c.proto.spec for c in at.get("plotly_chart")]
+    assert any('"Autoencoder"' in s for s in titles) and any('"VAE"' in s for s in titles)
+    assert len(at.get("imgs")) >= 4  # prior samples of both models, interpolation strips
+
+
+@NEEDS_ZOO
+def test_switching_to_digits_and_interpolating(mnist_dir):
+    at = run_page("pages/latent_space.py")
+    at.radio(key="latent_dataset").set_value("digits").run()
+    assert_clean(at)
+    at.radio(key="interp_mode").set_value("spherical").run()
+    at.number_input(key="interp_b").set_value(5).run()
+    assert_clean(at)
+    assert any("spherical path" in c.proto.spec for c in at.get("plotly_chart"))
+
+
+@NEEDS_ZOO
+@pytest.mark.slow
+def test_training_panel_starts_pauses_and_takes_new_beta(mnist_dir):
+    at = run_page("pages/latent_space.py")
+    at.radio(key="latent_dataset").set_value("digits").run()
+    at.select_slider(key="latent_train_steps").set_value(500).run()
+    at.button(key="latent_train_start").click().run()
+    assert_clean(at)
+    job = at.session_state["latent_train_job"]
+    deadline = time.time() + 60
+    while job.step < 50 and time.time() < deadline:
+        time.sleep(0.1)
+    at.select_slider(key="latent_train_beta").set_value(3.0).run()
+    assert job.trainer.knobs["beta"] == 3.0
+    at.button(key="latent_train_pause").click().run()
+    assert job.state == "paused"
+    at.button(key="latent_train_stop").click().run()
+    assert job.done
+    at.run()
+    assert_clean(at)
+    assert any("Latent map at step" in c.proto.spec for c in at.get("plotly_chart"))

@@ -1,0 +1,25 @@
+"""Shared test settings: the MNIST folder beside the checkout, and the repo root."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
+
+
+@pytest.fixture
+def mnist_dir(monkeypatch) -> Path:
+    """The MNIST test split beside the checkout, exported for `explorer.data`; skips when absent."""
+    if not (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"MNIST is not at {SHARED_MNIST} (the shared data folder beside the checkout)")
+    monkeypatch.setenv("LATENT_LAB_MNIST_DIR", str(SHARED_MNIST))
+    return SHARED_MNIST
+
+
+def pytest_configure(config):
+    # Streamlit's AppTest and the real server both read this; keep runs from phoning home.
+    os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
