@@ -7,12 +7,12 @@ import streamlit as st
 
 from explorer.ui import session
 
-st.set_page_config(page_title="Latent Lab", page_icon="🧭", layout="wide")
+st.set_page_config(page_title="Latent Lab", page_icon=":material/explore:", layout="wide")
 
 PAGES = {
-    "Start": [st.Page("pages/home.py", title="Home", icon="🏠", default=True)],
+    "Start": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],
     "Autoencoders and latent variables": [
-        st.Page("pages/latent_space.py", title="Latent space", icon="🗺️", url_path="latent-space"),
+        st.Page("pages/latent_space.py", title="Latent space", icon=":material/scatter_plot:"),
     ],
 }
 

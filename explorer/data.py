@@ -48,18 +48,21 @@ class Dataset:
     source: str  # one line of provenance
 
     def __post_init__(self) -> None:
-        x, n = self.x, len(self.x)
+        x = self.x
         if x.dtype != torch.float32 or x.dim() != 2 or not x.is_contiguous():
             raise ValueError("x must be a contiguous (N, D) float32 tensor")
-        if self.labels is not None and (self.labels.dtype, self.labels.shape) != (torch.int64, (n,)):
+        n, labels, factors = len(x), self.labels, self.factors
+        if labels is not None and (labels.dtype, labels.shape) != (torch.int64, (n,)):
             raise ValueError("labels must be an (N,) int64 tensor")
-        factors_shape = None if self.factors is None else self.factors.shape
-        if factors_shape != (None if not self.factor_names else (n, len(self.factor_names))):
-            raise ValueError("factors must be (N, F), with F names in factor_names, or None and ()")
+        factors_form = None if factors is None else (factors.dtype, factors.shape)
+        if factors_form != ((torch.float32, (n, len(self.factor_names))) if self.factor_names
+                            else None):
+            raise ValueError("factors must be (N, F) float32 with F names in factor_names, "
+                             "or None with ()")
         if self.image_shape is not None and math.prod(self.image_shape) != x.shape[1]:
             raise ValueError(f"image_shape {self.image_shape} does not match x_dim {x.shape[1]}")
         if self.likelihood not in ("bernoulli", "gaussian"):
-            raise ValueError(f"likelihood must be 'bernoulli' or 'gaussian', not {self.likelihood!r}")
+            raise ValueError(f"likelihood {self.likelihood!r} is not 'bernoulli' or 'gaussian'")
 
     @property
     def x_dim(self) -> int:
@@ -171,7 +174,8 @@ def _build_toy(name: str) -> dict[str, Dataset]:
     # Both splits get the train split's shift and scale, so they live in the same space.
     mean, std = drawn["train"][0].mean(axis=0), drawn["train"][0].std(axis=0)
     source = (f"{name}: {recipe}; 5,000 train points (seed {SEEDS['train']}) and 1,000 test "
-              f"points (seed {SEEDS['test']}), centred and scaled per axis by the train mean and sd")
+              f"points (seed {SEEDS['test']}), centred and scaled per axis by the train's mean "
+              "and sd")
     return {split: Dataset(
         name, split, x=torch.from_numpy(np.ascontiguousarray((points - mean) / std, np.float32)),
         labels=None if labels is None else torch.from_numpy(labels.astype(np.int64)),
@@ -277,6 +281,7 @@ def draw_sprites(factors: torch.Tensor) -> torch.Tensor:
     and height from the top-left corner. Within `SCALE_RANGE` and `POSITION_RANGE` every shape
     lies wholly inside the image.
     """
+    factors = torch.as_tensor(factors, dtype=torch.float32)
     images = torch.zeros(len(factors), SPRITE_SIZE, SPRITE_SIZE)
     for shape, edge in enumerate(_SHAPE_EDGES):
         chosen = factors[:, 0] == shape

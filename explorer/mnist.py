@@ -82,8 +82,9 @@ def find_folder() -> Path:
         folder = Path(explicit).expanduser()
         missing = _missing_files(folder)
         if missing:
+            problem = f"lacks {', '.join(missing)}" if folder.is_dir() else "is not a folder"
             raise DatasetUnavailable(
-                f"{DIR_ENV}={explicit} lacks {', '.join(missing)}. It must hold "
+                f"{DIR_ENV}={explicit} {problem}. It must hold "
                 f"{' and '.join(TEST_FILES)} (and, optionally, {' and '.join(TRAIN_FILES)}).")
         return folder
     candidates = [cache_folder()]
@@ -144,7 +145,7 @@ def _fetch(url: str, destination: Path) -> None:
         dir=destination.parent, prefix=f".{destination.name}.", suffix=".part")
     temp = Path(temp_name)
     try:
-        # A genuine .gz is smaller than its payload; the cap stops a hostile mirror filling the disk.
+        # A genuine .gz is smaller than its payload; the cap stops a hostile mirror filling a disk.
         limit = PAYLOADS[destination.name][0] + 65_536
         with os.fdopen(handle, "wb") as target, \
                 urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
@@ -153,7 +154,7 @@ def _fetch(url: str, destination: Path) -> None:
                     raise DatasetUnavailable(f"{url} sent more than {limit:,} bytes: not MNIST")
                 target.write(chunk)
         try:
-            _check_digest(_decompress(temp), destination.name)
+            _check_digest(_decompress(temp, destination.name), destination.name)
         except ValueError as error:
             raise DatasetUnavailable(
                 f"the download of {url} failed verification and was deleted: {error}. "
@@ -171,7 +172,7 @@ def _read_pair(folder: Path, names: tuple[str, str]) -> tuple[np.ndarray, np.nda
 
 def _read_verified(path: Path, ndim: int) -> np.ndarray:
     try:
-        payload = _decompress(path)
+        payload = _decompress(path, path.name)
         array = parse_idx(payload, ndim)
         _check_digest(payload, path.name)
     except ValueError as error:
@@ -181,8 +182,9 @@ def _read_verified(path: Path, ndim: int) -> np.ndarray:
     return array
 
 
-def _decompress(path: Path) -> bytes:
-    size = PAYLOADS[path.name][0]
+def _decompress(path: Path, name: str) -> bytes:
+    """The payload of the gzip file at `path`, which should be MNIST's file `name`."""
+    size = PAYLOADS[name][0]
     try:
         with gzip.open(path, "rb") as stream:
             # Reading one byte past the expected size tells a longer payload apart.

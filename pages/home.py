@@ -2,13 +2,17 @@
 
 import streamlit as st
 
+from explorer.ui import pages
+
+pages.ensure_app_navigation()
+
 st.title("Latent Lab")
 st.markdown(
     "The live companion to the lecture on **variational autoencoders**. Every idea gets a page where a "
     "small model is loaded instantly from a pretrained checkpoint, or trained in front of you in seconds, "
     "and can be pushed around by hand."
 )
-st.page_link("pages/latent_space.py", label="Latent space — AE vs VAE, decode anywhere, interpolate, train",
-             icon="🗺️")
+pages.link("pages/latent_space.py", "Latent space — AE vs VAE, decode anywhere, interpolate, train your own",
+           icon=":material/scatter_plot:")
 st.caption("More pages follow the lecture: the ELBO and its gap, β and σ, reparameterization, VQ-VAE, "
            "Gumbel-softmax, tokens and priors, hierarchical VAEs.")

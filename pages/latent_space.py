@@ -4,6 +4,8 @@ import streamlit as st
 
 from explorer.ui import latent_views, pages
 
+pages.ensure_app_navigation()
+
 st.title("Latent space")
 st.markdown("*How do we sample in the latent space?* An autoencoder compresses well but leaves holes; "
             "the VAE's prior fills the plane. Every model here has a 2-D latent, so the whole space fits on screen.")

@@ -20,7 +20,7 @@ def latent_map(
     path: np.ndarray | None = None,
     extra_points: np.ndarray | None = None,
     extra_name: str = "prior samples z ~ N(0, I)",
-    height: int = 460,
+    height: int = 560,
 ) -> go.Figure:
     """Codes z (N, 2) coloured by label, in the box `extent`, with optional layers on top.
 
@@ -44,7 +44,8 @@ def latent_map(
     x0, x1, y0, y1 = extent
     fig.update_xaxes(range=[x0, x1], title="z₁", zeroline=False)
     fig.update_yaxes(range=[y0, y1], title="z₂", zeroline=False)
-    fig.update_layout(clickmode="event+select", dragmode=False, legend=dict(itemsizing="constant"))
+    fig.update_layout(legend=dict(itemsizing="constant", orientation="h", yanchor="bottom", y=1.0, x=0,
+                                  entrywidth=52, entrywidthmode="pixels"))
     return base_layout(fig, title, height)
 
 
@@ -68,7 +69,7 @@ def _add_crosshair(fig: go.Figure, point: tuple[float, float]) -> None:
 
 
 def manifold_figure(tiles: np.ndarray, extent: tuple[float, float, float, float], title: str = "",
-                    height: int = 460) -> go.Figure:
+                    height: int = 600) -> go.Figure:
     """An (n, n, H, W) grid of decoded images, row 0 at the lowest z₂, placed on latent axes."""
     n, _, h, w = tiles.shape
     # (n, n, H, W) -> (n*H, n*W); image rows run top-down, so flip each tile to put z₂ upward
@@ -81,5 +82,6 @@ def manifold_figure(tiles: np.ndarray, extent: tuple[float, float, float, float]
         y0=y0 - step_y / 2 + step_y / (2 * h), dy=step_y / h,
     ))
     fig.update_xaxes(title="z₁", range=[x0 - step_x / 2, x1 + step_x / 2])
-    fig.update_yaxes(title="z₂", range=[y0 - step_y / 2, y1 + step_y / 2])
+    fig.update_yaxes(title="z₂", range=[y0 - step_y / 2, y1 + step_y / 2], scaleanchor="x",
+                     scaleratio=(x1 - x0) / (y1 - y0))  # square tiles, whatever the box
     return base_layout(fig, title, height)

@@ -82,20 +82,20 @@ def hover_and_manifold(dataset_name: str) -> None:
     labels = cache.dataset(dataset_name, "test").labels
     extent = latent.latent_extent(codes)
     tiles = _manifold(model_name, extent, MANIFOLD_N)
-    left, right = st.columns([3, 2])
-    with left:
-        released = hover_map.hover_map(codes, None if labels is None else labels[:N_CODES].numpy(), tiles,
-                                       extent, version=f"{model_name}:{extent}", key=f"hover_{model_name}")
-        if released is not None:
-            st.session_state["hover_exact"] = (model_name, released)
-        exact = st.session_state.get("hover_exact")
-        if exact and exact[0] == model_name:
-            z = exact[1]
-            image = image_of(cache.pretrained(model_name), z)
-            st.image(upscale(image, 6), caption=f"exact decode at release: z = ({z[0]:.3f}, {z[1]:.3f})")
-    with right:
-        st.plotly_chart(manifold_figure(tiles, extent, f"Decoded {MANIFOLD_N}×{MANIFOLD_N} grid"),
-                        width="stretch", key=f"manifold_{model_name}")
+    released = hover_map.hover_map(codes, None if labels is None else labels[:N_CODES].numpy(), tiles,
+                                   extent, version=f"{model_name}:{extent}", key=f"hover_{model_name}")
+    if released is not None:
+        st.session_state["hover_exact"] = (model_name, released)
+    left, right = st.columns([1, 2])
+    exact = st.session_state.get("hover_exact")
+    if exact and exact[0] == model_name:
+        z = exact[1]
+        left.image(upscale(image_of(cache.pretrained(model_name), z), 8),
+                   caption=f"exact decode at release: z = ({z[0]:.3f}, {z[1]:.3f})")
+    else:
+        left.info("Click or release on the map to decode that exact point here.")
+    right.plotly_chart(manifold_figure(tiles, extent, f"Decoded {MANIFOLD_N}×{MANIFOLD_N} grid over the same box"),
+                       width="stretch", key=f"manifold_{model_name}")
 
 
 def interpolation(dataset_name: str) -> None:

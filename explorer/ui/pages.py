@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from explorer import data
 
@@ -24,3 +25,27 @@ def dataset_picker(choices: tuple[str, ...], key: str) -> str:
         st.error("No dataset for this page can be loaded on this machine.")
         st.stop()
     return st.radio("Data", usable, format_func=lambda n: LABELS.get(n, n), horizontal=True, key=key)
+
+
+def link(page: str, label: str, icon: str | None = None) -> None:
+    """A link to another page; plain text when the page runs outside the app's navigation
+    (alone under AppTest), where Streamlit knows no other pages."""
+    try:
+        st.page_link(page, label=label, icon=icon)
+    except StreamlitPageNotFoundError:
+        st.markdown(f"- {label}")
+
+
+def ensure_app_navigation() -> None:
+    """Call first in every page: make a direct link to a page run through app.py.
+
+    Streamlit treats an app with a `pages/` folder as a legacy multipage app until app.py has
+    called `st.navigation` once in the process; a first visitor who opens /latent_space directly
+    would get the page without app.py (no sections, no shared sidebar). Switch that legacy mode
+    off and rerun, so app.py runs and routes to the requested page.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

@@ -58,7 +58,7 @@ def test_latent_space_shows_both_models_and_decodes(mnist_dir):
                                           "Train your own"]
     titles = [c.proto.spec for c in at.get("plotly_chart")]
     assert any('"Autoencoder"' in s for s in titles) and any('"VAE"' in s for s in titles)
-    assert len(at.get("imgs")) >= 4  # prior samples of both models, interpolation strips
+    assert len(at.get("image")) >= 4  # prior samples of both models, interpolation strips
 
 
 @NEEDS_ZOO

@@ -1,0 +1,154 @@
+"""`python -m explorer bench`: the speed targets, measured as ratios within one run.
+
+Machines here are noisy, so every comparison is made in the same process, interleaved, and
+reported as a ratio: the trainer against a plain `DataLoader(TensorDataset)` loop of the same
+model, and the trainer's FLOP rate against the machine's matmul peak measured in this run.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import statistics
+import time
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from explorer import data, latent, models, zoo
+from explorer.train import TrainConfig, Trainer, make_optimizer
+
+BENCH_MODEL = dict(x_dim=784, z_dim=20, hidden=(400,))  # the 784-400-20 MLP VAE of the targets
+BATCH = 128
+
+
+def mlp_vae_flops_per_sample(x_dim: int, hidden: int, z_dim: int) -> float:
+    """Forward + backward FLOPs of the one-hidden-layer VAE, per sample.
+
+    Forward multiply-adds: x·h + h·2z (encoder) + z·h + h·x (decoder); a multiply-add is 2 FLOPs
+    and the backward pass costs twice the forward (gradients of inputs and of weights): 3 × 2 × MACs.
+    """
+    macs = x_dim * hidden + hidden * 2 * z_dim + z_dim * hidden + hidden * x_dim
+    return 3 * 2 * macs
+
+
+def matmul_peak_gflops(size: int = 1024, seconds: float = 1.0) -> float:
+    """Best-of GFLOP/s of a float32 square matmul: the machine's practical peak right now."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    best = 0.0
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        t = time.perf_counter()
+        a @ b
+        best = max(best, 2 * size**3 / (time.perf_counter() - t) / 1e9)
+    return best
+
+
+def _trainer_rate(x: torch.Tensor, steps: int) -> float:
+    torch.manual_seed(0)
+    model = models.build("vae", None, **BENCH_MODEL)
+    trainer = Trainer(model, x, TrainConfig(steps=steps, batch_size=BATCH, log_every=10**9, eval_every=10**9))
+    trainer.run(10)  # warm-up
+    t = time.perf_counter()
+    trainer.run(steps)
+    return steps * BATCH / (time.perf_counter() - t)
+
+
+def _dataloader_rate(x: torch.Tensor, steps: int) -> float:
+    """The textbook loop: DataLoader over a TensorDataset, shuffle, the same model and optimizer."""
+    torch.manual_seed(0)
+    model = models.build("vae", None, **BENCH_MODEL)
+    optimizer = make_optimizer(model, 1e-3)
+    loader = DataLoader(TensorDataset(x), batch_size=BATCH, shuffle=True, drop_last=True)
+    done, started = -10, None
+    while done < steps:
+        for (batch,) in loader:
+            if done == 0:
+                started = time.perf_counter()
+            loss = model.loss(batch)["loss"]
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            done += 1
+            if done >= steps:
+                break
+    return steps * BATCH / (time.perf_counter() - started)
+
+
+def training_throughput(x: torch.Tensor, steps: int, repeats: int) -> dict:
+    """Interleaved runs of both loops; medians, their ratio, and the fraction of matmul peak."""
+    trainer, loader, peaks = [], [], []
+    for _ in range(repeats):
+        peaks.append(matmul_peak_gflops(seconds=0.5))
+        trainer.append(_trainer_rate(x, steps))
+        loader.append(_dataloader_rate(x, steps))
+    flops = mlp_vae_flops_per_sample(784, 400, 20)
+    peak, rate = max(peaks), statistics.median(trainer)
+    return {
+        "trainer_samples_per_s": round(rate), "dataloader_samples_per_s": round(statistics.median(loader)),
+        "trainer_over_dataloader": round(rate / statistics.median(loader), 3),
+        "matmul_peak_gflops": round(peak, 1), "trainer_gflops": round(rate * flops / 1e9, 1),
+        "fraction_of_peak": round(rate * flops / 1e9 / peak, 3), "flops_per_sample": flops,
+    }
+
+
+def _median_ms(fn, repeats: int) -> float:
+    fn()
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1e3)
+    return round(statistics.median(times), 3)
+
+
+def decode_latency(repeats: int) -> dict:
+    """Server time to decode one clicked point and a 20×20 manifold grid with the shipped MNIST VAE."""
+    model = zoo.load("mnist-vae-2d")
+    point = np.array([[0.3, -0.7]], dtype=np.float32)
+    extent = (-3.0, 3.0, -3.0, 3.0)
+    return {"decode_point_ms": _median_ms(lambda: latent.decode_points(model, point), repeats),
+            "decode_grid_20x20_ms": _median_ms(lambda: latent.manifold_grid(model, extent, 20), repeats)}
+
+
+def live_training(seconds: float = 20.0) -> dict:
+    """Train the page's 2-D VAE on MNIST from scratch for `seconds`; held-out -ELBO vs the shipped one."""
+    from explorer.pretrain import heldout_metrics
+
+    train, test = data.load("mnist", "train"), data.load("mnist", "test")
+    torch.manual_seed(0)
+    model = models.build("vae", None, hidden=(512, 256))
+    trainer = Trainer(model, train.x, TrainConfig(steps=10**9, lr=2e-3, log_every=10**9, eval_every=10**9))
+    started = time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        trainer.run(25)
+    live = -heldout_metrics(model, test.x)["test_elbo"]
+    shipped = -zoo.entry("mnist-vae-2d")["metrics"]["test_elbo"]
+    return {"live_seconds": seconds, "live_steps": trainer.state.step, "live_neg_elbo": round(live, 2),
+            "shipped_neg_elbo": round(shipped, 2), "live_minus_shipped_nats": round(live - shipped, 2)}
+
+
+def machine() -> dict:
+    return {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+            "torch": torch.__version__, "threads": torch.get_num_threads()}
+
+
+def main(json_path: str = "bench.json", quick: bool = False, browser: bool = True) -> dict:
+    x = data.load("mnist", "train").x
+    results = {"machine": machine()}
+    results["training"] = training_throughput(x, steps=60 if quick else 300, repeats=1 if quick else 3)
+    results["decode"] = decode_latency(repeats=20 if quick else 200)
+    results["live_training"] = live_training(5.0 if quick else 20.0)
+    if browser:
+        from explorer.bench_browser import cold_start
+
+        results["cold_start"] = cold_start()
+    with open(json_path, "w") as f:
+        json.dump(results, f, indent=2)
+    for section, values in results.items():
+        print(f"\n[{section}]")
+        for key, value in values.items():
+            print(f"  {key:28s} {value}")
+    print(f"\nwritten to {json_path}")
+    return results
