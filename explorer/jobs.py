@@ -20,6 +20,7 @@ from torch import nn
 from explorer.train import Diverged, TrainConfig, Trainer
 
 MAX_RUNNING = 2
+JOB_THREADS = 1
 ALIVE_CHECK_EVERY = 50
 _running: set[TrainingJob] = set()
 _running_lock = threading.Lock()
@@ -109,6 +110,10 @@ class TrainingJob:
 
     # --- the thread ----------------------------------------------------------------------
     def _loop(self) -> None:
+        # One intra-op thread per job. With two, a job shares 2 cores with the browser and the
+        # server, and OpenMP's spinning threads slow each step ~8x (measured in the server:
+        # 7-12 steps/s with 2 threads, ~70 with 1); it also lets MAX_RUNNING jobs share the cores.
+        torch.set_num_threads(JOB_THREADS)
         try:
             while self.step < self.config.steps and not self._stop.is_set():
                 self._resume.wait()

@@ -21,6 +21,7 @@ def latent_map(
     extra_points: np.ndarray | None = None,
     extra_name: str = "prior samples z ~ N(0, I)",
     height: int = 560,
+    legend: bool = True,
 ) -> go.Figure:
     """Codes z (N, 2) coloured by label, in the box `extent`, with optional layers on top.
 
@@ -44,9 +45,12 @@ def latent_map(
     x0, x1, y0, y1 = extent
     fig.update_xaxes(range=[x0, x1], title="z₁", zeroline=False)
     fig.update_yaxes(range=[y0, y1], title="z₂", zeroline=False)
-    fig.update_layout(legend=dict(itemsizing="constant", orientation="h", yanchor="bottom", y=1.0, x=0,
+    fig.update_layout(legend=dict(itemsizing="constant", orientation="h", yanchor="top", y=-0.13, x=0,
                                   entrywidth=52, entrywidthmode="pixels"))
-    return base_layout(fig, title, height)
+    base_layout(fig, title, height)
+    if not legend:
+        return fig.update_layout(showlegend=False)
+    return fig.update_layout(margin=dict(b=130))  # room for the legend under the axis
 
 
 def _add_codes(fig: go.Figure, z: np.ndarray, labels: np.ndarray | None) -> None:

@@ -20,6 +20,7 @@ from explorer.ui import cache, hover_map, training
 N_CODES = 1500  # held-out codes drawn on a map: enough to see the shape, light for the browser
 CLICK_GRID = 45  # faint clickable markers per axis
 MANIFOLD_N = 20
+LIVE_CODES = 600  # codes redrawn at every poll while training: light for the browser
 
 
 def image_of(model, z: tuple[float, float]) -> np.ndarray:
@@ -115,7 +116,7 @@ def interpolation(dataset_name: str) -> None:
         codes = cache.encodings(model_name, dataset_name)[:N_CODES]
         labels = test.labels[:N_CODES].numpy() if test.labels is not None else None
         fig = latent_map(codes, labels, latent.latent_extent(codes), f"{kind.upper()}: {mode} path",
-                         path=path, height=340)
+                         path=path, height=380, legend=False)
         left.plotly_chart(fig, width="stretch", key=f"interp_map_{kind}")
         right.image(upscale(tile(images, steps), 4), caption=f"{kind.upper()}: decoded along the path",
                     width="stretch")
@@ -128,13 +129,13 @@ def _live_view(job: TrainingJob, test_x: torch.Tensor, labels: np.ndarray | None
     left.plotly_chart(training_curves(history, keys, "Loss terms (nats per image)"), width="stretch")
     codes = job.read(lambda m: latent.encode_means(m, test_x))
     right.plotly_chart(latent_map(codes, labels, latent.latent_extent(codes), f"Latent map at step {job.step}",
-                                  height=380), width="stretch")
+                                  height=420, legend=False), width="stretch")
 
 
 def train_your_own(dataset_name: str) -> None:
     train, test = cache.dataset(dataset_name, "train"), cache.dataset(dataset_name, "test")
-    test_x = test.x[:1000]
-    labels = test.labels[:1000].numpy() if test.labels is not None else None
+    test_x = test.x[:LIVE_CODES]
+    labels = test.labels[:LIVE_CODES].numpy() if test.labels is not None else None
     training.panel("latent_train", train, test, lambda job: _live_view(job, test_x, labels))
 
 

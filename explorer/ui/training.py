@@ -18,7 +18,7 @@ from explorer.train import TrainConfig
 from explorer.ui import session
 
 BETAS = (0.0, 0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
-POLL_SECONDS = 0.5
+POLL_SECONDS = 1.0  # the browser redraws the charts each poll: on a 2-core laptop that costs training speed
 
 
 def knob_sliders(key: str, likelihood: str) -> dict:
@@ -68,12 +68,15 @@ def controls(key: str, start: Callable[[], TrainingJob]) -> None:
             st.session_state[f"{key}_notice"] = str(err)
 
     cols = st.columns(4)
-    cols[0].button("▶ Train from scratch", key=f"{key}_start", type="primary", on_click=on_start,
+    cols[0].button("Train from scratch", icon=":material/play_arrow:", key=f"{key}_start", type="primary",
+                   on_click=on_start,
                    disabled=job is not None and not job.done)
     if job is not None:
-        cols[1].button("⏸ Pause", key=f"{key}_pause", on_click=job.pause, disabled=job.state != "running")
-        cols[2].button("⏵ Resume", key=f"{key}_resume", on_click=job.resume, disabled=job.state != "paused")
-        cols[3].button("⏹ Stop", key=f"{key}_stop", on_click=job.stop, disabled=job.done)
+        cols[1].button("Pause", icon=":material/pause:", key=f"{key}_pause", on_click=job.pause,
+                       disabled=job.state != "running")
+        cols[2].button("Resume", icon=":material/resume:", key=f"{key}_resume", on_click=job.resume,
+                       disabled=job.state != "paused")
+        cols[3].button("Stop", icon=":material/stop:", key=f"{key}_stop", on_click=job.stop, disabled=job.done)
     notice = st.session_state.pop(f"{key}_notice", None)
     if notice:
         st.warning(notice)
