@@ -46,7 +46,7 @@ def latent_map(
     fig.update_xaxes(range=[x0, x1], title="z₁", zeroline=False)
     fig.update_yaxes(range=[y0, y1], title="z₂", zeroline=False)
     fig.update_layout(legend=dict(itemsizing="constant", orientation="h", yanchor="top", y=-0.13, x=0,
-                                  entrywidth=52, entrywidthmode="pixels"))
+                                  entrywidth=0.2, entrywidthmode="fraction"))
     base_layout(fig, title, height)
     if not legend:
         return fig.update_layout(showlegend=False)
@@ -68,7 +68,7 @@ def _add_crosshair(fig: go.Figure, point: tuple[float, float]) -> None:
     style = dict(color="crimson", width=2, dash="dot")
     fig.add_vline(x=point[0], line=style)
     fig.add_hline(y=point[1], line=style)
-    fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name="decoded point",
+    fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name="decoded point", showlegend=False,
                              marker=dict(symbol="cross-thin", size=22, line=dict(width=3, color="crimson"))))
 
 
