@@ -1,0 +1,39 @@
+"""The canvas-to-MNIST preprocessing against hand-computed cases."""
+
+import numpy as np
+import pytest
+
+from explorer.drawing import EmptyDrawing, centre_of_mass, ink, to_mnist
+
+
+def stroke_canvas():
+    """A 280×280 RGBA canvas with one white vertical bar, 40 wide and 200 tall, off-centre."""
+    canvas = np.zeros((280, 280, 4), dtype=np.uint8)
+    canvas[30:230, 10:50] = 255
+    return canvas
+
+
+def test_bar_is_scaled_into_20_pixels_and_centred():
+    image = to_mnist(stroke_canvas())
+    assert image.shape == (28, 28) and image.dtype == np.float32
+    rows, cols = np.nonzero(image > 0.5)
+    assert rows.max() - rows.min() + 1 == 20  # 200 px tall -> the 20-pixel box
+    assert 3 <= cols.max() - cols.min() + 1 <= 5  # 40 px wide -> 4 pixels, aspect kept
+    com = centre_of_mass(image)
+    assert abs(com[0] - 14) <= 0.6 and abs(com[1] - 14) <= 0.6  # centre of mass at the field's centre
+
+
+def test_ink_reads_rgba_and_grey():
+    canvas = stroke_canvas()
+    assert ink(canvas).max() == 1.0
+    transparent = canvas.copy()
+    transparent[..., 3] = 0
+    assert ink(transparent).max() == 0.0
+    np.testing.assert_array_equal(ink(canvas[..., 0]), ink(canvas))
+
+
+def test_empty_and_flooded_canvases_are_refused_with_a_hint():
+    with pytest.raises(EmptyDrawing, match="empty"):
+        to_mnist(np.zeros((280, 280, 4), dtype=np.uint8))
+    with pytest.raises(EmptyDrawing, match="mostly ink"):
+        to_mnist(np.full((280, 280, 4), 255, dtype=np.uint8))
