@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
@@ -58,12 +59,14 @@ class Trainer:
     """Steps a model on in-memory tensors. Not thread-safe by itself: `TrainingJob` adds that."""
 
     def __init__(self, model: nn.Module, x_train: torch.Tensor, config: TrainConfig = TrainConfig(),
-                 knobs: dict | None = None, x_test: torch.Tensor | None = None):
+                 knobs: dict | None = None, x_test: torch.Tensor | None = None,
+                 eval_fn: Callable[[nn.Module], dict] | None = None):
         self.model, self.config = model, config
         self.device = next(model.parameters()).device
         self.x_train = x_train.to(self.device)
         self.x_test = None if x_test is None else x_test[: config.eval_size].to(self.device)
         self.knobs = dict(knobs or {})
+        self.eval_fn = eval_fn  # extra held-out numbers at each evaluation (log p(x) and the gap, say)
         self.optimizer = make_optimizer(model, config.lr)
         self.generator = torch.Generator().manual_seed(config.seed)
         torch.manual_seed(config.seed)  # the reparameterization noise
@@ -143,7 +146,10 @@ class Trainer:
         self.model.eval()
         knobs = accepted_knobs(self.model, {**self.knobs, "beta": 1.0})
         terms = self.model.loss(self.x_test, **knobs)
-        return {f"test_{name}": t.item() for name, t in terms.items() if name != "loss"}
+        results = {f"test_{name}": t.item() for name, t in terms.items() if name != "loss"}
+        if self.eval_fn is not None:
+            results.update(self.eval_fn(self.model))
+        return results
 
     def run(self, steps: int | None = None) -> RunState:
         """Train for `steps` (default: the config's) more steps; `Diverged` propagates."""

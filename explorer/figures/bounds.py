@@ -75,12 +75,12 @@ def elbo_split_figure(recon: float, kl: float, height: int = 200) -> go.Figure:
 
 
 def gap_history_figure(history: dict[str, list], title: str = "", height: int = 380) -> go.Figure:
-    """Held-out mean log p(x) and ELBO per step, with the gap between them shaded."""
+    """Held-out mean log p(x) and ELBO per step (the same images for both), the gap shaded."""
     steps = history["step"]
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=steps, y=history["test_log_px"], name="log p(x) (exact)", mode="lines+markers",
+    fig.add_trace(go.Scatter(x=steps, y=history["heldout_log_px"], name="log p(x) (exact)", mode="lines+markers",
                              line=dict(color="black", width=LINE_WIDTH)))
-    fig.add_trace(go.Scatter(x=steps, y=history["test_elbo"], name="ELBO", mode="lines+markers", fill="tonexty",
+    fig.add_trace(go.Scatter(x=steps, y=history["heldout_elbo"], name="ELBO", mode="lines+markers", fill="tonexty",
                              fillcolor=GAP_COLOUR, line=dict(color=PALETTE[0], width=LINE_WIDTH)))
     fig.update_xaxes(title="training step")
     fig.update_yaxes(title="nats per sample (held out)")

@@ -35,3 +35,14 @@ def encodings(model_name: str, dataset_name: str, limit: int = 2000) -> np.ndarr
     """Posterior means of the first `limit` held-out samples under a pretrained model."""
     x = dataset(dataset_name, "test").x[:limit]
     return latent.encode_means(pretrained(model_name), x)
+
+
+def pretrained_dataset(name: str) -> str:
+    """The dataset a pretrained model was trained on, from the manifest."""
+    return zoo.entry(name)["dataset"]
+
+
+@st.cache_data(show_spinner=False)
+def pretrained_history(name: str) -> dict:
+    """The recorded held-out history of a pretrained model ({} when none was kept)."""
+    return zoo.entry(name).get("history") or {}

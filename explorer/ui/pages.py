@@ -49,3 +49,14 @@ def ensure_app_navigation() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def pretrained_picker(choices: dict[str, str], key: str) -> str:
+    """A choice among pretrained models (name -> label); those not shipped are left out, with a note."""
+    from explorer import zoo
+
+    shipped = [name for name in choices if name in zoo.names()]
+    if not shipped:
+        st.error("None of this page's models is in pretrained/: run `python -m explorer pretrain`.")
+        st.stop()
+    return st.radio("Model", shipped, format_func=choices.get, horizontal=True, key=key)

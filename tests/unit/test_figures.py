@@ -51,6 +51,6 @@ def test_posterior_and_history_figures():
     log_density = -0.5 * (z[None, :] ** 2 + z[:, None] ** 2)
     fig = posterior_figure(z, z, log_density, np.zeros(2), np.ones(2), np.zeros((3, 2)))
     assert fig.data[0].z.max() == 1.0 and len(fig.data) == 4
-    history = {"step": [1, 2], "test_log_px": [-5.0, -4.0], "test_elbo": [-6.0, -4.5]}
+    history = {"step": [1, 2], "heldout_log_px": [-5.0, -4.0], "heldout_elbo": [-6.0, -4.5]}
     assert len(gap_history_figure(history).data) == 2
     assert len(training_curves([{"step": 1, "loss": 2.0}], ("loss", "kl")).data) == 1

@@ -148,3 +148,18 @@ def test_running_jobs_are_bounded(monkeypatch):
     second.start()
     second.stop()
     assert jobs.running_count() == 0
+
+
+def test_eval_fn_adds_its_numbers_to_every_evaluation():
+    model = models.build("vae", None, **SMALL)
+    calls = []
+
+    def extra(m):
+        calls.append(m)
+        return {"heldout_answer": 42.0}
+
+    trainer = Trainer(model, toy_images(), TrainConfig(steps=20, log_every=10, eval_every=10),
+                      x_test=toy_images(32, 1), eval_fn=extra)
+    state = trainer.run()
+    assert [r.get("heldout_answer") for r in state.history] == [42.0, 42.0]
+    assert all(m is model for m in calls)
