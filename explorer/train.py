@@ -29,6 +29,7 @@ class TrainConfig:
     eval_every: int = 200  # held-out metrics every this many steps (and at the end)
     eval_size: int = 1000  # held-out samples used for those metrics
     snapshot_every: int = 25  # how often the NaN guard's copy of good weights is refreshed
+    kl_warmup_steps: int = 0  # beta ramps linearly from 0 to its value over these steps (0: off)
 
 
 class Diverged(RuntimeError):
@@ -92,7 +93,7 @@ class Trainer:
     def step(self) -> dict[str, float]:
         """One optimizer step; raises `Diverged` (after restoring good weights) on a non-finite loss."""
         self.model.train()
-        terms = self.model.loss(self._next_batch(), **accepted_knobs(self.model, self.knobs))
+        terms = self.model.loss(self._next_batch(), **accepted_knobs(self.model, self.step_knobs()))
         values = {name: t.item() for name, t in terms.items()}
         if not math.isfinite(values["loss"]):
             self._restore_good()
@@ -108,6 +109,14 @@ class Trainer:
             self._snapshot_good()
         self._record(values)
         return values
+
+    def step_knobs(self) -> dict:
+        """The knobs for the next step: beta scaled by the KL warm-up factor min(1, step / warm-up)
+        (Bowman et al. 2016; Sønderby et al. 2016), so the encoder first learns to be useful."""
+        warmup = self.config.kl_warmup_steps
+        if warmup <= 0 or "beta" not in self.knobs:
+            return self.knobs
+        return {**self.knobs, "beta": self.knobs["beta"] * min(1.0, self.state.step / warmup)}
 
     def _snapshot_good(self) -> None:
         # the weights that produced the last finite loss; copied in place, no allocation

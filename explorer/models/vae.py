@@ -14,7 +14,7 @@ import torch
 from torch.distributions import Distribution, Independent, Normal
 
 from explorer.models.common import MLPLatentModel, mlp, reconstruction_nll
-from explorer.objectives import kl_normal_standard
+from explorer.objectives import kl_normal_standard_per_unit
 
 # exp(0.5 * logvar) stays finite and nonzero in float32 for any encoder output, even while a
 # run with an extreme learning rate is about to diverge.
@@ -33,7 +33,7 @@ class VAEConfig:
 
 class VAE(MLPLatentModel):
     kind = "vae"
-    KNOBS = ("beta", "decoder_sigma")
+    KNOBS = ("beta", "decoder_sigma", "free_bits")
 
     def __init__(self, config: VAEConfig):
         super().__init__(config)
@@ -51,18 +51,24 @@ class VAE(MLPLatentModel):
         return Independent(Normal(mu, (0.5 * logvar).exp()), 1)
 
     def loss(
-        self, x: torch.Tensor, beta: float = 1.0, decoder_sigma: float | None = None, reduce: bool = True
+        self, x: torch.Tensor, beta: float = 1.0, decoder_sigma: float | None = None, free_bits: float = 0.0,
+        reduce: bool = True,
     ) -> dict[str, torch.Tensor]:
         """Named terms of the (beta-)ELBO with one reparameterized sample, in nats.
 
         recon = -log p(x|z) with z = mu + sigma * eps, eps ~ N(0, I) (the reparameterization
         trick: z is a differentiable function of mu and sigma); kl = KL(q(z|x) || p(z)) in closed
         form; elbo = -(recon + kl) <= log p(x); loss = recon + beta * kl is what is minimized.
+        With free_bits = λ > 0 the penalty is Σ_u max(λ, mean_batch KL_u) instead (Kingma et al.
+        2016, "Improved Variational Inference with Inverse Autoregressive Flow"): a unit's first λ
+        nats are free, so the optimizer gains nothing by collapsing it to the prior.
         Means over the batch, or (B,) tensors with reduce=False.
         """
         mu, logvar = self.encoder_params(x)
         z = mu + (0.5 * logvar).exp() * torch.randn_like(mu)
         recon = reconstruction_nll(self.decoder(z), x, self.config.likelihood, self._sigma(decoder_sigma))
-        kl = kl_normal_standard(mu, logvar)
-        terms = {"loss": recon + beta * kl, "recon": recon, "kl": kl, "elbo": -(recon + kl)}
+        kl_units = kl_normal_standard_per_unit(mu, logvar)  # (B, J)
+        kl = kl_units.sum(dim=-1)
+        penalty = kl if free_bits <= 0 else kl_units.mean(dim=0).clamp_min(free_bits).sum().expand_as(kl)
+        terms = {"loss": recon + beta * penalty, "recon": recon, "kl": kl, "elbo": -(recon + kl)}
         return {name: t.mean() for name, t in terms.items()} if reduce else terms

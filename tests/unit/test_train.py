@@ -163,3 +163,13 @@ def test_eval_fn_adds_its_numbers_to_every_evaluation():
     state = trainer.run()
     assert [r.get("heldout_answer") for r in state.history] == [42.0, 42.0]
     assert all(m is model for m in calls)
+
+
+def test_kl_warmup_ramps_beta_linearly():
+    model = models.build("vae", None, **SMALL)
+    trainer = Trainer(model, toy_images(), TrainConfig(kl_warmup_steps=100), knobs={"beta": 2.0})
+    assert trainer.step_knobs()["beta"] == 0.0
+    trainer.state.step = 25
+    assert trainer.step_knobs()["beta"] == 0.5
+    trainer.state.step = 400
+    assert trainer.step_knobs()["beta"] == 2.0 and trainer.knobs["beta"] == 2.0
