@@ -14,6 +14,10 @@ PAGES = {
     "Autoencoders and latent variables": [
         st.Page("pages/latent_space.py", title="Latent space", icon=":material/scatter_plot:"),
     ],
+    "The evidence lower bound": [
+        st.Page("pages/elbo_gap.py", title="ELBO and the gap", icon=":material/stacked_line_chart:"),
+        st.Page("pages/beta_sigma.py", title="β, σ and posterior collapse", icon=":material/tune:"),
+    ],
 }
 
 navigation = st.navigation(PAGES)

@@ -23,6 +23,7 @@ class PretrainSpec:
     dataset: str
     train: TrainConfig
     model_overrides: dict = field(default_factory=dict)
+    knobs: dict = field(default_factory=lambda: {"beta": 1.0})
 
 
 MNIST_HIDDEN = (512, 256)
@@ -31,13 +32,30 @@ DIGITS_HIDDEN = (128, 64)
 SPECS = (
     PretrainSpec("mnist-ae-2d", "ae", "mnist", TrainConfig(steps=4000, lr=2e-3, eval_every=250),
                  {"hidden": MNIST_HIDDEN}),
-    PretrainSpec("mnist-vae-2d", "vae", "mnist", TrainConfig(steps=4000, lr=2e-3, eval_every=250),
+    PretrainSpec("mnist-vae-2d", "vae", "mnist", TrainConfig(steps=4000, lr=2e-3, eval_every=500),
                  {"hidden": MNIST_HIDDEN}),
     PretrainSpec("digits-ae-2d", "ae", "digits", TrainConfig(steps=4000, lr=2e-3, eval_every=250),
                  {"hidden": DIGITS_HIDDEN}),
     PretrainSpec("digits-vae-2d", "vae", "digits", TrainConfig(steps=4000, lr=2e-3, eval_every=250),
                  {"hidden": DIGITS_HIDDEN}),
+    PretrainSpec("moons-vae-2d", "vae", "moons", TrainConfig(steps=3000, lr=2e-3, eval_every=250),
+                 {"hidden": (64, 64), "decoder_sigma": 0.1}),
 )
+GAP_IMAGES = 50  # held-out samples whose exact log p(x) and gap are recorded at each evaluation
+
+
+def heldout_gap(x: torch.Tensor):
+    """An eval hook: mean exact log p(x), exact ELBO and their gap on the given held-out samples."""
+    from explorer import bounds
+
+    def evaluate(model: torch.nn.Module) -> dict:
+        if getattr(model, "kind", "") != "vae":
+            return {}
+        result = bounds.gap(model.eval(), x)
+        return {"heldout_log_px": result.log_px.mean().item(), "heldout_elbo": result.elbo_exact.mean().item(),
+                "heldout_gap": result.gap.mean().item()}
+
+    return evaluate
 
 
 @torch.no_grad()
@@ -58,18 +76,22 @@ def heldout_metrics(model: torch.nn.Module, x_test: torch.Tensor, repeats: int =
 
 def history_columns(rows: list[dict]) -> dict[str, list]:
     """Rows of held-out evaluations -> {"step": [...], "test_elbo": [...], ...} for the manifest."""
-    rows = [r for r in rows if any(k.startswith("test_") for k in r)]
-    keys = sorted({k for r in rows for k in r if k == "step" or k.startswith("test_")})
+    kept = ("test_", "heldout_")
+    rows = [r for r in rows if any(k.startswith(kept) for k in r)]
+    keys = sorted({k for r in rows for k in r if k == "step" or k.startswith(kept)})
     return {k: [round(r[k], 4) if isinstance(r.get(k), float) else r.get(k) for r in rows] for k in keys}
 
 
 def train_spec(spec: PretrainSpec) -> tuple[torch.nn.Module, dict]:
     train, test = data.load(spec.dataset, "train"), data.load(spec.dataset, "test")
     torch.manual_seed(spec.train.seed)  # the initial weights
-    model = models.build(spec.kind, None, x_dim=train.x_dim, z_dim=2, likelihood=train.likelihood,
-                         image_shape=train.image_shape, **spec.model_overrides)
+    shape = dict(x_dim=train.x_dim, z_dim=2, likelihood=train.likelihood, image_shape=train.image_shape)
+    model = models.build(spec.kind, None, **{**shape, **spec.model_overrides})
     started = time.perf_counter()
-    state = Trainer(model, train.x, spec.train, {"beta": 1.0}, x_test=test.x).run()
+    exact = model.config.z_dim <= 2  # log p(x) by quadrature needs a 1-D or 2-D latent
+    trainer = Trainer(model, train.x, spec.train, spec.knobs, x_test=test.x,
+                      eval_fn=heldout_gap(test.x[:GAP_IMAGES]) if exact else None)
+    state = trainer.run()
     wall = time.perf_counter() - started
     record = dict(dataset=spec.dataset, data=f"{train.source}; evaluated on the {len(test)} test images",
                   steps=state.step, seed=spec.train.seed, wall_time_s=round(wall, 2),
@@ -79,7 +101,9 @@ def train_spec(spec: PretrainSpec) -> tuple[torch.nn.Module, dict]:
 
 def main(only: tuple[str, ...] = (), out_dir=None) -> None:
     """Train every spec (or those named in `only`) and register each in the zoo."""
-    for spec in SPECS:
+    from explorer.sweep import PRETRAIN_SPECS  # sweep imports this module: import it here, not on top
+
+    for spec in SPECS + PRETRAIN_SPECS:
         if only and spec.name not in only:
             continue
         model, record = train_spec(spec)

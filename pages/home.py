@@ -14,5 +14,9 @@ st.markdown(
 )
 pages.link("pages/latent_space.py", "Latent space — AE vs VAE, decode anywhere, interpolate, train your own",
            icon=":material/scatter_plot:")
-st.caption("More pages follow the lecture: the ELBO and its gap, β and σ, reparameterization, VQ-VAE, "
+pages.link("pages/elbo_gap.py", "ELBO and the gap — exact log p(x), every bound, KL(q ‖ p(z|x))",
+           icon=":material/stacked_line_chart:")
+pages.link("pages/beta_sigma.py", "β, σ and posterior collapse — rate–distortion, active units, disentanglement",
+           icon=":material/tune:")
+st.caption("More pages follow the lecture: reparameterization, VQ-VAE, "
            "Gumbel-softmax, tokens and priors, hierarchical VAEs.")

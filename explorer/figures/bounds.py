@@ -41,37 +41,49 @@ def posterior_figure(z1: np.ndarray, z2: np.ndarray, log_density: np.ndarray, q_
 def bounds_figure(log_px: float, bounds: dict[str, tuple[float, float]], title: str = "",
                   height: int = 380) -> go.Figure:
     """The ladder: each bound as a point with its spread (±1 sd over repeats) on one nats axis,
-    log p(x) as a line, and the ELBO's gap to it shaded and labelled KL(q ‖ p(z|x))."""
+    log p(x) as a line, and the ELBO's gap to it shaded and labelled KL(q ‖ p(z|x)).
+
+    The axis spans the tight bounds; one far below them (the naive bound is often hundreds of
+    nats down) is pinned to the left edge with its value written beside it, so the gap stays visible.
+    """
     names = list(bounds) + ["log p(x)"]
     means = [bounds[n][0] for n in bounds] + [log_px]
     spreads = [bounds[n][1] for n in bounds] + [0.0]
+    distances = [log_px - m for m in means]
+    reach = max(1.0, 4 * float(np.median(distances)))  # robust: one far bound cannot stretch the axis
+    low = min(m - s for m, s, d in zip(means, spreads, distances, strict=True) if d <= reach)
+    margin = 0.15 * max(log_px - low, 0.5)
+    left_edge = low - margin
+    shown = [max(m, left_edge + margin / 3) for m in means]
+    spreads = [s if m == x else 0.0 for m, s, x in zip(means, spreads, shown, strict=True)]  # pinned: no bar
     fig = go.Figure(go.Scatter(
-        x=means, y=names, mode="markers", marker=dict(size=16, color=[PALETTE[i] for i in range(len(names))]),
-        error_x=dict(type="data", array=spreads, thickness=LINE_WIDTH, width=8), showlegend=False,
-        hovertemplate="%{y}: %{x:.2f} nats<extra></extra>"))
+        x=shown, y=names, mode="markers+text", marker=dict(size=16, color=[PALETTE[i] for i in range(len(names))]),
+        text=[f"{m:.2f}" if m == s else f"◀ {m:.1f} (off scale)" for m, s in zip(means, shown, strict=True)],
+        textposition="top center", error_x=dict(type="data", array=spreads, thickness=LINE_WIDTH, width=8),
+        showlegend=False, hovertemplate="%{y}: %{text}<extra></extra>"))
     fig.add_vline(x=log_px, line=dict(color="black", width=2, dash="dot"))
     if "ELBO" in bounds:
         elbo = bounds["ELBO"][0]
         fig.add_vrect(x0=elbo, x1=log_px, fillcolor=GAP_COLOUR, line_width=0)
-        fig.add_annotation(x=(elbo + log_px) / 2, y=1.0, yref="paper", showarrow=False, yanchor="bottom",
+        fig.add_annotation(x=log_px, xanchor="right", y=1.0, yref="paper", showarrow=False, yanchor="bottom",
                            text=f"gap = KL(q ‖ p(z|x)) = {log_px - elbo:.2f} nats", font=dict(size=16))
-    low = min(m - s for m, s in zip(means, spreads, strict=True))
-    margin = 0.08 * max(log_px - low, 1.0)
-    fig.update_xaxes(title="nats (higher is better)", range=[low - margin, log_px + margin])
+    fig.update_xaxes(title="nats (higher is better)", range=[left_edge, log_px + margin])
     base_layout(fig, title, height)
     return fig.update_layout(margin=dict(t=60))
 
 
-def elbo_split_figure(recon: float, kl: float, height: int = 200) -> go.Figure:
-    """−ELBO = reconstruction + KL(q ‖ p(z)) as one stacked bar."""
-    fig = go.Figure()
-    fig.add_trace(go.Bar(x=[recon], y=["−ELBO"], orientation="h", name=f"−E_q log p(x|z) = {recon:.2f}",
-                         marker_color=PALETTE[0]))
-    fig.add_trace(go.Bar(x=[kl], y=["−ELBO"], orientation="h", name=f"KL(q ‖ p(z)) = {kl:.2f}",
-                         marker_color=PALETTE[1]))
-    fig.update_layout(barmode="stack", legend=dict(orientation="h", y=-0.4))
-    fig.update_xaxes(title="nats")
-    return base_layout(fig, "", height)
+def elbo_split_figure(expected_log_likelihood: float, kl: float, height: int = 300) -> go.Figure:
+    """ELBO = E_q log p(x|z) − KL(q ‖ p(z)) as a waterfall (either part may be negative: a density
+    p(x|z) of continuous data can exceed 1)."""
+    fig = go.Figure(go.Waterfall(
+        orientation="v", measure=["relative", "relative", "total"],
+        x=["E_q log p(x|z)", "− KL(q ‖ p(z))", "ELBO"], y=[expected_log_likelihood, -kl, 0.0],
+        text=[f"{expected_log_likelihood:.2f}", f"{-kl:.2f}", f"{expected_log_likelihood - kl:.2f}"],
+        textposition="outside", connector=dict(line=dict(width=1, dash="dot")),
+        increasing=dict(marker_color=PALETTE[0]), decreasing=dict(marker_color=PALETTE[1]),
+        totals=dict(marker_color=PALETTE[2])))
+    fig.update_yaxes(title="nats")
+    return base_layout(fig, "The ELBO's two terms", height)
 
 
 def gap_history_figure(history: dict[str, list], title: str = "", height: int = 380) -> go.Figure:

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from explorer.figures.bounds import bounds_figure, ellipse, gap_history_figure, posterior_figure
+from explorer.figures.bounds import bounds_figure, elbo_split_figure, ellipse, gap_history_figure, posterior_figure
 from explorer.figures.curves import training_curves
 from explorer.figures.images import tile, upscale
 from explorer.figures.latent import CLICK_TRACE, latent_map, manifold_figure
@@ -54,3 +54,15 @@ def test_posterior_and_history_figures():
     history = {"step": [1, 2], "heldout_log_px": [-5.0, -4.0], "heldout_elbo": [-6.0, -4.5]}
     assert len(gap_history_figure(history).data) == 2
     assert len(training_curves([{"step": 1, "loss": 2.0}], ("loss", "kl")).data) == 1
+
+
+def test_a_far_naive_bound_is_pinned_to_the_edge_and_keeps_its_value():
+    fig = bounds_figure(-128.7, {"naive": (-330.4, 3.0), "ELBO": (-129.1, 0.0), "IWAE-100": (-128.8, 0.05)})
+    left, right = fig.layout.xaxis.range
+    assert left > -140 and right > -128.7  # the axis is about the tight bounds, not the naive one
+    assert fig.data[0].x[0] >= left and "-330.4" in fig.data[0].text[0]
+
+
+def test_elbo_waterfall_adds_up():
+    fig = elbo_split_figure(expected_log_likelihood=1.74, kl=3.83)
+    assert list(fig.data[0].y[:2]) == [1.74, -3.83] and fig.data[0].text[2] == "-2.09"

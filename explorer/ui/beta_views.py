@@ -1,0 +1,299 @@
+"""The views of the "β, σ and posterior collapse" page: a live run with β, σ and free bits, β sweeps on
+the R-D plane, KL per unit and a case of collapse, traversals and MIG, samples by β (Higgins et al. 2017;
+Alemi et al. 2018; Lucas et al. 2019; Chen et al. 2018). Numbers come from `explorer.sweep` and
+`explorer.metrics`, figures from `explorer.figures.rate_distortion`. The sweep trains in a background
+`sweep.SweepJob` polled by a fragment, so the page stays live meanwhile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import streamlit as st
+import torch
+
+from explorer import latent, metrics, sweep, zoo
+from explorer.figures import rate_distortion as rd
+from explorer.figures.images import tile, upscale
+from explorer.jobs import TrainingJob
+from explorer.train import TrainConfig
+from explorer.ui import cache, session, training
+
+SWEEP_STEPS = (500, 1000, 1500, 3000)  # steps per model a sweep offers; tests monkeypatch tiny ones
+FREE_BITS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0)
+WARMUP_STEPS = (0, 250, 500, 1000)
+SECONDS_PER_STEP = 0.009  # measured in the server with a browser watching, on the 2-core machine
+SWEEP_POLL_SECONDS = 2.0  # a new sweep point comes every ~10 s; each poll costs the browser a redraw
+N_SHOWN = 8  # inputs reconstructed and prior samples drawn per model
+TRAVERSAL_VALUES = tuple(np.linspace(-3.0, 3.0, 9))
+DECODERS = {"bernoulli": "Bernoulli (cross-entropy)", "gaussian": "Gaussian with σ (scaled L2)"}
+
+
+def poll(job, text: Callable[[], str], draw: Callable[[], None], every: float = training.POLL_SECONDS) -> None:
+    """A fragment that redraws a background job's progress every `every` seconds until it is done."""
+    running = not job.done
+
+    @st.fragment(run_every=every if running else None)
+    def live() -> None:
+        st.progress(job.progress, text=text())
+        if job.message:
+            (st.error if job.state in ("diverged", "failed") else st.info)(job.message)
+        draw()
+        if running and job.done:
+            st.rerun()  # one full rerun turns the timer off and re-enables the buttons
+
+    live()
+
+
+def strip(images: np.ndarray, shape: tuple[int, int], ncols: int | None = None) -> np.ndarray:
+    return upscale(tile(images.reshape(-1, *shape), ncols or len(images)), 3)
+
+
+def recon_and_samples(model: torch.nn.Module, x: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """E[x|z = E_q z] of each input and E[x|z] of N_SHOWN prior draws (seed 0), as arrays."""
+    z = torch.randn(N_SHOWN, model.config.z_dim, generator=torch.Generator().manual_seed(0))  # on the CPU
+    return latent.decode_points(model, latent.encode_means(model, x)), latent.decode_points(model, z.numpy())
+
+
+# --- models to inspect: the shipped pretrained β-VAEs and this session's sweep -----------------------
+
+def pretrained_notice(dataset_name: str) -> None:
+    missing = [name for name in sweep.pretrained_betas(dataset_name) if name not in zoo.names()]
+    if missing:
+        st.info(f"Pretrained β-models not shipped yet: {', '.join(missing)}. Run `python -m explorer pretrain`. "
+                "Meanwhile, a sweep (tab **Rate–distortion sweep**) trains models that every tab can show.",
+                icon=":material/info:")
+
+
+@st.cache_data(show_spinner="Measuring a pretrained model…")
+def pretrained_diagnostics(name: str) -> dict:
+    return sweep.diagnose(cache.pretrained(name), cache.dataset(cache.pretrained_dataset(name), "test"))
+
+
+def available_models(dataset_name: str) -> dict[str, dict]:
+    """label -> diagnostics with its `beta`, `model` and `group`: pretrained first, then the sweep's."""
+    found = {}
+    for name, beta in sweep.pretrained_betas(dataset_name).items():
+        if name in zoo.names():
+            found[f"pretrained β = {beta:g}"] = {**pretrained_diagnostics(name), "beta": beta,
+                                                 "model": cache.pretrained(name), "group": "pretrained"}
+    job: sweep.SweepJob | None = st.session_state.get(f"beta_sweep_{dataset_name}_job")
+    for result in [] if job is None else list(job.results):
+        found[f"sweep β = {result['beta']:g}"] = {**result, "group": "sweep"}
+    return found
+
+
+def pick_model(dataset_name: str, key: str, last: bool = False) -> dict | None:
+    found = available_models(dataset_name)
+    if not found:
+        st.info("No β-model for this data yet: run a sweep in the **Rate–distortion sweep** tab.",
+                icon=":material/info:")
+        return None
+    return found[st.radio("Model", list(found), len(found) - 1 if last else 0, horizontal=True, key=key)]
+
+
+def rd_points(found: dict[str, dict]) -> list[dict]:
+    return [{"rate": r["rate"], "distortion": r["distortion"], "label": f"β={r['beta']:g}", "group": r["group"]}
+            for r in found.values()]
+
+
+# --- the live run --------------------------------------------------------------------------------
+
+def live_settings(key: str) -> tuple[TrainConfig, str, dict]:
+    cols = st.columns(4)
+    steps = cols[0].select_slider("Steps", (500, 1000, 2000, 3000, 5000), value=2000, key=f"{key}_steps")
+    likelihood = cols[1].radio("Decoder p(x|z)", tuple(DECODERS), format_func=DECODERS.get, key=f"{key}_lik")
+    warmup = cols[2].select_slider("KL warm-up (steps)", WARMUP_STEPS, value=0, key=f"{key}_warmup",
+                                   help="β ramps up from 0 over these steps. Set when a run starts.")
+    free_bits = cols[3].select_slider("Free bits λ (nats per unit)", FREE_BITS, value=0.0, key=f"{key}_free_bits",
+                                      help="A unit's first λ nats of KL cost nothing. Acts on the next step.")
+    left, right = st.columns([1, 1])
+    with left:
+        knobs = {**training.knob_sliders(key, likelihood), "free_bits": free_bits}
+    if likelihood == "gaussian":
+        beta, sigma = knobs["beta"], knobs["decoder_sigma"]
+        right.markdown(f"The same objective in L2 form: **‖x − μ‖² + {sweep.l2_weight_of_kl(beta, sigma):.3g} · KL**"
+                       f" (2σ²β). It is a plain VAE (β = 1) with **σ′ = √β σ = "
+                       f"{sweep.effective_sigma(beta, sigma):.3g}**.")
+    config = TrainConfig(steps=steps, lr=2e-3, seed=session.seed(), log_every=20, eval_every=100,
+                         kl_warmup_steps=warmup)
+    return config, likelihood, knobs
+
+
+def live_panel(dataset_name: str) -> None:
+    """A 10-unit VAE trained here and now; β, σ and free bits act on its next step."""
+    key = f"beta_live_{dataset_name}"
+    train, test = cache.dataset(dataset_name, "train"), cache.dataset(dataset_name, "test")
+    config, likelihood, knobs = live_settings(key)
+
+    def start() -> TrainingJob:
+        options = sweep.SweepConfig(likelihood=likelihood, decoder_sigma=knobs.get("decoder_sigma", 0.1))
+        model = sweep.build_model(train, options).to(session.device())
+        return TrainingJob(model, train.x, config, knobs, x_test=test.x, device=session.device(),
+                           copy_model=False, alive=session.alive_check())
+
+    training.controls(key, start)
+    job: TrainingJob | None = st.session_state.get(f"{key}_job")
+    if job is None:
+        st.info("Press **Train from scratch**, then move β, σ and λ while it trains.", icon=":material/info:")
+        return
+    job.set_knobs(**knobs)
+    poll(job, lambda: f"step {job.step} / {job.config.steps} — {job.state}", lambda: live_view(job, dataset_name))
+
+
+def live_view(job: TrainingJob, dataset_name: str) -> None:
+    test, x = cache.dataset(dataset_name, "test"), cache.dataset(dataset_name, "test").x[:N_SHOWN]
+    knobs, now, (recon, samples) = job.read(lambda m: (
+        job.trainer.step_knobs(), sweep.diagnose(m, test, job.trainer.knobs.get("decoder_sigma"), with_mig=False),
+        recon_and_samples(m, x)))
+    trail = np.array([(r["test_kl"], r["test_recon"]) for r in job.history if "test_kl" in r]).reshape(-1, 2)
+    numbers = {"β now (after warm-up)": f"{knobs['beta']:.3g}", "rate R (nats)": f"{now['rate']:.2f}",
+               "distortion D (nats)": f"{now['distortion']:.1f}", "MSE (pixels²)": f"{now['mse']:.2f}",
+               "active units": f"{now['active_units']} / {len(now['active'])}"}
+    for column, (label, value) in zip(st.columns(len(numbers)), numbers.items(), strict=True):
+        column.metric(label, value)
+    left, right = st.columns(2)
+    bernoulli = job.model.config.likelihood == "bernoulli"  # only then comparable with the β-models
+    points = rd_points(available_models(dataset_name)) if bernoulli else []
+    left.plotly_chart(rd.rate_distortion_plane(points, (now["rate"], now["distortion"]), trail,
+                                               f"Rate–distortion plane, step {job.step}"), width="stretch")
+    right.plotly_chart(rd.kl_per_unit_bars(now["kl_per_unit"], now["active"], now["collapsed"],
+                                           knobs.get("free_bits", 0.0), "KL per latent unit"), width="stretch")
+    left.image(strip(np.concatenate([x.numpy(), recon]), test.image_shape, N_SHOWN), width="stretch",
+               caption="held-out inputs (top), reconstructions E[x | z = E_q z] (bottom)")
+    right.image(strip(samples, test.image_shape), width="stretch", caption="prior samples z ~ N(0, I), decoded")
+
+
+# --- the sweep -----------------------------------------------------------------------------------
+
+def sweep_view(dataset_name: str) -> None:
+    key = f"beta_sweep_{dataset_name}"
+    cols = st.columns([3, 2, 2, 2])
+    choices = sorted({b for b in training.BETAS if b > 0} | set(sweep.BETAS))
+    betas = cols[0].multiselect("β values", choices, default=list(sweep.BETAS), format_func="{:g}".format,
+                                key=f"{key}_betas")
+    steps = cols[1].select_slider("Steps per model", SWEEP_STEPS, value=SWEEP_STEPS[min(2, len(SWEEP_STEPS) - 1)],
+                                  key=f"{key}_steps")
+    free_bits = cols[2].select_slider("Free bits λ", FREE_BITS, value=0.0, key=f"{key}_free_bits")
+    warmup = cols[3].select_slider("KL warm-up (steps)", WARMUP_STEPS, value=0, key=f"{key}_warmup")
+    config = sweep.SweepConfig(betas=tuple(sorted(betas)), steps=steps, seed=session.seed(), free_bits=free_bits,
+                               kl_warmup_steps=warmup)
+    job: sweep.SweepJob | None = st.session_state.get(f"{key}_job")
+
+    def on_start() -> None:
+        new = sweep.SweepJob(dataset_name, config, session.device(), session.alive_check())
+        new.start()
+        st.session_state[f"{key}_job"] = new
+
+    running = job is not None and not job.done
+    left, right, _ = st.columns([1, 1, 3])
+    left.button("Run the sweep", icon=":material/play_arrow:", type="primary", key=f"{key}_start", on_click=on_start,
+                disabled=running or not betas)
+    right.button("Stop", icon=":material/stop:", key=f"{key}_stop", disabled=not running,
+                 on_click=(lambda: job.stop()) if running else None)
+    st.caption(f"One 10-unit VAE (hidden 256) per β, {steps} steps each, on one CPU core: about "
+               f"{len(betas) * steps * SECONDS_PER_STEP:.0f} s on a 2-core laptop. The page stays live meanwhile.")
+    if job is None:
+        sweep_results(dataset_name)  # the pretrained β-models, where shipped
+        return
+    poll(job, lambda: f"{len(job.results)} of {len(job.config.betas)} models — {job.state}",
+         lambda: sweep_results(dataset_name), every=SWEEP_POLL_SECONDS)
+
+
+def sweep_results(dataset_name: str) -> None:
+    found = available_models(dataset_name)
+    if not found:
+        return
+    left, right = st.columns([3, 2])
+    left.plotly_chart(rd.rate_distortion_plane(rd_points(found), title="Each β is a point on the R–D curve"),
+                      width="stretch")
+    migs = {group: ([r["beta"] for r in found.values() if r["group"] == group],
+                    [r["mig"] for r in found.values() if r["group"] == group])
+            for group in ("pretrained", "sweep") if any("mig" in r and r["group"] == group for r in found.values())}
+    if migs:
+        right.plotly_chart(rd.mig_vs_beta(migs, "Disentanglement (MIG) against β"), width="stretch")
+    st.dataframe([{"model": label, "rate R": round(r["rate"], 2), "distortion D": round(r["distortion"], 2),
+                   "−ELBO": round(-r["elbo"], 2), "MSE": round(r["mse"], 2), "active units": r["active_units"],
+                   **({"MIG": round(r["mig"], 3)} if "mig" in r else {})} for label, r in found.items()],
+                 hide_index=True, width="stretch")
+
+
+# --- collapse, traversals, samples ---------------------------------------------------------------
+
+@st.cache_resource(show_spinner="Training three small VAEs on two moons (a few seconds)…")
+def collapse_case() -> tuple[dict[str, dict], np.ndarray]:
+    variances = sweep.principal_variances(cache.dataset(sweep.COLLAPSE_DATASET, "train").x)
+    return sweep.collapse_demo(), variances
+
+
+def unit_kl_view(dataset_name: str) -> None:
+    picked = pick_model(dataset_name, "beta_collapse_model", last=True)
+    if picked is not None:
+        st.plotly_chart(rd.kl_per_unit_bars(picked["kl_per_unit"], picked["active"], picked["collapsed"]),
+                        width="stretch")
+        st.markdown(f"**{picked['active_units']} of {len(picked['active'])}** units active "
+                    f"(Cov_x E_q[z_u] > {metrics.ACTIVITY_THRESHOLD}); **{int(picked['collapsed'].sum())}** "
+                    f"collapsed (q(z_u|x) ≈ N(0, 1) for 95% of x); rate {picked['rate']:.2f} nats.")
+
+
+def collapse_demo_view() -> None:
+    """Two moons, a wide Gaussian decoder: trained without a remedy, with KL warm-up, with free bits."""
+    case = sweep.COLLAPSE_CASE
+    st.markdown(f"Gaussian decoder with **σ = {case.decoder_sigma:g}**, {case.z_dim} latent units, β = 1.")
+    if not st.toggle("Train the three runs", key="beta_collapse_demo"):
+        return
+    results, variances = collapse_case()
+    kept = sweep.directions_kept(variances, 1.0, case.decoder_sigma)
+    st.markdown(f"Data variances **{', '.join(f'{v:.2f}' for v in variances)}** vs βσ² = "
+                f"**{sweep.effective_sigma(1.0, case.decoder_sigma) ** 2:.2f}**: {kept} direction(s) kept.")
+    y_max = 1.3 * max(max(r["kl_per_unit"].max() for r in results.values()), 0.5)
+    for column, (label, result) in zip(st.columns(len(results)), results.items(), strict=True):
+        column.plotly_chart(rd.kl_per_unit_bars(result["kl_per_unit"], result["active"], result["collapsed"],
+                                                sweep.COLLAPSE_VARIANTS[label].get("free_bits", 0.0), label,
+                                                height=340, y_max=y_max, values=False).update_layout(
+                                                    showlegend=False), width="stretch")
+        column.markdown(f"active **{result['active_units']}/{case.z_dim}**, collapsed "
+                        f"**{int(result['collapsed'].sum())}/{case.z_dim}**, MSE **{result['mse']:.2f}**")
+
+
+def traversal_view(dataset_name: str) -> None:
+    picked = pick_model(dataset_name, "beta_traversal_model", last=True)
+    if picked is None:
+        return
+    test = cache.dataset(dataset_name, "test")
+    index = int(st.columns(4)[0].number_input("Held-out image", 0, len(test) - 1, 0, key="beta_traversal_index"))
+    kl = picked["kl_per_unit"]
+    order = np.argsort(-kl)  # the most informative units first
+    traversal = metrics.latent_traversal(picked["model"], test.x[index], TRAVERSAL_VALUES)
+    left, right = st.columns([3, 2])
+    left.plotly_chart(rd.traversal_figure(rd.traversal_mosaic(traversal, test.image_shape, order),
+                                          [f"z{u + 1} · {kl[u]:.2f} nats" for u in order], TRAVERSAL_VALUES,
+                                          test.image_shape, "Unit z_u from −3 to +3, the others at E_q[z|x]"),
+                      width="stretch")
+    right.image(upscale(test.x[index].reshape(test.image_shape).numpy(), 5), caption=f"input {index}")
+    if "mig" in picked:
+        right.metric("MIG against the true factors", f"{picked['mig']:.3f}")
+        right.plotly_chart(rd.mig_gap_bars(picked["factor_names"], picked["mig_gaps"], "Gap per factor"),
+                           width="stretch")
+    else:
+        right.info("This data has no known factors, so MIG cannot be measured: pick Sprites for it.")
+
+
+def samples_view(dataset_name: str) -> None:
+    found = available_models(dataset_name)
+    if not found:
+        st.info("No β-model for this data yet: run a sweep, or see the live run's images.", icon=":material/info:")
+        return
+    test = cache.dataset(dataset_name, "test")
+    x, shape = test.x[:N_SHOWN], test.image_shape
+    header = st.columns([1, 3, 3], vertical_alignment="bottom")
+    header[1].image(strip(x.numpy(), shape), caption="held-out inputs; their reconstructions below", width="stretch")
+    header[2].markdown("**Prior samples** z ~ N(0, I), decoded:")
+    for label, result in found.items():
+        recon, samples = recon_and_samples(result["model"], x)
+        cols = st.columns([1, 3, 3], vertical_alignment="center")
+        cols[0].markdown(f"**{label}**  \nR = {result['rate']:.1f}, D = {result['distortion']:.1f}  \n"
+                         f"MSE = {result['mse']:.2f}")
+        cols[1].image(strip(recon, shape), width="stretch")
+        cols[2].image(strip(samples, shape), width="stretch")

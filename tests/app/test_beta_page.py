@@ -1,0 +1,142 @@
+"""AppTest of the β page: alone, with and without pretrained β-models, a tiny sweep, a live run's knobs."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+import streamlit as st
+import torch
+from streamlit.testing.v1 import AppTest
+
+from explorer import data, jobs, models, sweep, zoo
+from explorer.train import TrainConfig, Trainer
+from explorer.ui import beta_views
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "beta_sigma.py")
+
+
+@pytest.fixture
+def zoo_dir(tmp_path, monkeypatch):
+    """An empty zoo of our own, and fresh caches: what the page finds is what the test put there."""
+    monkeypatch.setattr(zoo, "PRETRAINED_DIR", tmp_path)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield tmp_path
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def run_page(timeout: float = 120) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=timeout)
+    at.run()
+    assert_clean(at)
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def chart_specs(at: AppTest) -> str:
+    """The titles of every plotly chart on the page, and their traces' names, as one string."""
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return " ".join([s["layout"].get("title", {}).get("text", "") for s in specs]
+                    + [t.get("name", "") for s in specs for t in s["data"]])
+
+
+def register_tiny_beta_vae(name: str, beta: float, zoo_path: Path) -> None:
+    train = data.load("sprites", "train")
+    torch.manual_seed(0)
+    model = models.build("vae", None, x_dim=train.x_dim, z_dim=4, hidden=(32,), image_shape=train.image_shape)
+    with sweep.torch_threads(1):
+        Trainer(model, train.x, TrainConfig(steps=20), {"beta": beta}).run()
+    zoo.register(name, model.eval(), dataset="sprites", data=train.source, steps=20, seed=0, wall_time_s=0.1,
+                 metrics={}, dir=zoo_path)
+
+
+def stop_all(*running) -> None:
+    for job in running:
+        if job is not None:
+            job.stop()
+    assert jobs.wait_until(lambda: jobs.running_count() == 0, timeout=10)
+
+
+def test_page_runs_alone_without_pretrained_models(zoo_dir, mnist_dir):
+    at = run_page()
+    assert [t.label for t in at.tabs] == ["Live β and σ", "Rate–distortion sweep", "Posterior collapse",
+                                          "Traversals and MIG", "Blurry or sharp"]
+    notices = " ".join(i.value for i in at.info)
+    assert "sprites-vae-b0.5" in notices and "python -m explorer pretrain" in notices
+    at.radio(key="beta_dataset").set_value("mnist").run()
+    assert_clean(at)
+    assert "mnist-vae-b4" in " ".join(i.value for i in at.info)
+
+
+def test_page_uses_the_pretrained_beta_models_when_shipped(zoo_dir, mnist_dir):
+    for name, beta in (("sprites-vae-b0.5", 0.5), ("sprites-vae-b4", 4.0)):
+        register_tiny_beta_vae(name, beta, zoo_dir)
+    at = run_page()
+    notices = " ".join(i.value for i in at.info)
+    assert "sprites-vae-b1" in notices and "sprites-vae-b4" not in notices
+    assert at.radio(key="beta_traversal_model").options == ["pretrained β = 0.5", "pretrained β = 4"]
+    specs = chart_specs(at)
+    for title in ("Each β is a point on the R–D curve", "Unit z_u from −3 to +3", "Gap per factor"):
+        assert title in specs
+    at.radio(key="beta_traversal_model").set_value("pretrained β = 4").run()
+    at.number_input(key="beta_traversal_index").set_value(7).run()
+    assert_clean(at)
+    assert any("MIG" in m.label for m in at.metric)
+
+
+def test_sweep_button_trains_a_tiny_sweep(zoo_dir, mnist_dir, monkeypatch):
+    monkeypatch.setattr(beta_views, "SWEEP_STEPS", (20, 40))
+    at = run_page()
+    at.multiselect(key="beta_sweep_sprites_betas").set_value([0.5, 4.0]).run()
+    at.select_slider(key="beta_sweep_sprites_steps").set_value(20).run()
+    at.button(key="beta_sweep_sprites_start").click().run()
+    assert_clean(at)
+    job = at.session_state["beta_sweep_sprites_job"]
+    assert job.config.betas == (0.5, 4.0) and job.config.steps == 20
+    assert jobs.wait_until(lambda: job.done, timeout=60)
+    assert job.state == "finished", job.message
+    at.run()
+    assert_clean(at)
+    assert "Each β is a point on the R–D curve" in chart_specs(at)
+    assert at.radio(key="beta_collapse_model").options == ["sweep β = 0.5", "sweep β = 4"]
+    assert len(at.get("image")) >= 2 * 2 + 1  # inputs, then reconstructions and samples per model
+
+
+def test_live_run_takes_new_beta_sigma_and_free_bits(zoo_dir, mnist_dir):
+    at = run_page()
+    at.radio(key="beta_live_sprites_lik").set_value("gaussian").run()
+    at.select_slider(key="beta_live_sprites_steps").set_value(500).run()
+    at.button(key="beta_live_sprites_start").click().run()
+    assert_clean(at)
+    job = at.session_state["beta_live_sprites_job"]
+    try:
+        deadline = time.time() + 60
+        while job.step < 20 and time.time() < deadline:
+            time.sleep(0.1)
+        at.select_slider(key="beta_live_sprites_beta").set_value(3.0).run()
+        at.slider(key="beta_live_sprites_sigma").set_value(0.5).run()
+        at.select_slider(key="beta_live_sprites_free_bits").set_value(0.5).run()
+        assert_clean(at)
+        assert job.trainer.knobs == {"beta": 3.0, "decoder_sigma": 0.5, "free_bits": 0.5}
+        assert "Rate–distortion plane, step" in chart_specs(at) and "KL per latent unit" in chart_specs(at)
+        assert "1.5 · KL" in " ".join(m.value for m in at.markdown)  # 2σ²β = 2 · 0.5² · 3
+    finally:
+        stop_all(job)
+    assert job.done
+
+
+def test_collapse_demo_shows_three_runs(zoo_dir, mnist_dir):
+    at = run_page()
+    at.toggle(key="beta_collapse_demo").set_value(True).run()
+    assert_clean(at)
+    specs = chart_specs(at)
+    assert all(label in specs for label in ("no remedy", "KL warm-up", "free bits λ = 0.5 nat"))
+    assert any("0 direction(s) kept" in m.value for m in at.markdown)
