@@ -150,13 +150,15 @@ def _q_grid(q: Distribution, n: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Cell centres (n^J, B, J) of a uniform n-per-axis grid over q's mean ± Q_GRID_SDS sd, per
     sample, and the log volume (B,) of one cell."""
     mean, sd = _to64(q.mean), _to64(q.stddev)
+    if not (sd > 0).all():
+        raise ValueError("the gap needs a q(z|x) with a density; a point mass (an autoencoder's code) has none")
     unit = -Q_GRID_SDS + 2 * Q_GRID_SDS * (torch.arange(n, dtype=torch.float64) + 0.5) / n
     steps = torch.cartesian_prod(*[unit] * mean.shape[-1]).reshape(-1, 1, mean.shape[-1])
     return mean + sd * steps, (2 * Q_GRID_SDS * sd / n).log().sum(-1)
 
 
 @torch.no_grad()
-def gap(model, x: torch.Tensor, *, n: int = 64, tol: float = 0.01) -> Gap:
+def gap(model, x: torch.Tensor, *, n: int = 48, tol: float = 0.01) -> Gap:
     """log p(x), the exact ELBO and the gap between them, KL(q(z|x) ‖ p(z|x)), per sample, for a
     1-D or 2-D latent.
 
@@ -172,10 +174,10 @@ def gap(model, x: torch.Tensor, *, n: int = 64, tol: float = 0.01) -> Gap:
     log_px = log_marginal(model, x, tol=tol)
     q = model.encode(x)
     z, log_cell = _q_grid(q, n)
-    log_q = _to64(q.log_prob(z.to(q.mean.dtype)))  # (M, B)
+    z_model = z.to(q.mean.device, q.mean.dtype)
+    log_q = _to64(q.log_prob(z_model))  # (M, B)
     weight = (log_q + log_cell).exp()  # q(z_c) |c|: sums to 1 up to the quadrature error
-    log_lik = log_likelihood(model, x, z)
-    log_prior = _to64(model.prior.log_prob(z.to(q.mean.dtype)))
-    elbo_exact = (weight * log_lik).sum(0) - _kl_to_prior(q, model.prior, z.to(q.mean.dtype), weight)
+    log_lik, log_prior = log_likelihood(model, x, z), _to64(model.prior.log_prob(z_model))
+    elbo_exact = (weight * log_lik).sum(0) - _kl_to_prior(q, model.prior, z_model, weight)
     kl_to_posterior = (weight * (log_q - log_lik - log_prior + log_px)).sum(0)
     return Gap(log_px, elbo_exact, log_px - elbo_exact, kl_to_posterior)

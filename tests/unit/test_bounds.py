@@ -89,9 +89,10 @@ def test_gap_vanishes_when_q_is_the_posterior():
     torch.testing.assert_close(iwae_bound(model, x, k=3, generator=0), model.exact_log_px(x))
 
 
-@pytest.mark.parametrize("mean_field", [True, False])
-def test_the_gap_is_the_closed_form_kl_to_the_posterior(mean_field):
-    model = LinearGaussian(q_shift=torch.tensor([0.3, -0.2], dtype=F64), q_scale=0.7, mean_field=mean_field)
+@pytest.mark.parametrize(("latent", "mean_field"), [(1, True), (2, True), (2, False)])
+def test_the_gap_is_the_closed_form_kl_to_the_posterior(latent, mean_field):
+    shift = torch.tensor([0.3, -0.2][:latent], dtype=F64)
+    model = LinearGaussian(latent=latent, q_shift=shift, q_scale=0.7, mean_field=mean_field)
     x = data(model)
     result = gap(model, x, tol=1e-4)
     exact_gap = model.exact_gap(x)
