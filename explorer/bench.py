@@ -121,6 +121,22 @@ def decode_latency(repeats: int) -> dict:
             "decode_grid_20x20_ms": _median_ms(lambda: latent.manifold_grid(model, extent, 20), repeats)}
 
 
+def elbo_page_latency(repeats: int) -> dict:
+    """Server time of the ELBO page for a new input: `bounds.report` plus the IWAE-100 spread, as the
+    page computes them (its cache is cold for a new input)."""
+    from explorer import bounds
+
+    model, x = zoo.load("mnist-vae-2d"), data.load("mnist", "test").x
+    inputs = iter(range(len(x)))
+
+    def new_input() -> None:
+        sample = x[next(inputs)]
+        bounds.report(model, sample)
+        bounds.iwae_spread(model, sample[None], 100, bounds.REPORT_REPEATS)
+
+    return {"elbo_page_new_input_ms": _median_ms(new_input, repeats)}
+
+
 def live_training(seconds: float = 20.0) -> dict:
     """Train the page's 2-D VAE on MNIST from scratch for `seconds`; held-out -ELBO vs the shipped one."""
     from explorer.pretrain import heldout_metrics
@@ -148,6 +164,7 @@ def main(json_path: str = "bench.json", quick: bool = False, browser: bool = Tru
     results = {"machine": machine()}
     results["training"] = training_throughput(x, steps=60 if quick else 200, repeats=1 if quick else 7)
     results["decode"] = decode_latency(repeats=20 if quick else 200)
+    results["elbo_page"] = elbo_page_latency(repeats=5 if quick else 30)
     results["live_training"] = live_training(5.0 if quick else 20.0)
     if browser:
         from explorer.bench_browser import cold_start

@@ -16,6 +16,8 @@ model_name = pages.pretrained_picker(elbo_views.MODELS, key="gap_model")
 left, right = st.columns([1, 2])
 with left:
     x = elbo_views.pick_input(model_name)
+if x is None:
+    st.stop()  # an empty canvas: the hint is on screen
 numbers = elbo_views.exact_numbers(model_name, elbo_views.input_key(x))
 with right:
     elbo_views.posterior_view(model_name, numbers)
