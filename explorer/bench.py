@@ -134,7 +134,14 @@ def elbo_page_latency(repeats: int) -> dict:
         bounds.report(model, sample)
         bounds.iwae_spread(model, sample[None], 100, bounds.REPORT_REPEATS)
 
-    return {"elbo_page_new_input_ms": _median_ms(new_input, repeats)}
+    from explorer.likelihood import log_marginal
+
+    singles = iter(range(100, 100 + repeats + 1))
+    one = _median_ms(lambda: log_marginal(model, x[next(singles)][None]), repeats)
+    started = time.perf_counter()
+    log_marginal(model, x[:100])
+    return {"elbo_page_new_input_ms": _median_ms(new_input, repeats), "log_marginal_one_image_ms": one,
+            "log_marginal_100_images_s": round(time.perf_counter() - started, 2)}
 
 
 def live_training(seconds: float = 20.0) -> dict:

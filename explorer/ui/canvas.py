@@ -17,7 +17,7 @@ def draw_digit(key: str) -> np.ndarray | None:
     from streamlit_drawable_canvas import st_canvas
 
     result = st_canvas(stroke_width=18, stroke_color="#FFFFFF", background_color="#000000", height=CANVAS_SIZE,
-                       width=CANVAS_SIZE, drawing_mode="freedraw", display_toolbar=True, key=key)
+                       width=CANVAS_SIZE, drawing_mode="freedraw", return_image_data=True, key=key)
     if result is None or result.image_data is None:
         st.info("Draw a digit on the black square.")
         return None
