@@ -1,12 +1,11 @@
 """The bounds of the lecture against the closed forms of probabilistic PCA, their ordering
 naive ≤ ELBO ≤ IWAE-k ≤ log p(x) within Monte-Carlo error, and the gap measured two ways."""
 
-import math
 
+import ppca
 import pytest
 import torch
-from torch import nn
-from torch.distributions import Independent, MultivariateNormal, Normal, kl_divergence
+from torch.distributions import kl_divergence
 
 from explorer.bounds import elbo, gap, iwae_bound, iwae_spread, naive_bound
 from explorer.likelihood import log_likelihood
@@ -14,56 +13,8 @@ from explorer.likelihood import log_likelihood
 F64 = torch.float64
 
 
-class LinearGaussian(nn.Module):
-    """Probabilistic PCA (Tipping & Bishop 1999): z ~ N(0, I_J), x|z ~ N(Wz + b, s² I_D), so
-    p(x) = N(b, WWᵀ + s²I) and p(z|x) = N(M⁻¹Wᵀ(x − b), s² M⁻¹) with M = WᵀW + s²I.
-
-    `encode` returns that posterior (full covariance), or a deliberately wrong q: its mean moved
-    by `q_shift`, its sds times `q_scale`, and with `mean_field` only the diagonal kept.
-    """
-
-    def __init__(self, latent=2, noise=0.5, q_shift=0.0, q_scale=1.0, mean_field=False):
-        super().__init__()
-        generator = torch.Generator().manual_seed(0)
-        self.register_buffer("W", torch.randn(5, latent, generator=generator, dtype=F64))
-        self.register_buffer("b", torch.randn(5, generator=generator, dtype=F64))
-        self.noise, self.q_shift, self.q_scale, self.mean_field = noise, q_shift, q_scale, mean_field
-
-    @property
-    def prior(self):
-        dim = self.W.shape[1]
-        return Independent(Normal(torch.zeros(dim, dtype=F64), torch.ones(dim, dtype=F64)), 1)
-
-    def decode(self, z):
-        mean = z @ self.W.T + self.b
-        return Independent(Normal(mean, torch.full_like(mean, self.noise)), 1)
-
-    def posterior(self, x):
-        m = self.W.T @ self.W + self.noise**2 * torch.eye(self.W.shape[1], dtype=F64)
-        mean = torch.linalg.solve(m, self.W.T @ (x - self.b).T).T
-        return MultivariateNormal(mean, self.noise**2 * torch.linalg.inv(m))
-
-    def q_as_full_gaussian(self, x):
-        exact = self.posterior(x)
-        cov = exact.covariance_matrix * self.q_scale**2
-        cov = torch.diag_embed(cov.diagonal(dim1=-2, dim2=-1)) if self.mean_field else cov
-        return MultivariateNormal(exact.mean + self.q_shift, cov.expand(len(x), -1, -1))
-
-    def encode(self, x):
-        q = self.q_as_full_gaussian(x)
-        return Independent(Normal(q.mean, q.stddev), 1) if self.mean_field else q
-
-    def exact_log_px(self, x):
-        cov = self.W @ self.W.T + self.noise**2 * torch.eye(5, dtype=F64)
-        return MultivariateNormal(self.b, cov).log_prob(x)
-
-    def exact_gap(self, x):
-        return kl_divergence(self.q_as_full_gaussian(x), self.posterior(x))
-
-    def exact_naive_bound(self, x):
-        """E_p(z) log N(x; Wz + b, s²I) = −D/2 log 2πs² − (‖x − b‖² + tr WᵀW) / 2s², since z ~ N(0, I)."""
-        square = (x - self.b).pow(2).sum(1) + self.W.pow(2).sum()
-        return -2.5 * math.log(2 * math.pi * self.noise**2) - square / (2 * self.noise**2)
+def LinearGaussian(**options) -> ppca.LinearGaussian:  # noqa: N802 - the class, with these tests' noise
+    return ppca.LinearGaussian(**{"noise": 0.5, **options})
 
 
 def data(model, n=3):

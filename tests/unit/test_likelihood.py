@@ -6,56 +6,13 @@ import warnings
 
 import pytest
 import torch
+from ppca import LinearGaussian, standard_normal
 from torch import nn
 from torch.distributions import Bernoulli, Independent, MultivariateNormal, Normal
 
 from explorer.likelihood import log_joint, log_likelihood, log_marginal, posterior_grid
 
 F64 = torch.float64
-
-
-def standard_normal(dim: int) -> Independent:
-    return Independent(Normal(torch.zeros(dim, dtype=F64), torch.ones(dim, dtype=F64)), 1)
-
-
-class LinearGaussian(nn.Module):
-    """Probabilistic PCA (Tipping & Bishop 1999): z ~ N(0, I_J), x|z ~ N(Wz + b, s² I_D).
-
-    Closed forms: p(x) = N(b, WWᵀ + s²I) and p(z|x) = N(M⁻¹Wᵀ(x − b), s² M⁻¹), M = WᵀW + s²I;
-    `encode` returns that exact posterior.
-    """
-
-    def __init__(self, latent: int = 2, observed: int = 5, noise: float = 0.3, seed: int = 0):
-        super().__init__()
-        generator = torch.Generator().manual_seed(seed)
-        self.register_buffer("W", torch.randn(observed, latent, generator=generator, dtype=F64))
-        self.register_buffer("b", torch.randn(observed, generator=generator, dtype=F64))
-        self.noise = noise
-
-    @property
-    def prior(self):
-        return standard_normal(self.W.shape[1])
-
-    def decode(self, z):
-        mean = z @ self.W.T + self.b
-        return Independent(Normal(mean, torch.full_like(mean, self.noise)), 1)
-
-    def encode(self, x):
-        m = self.W.T @ self.W + self.noise**2 * torch.eye(self.W.shape[1], dtype=F64)
-        mean = torch.linalg.solve(m, self.W.T @ (x - self.b).T).T
-        return MultivariateNormal(mean, self.noise**2 * torch.linalg.inv(m))
-
-    def exact_log_px(self, x):
-        cov = self.W @ self.W.T + self.noise**2 * torch.eye(self.W.shape[0], dtype=F64)
-        return MultivariateNormal(self.b, cov).log_prob(x)
-
-    def data(self, n: int, far: tuple[float, ...] = ()) -> torch.Tensor:
-        """n draws of x, then one x per value in `far` decoded from z = (far, -far/2, ...)[:J] plus noise."""
-        generator = torch.Generator().manual_seed(1)
-        z = torch.randn(n, self.W.shape[1], generator=generator, dtype=F64)
-        far_z = torch.tensor([[v, -v / 2][: self.W.shape[1]] for v in far], dtype=F64).reshape(-1, self.W.shape[1])
-        z = torch.cat([z, far_z])
-        return z @ self.W.T + self.b + self.noise * torch.randn(len(z), self.W.shape[0], generator=generator, dtype=F64)
 
 
 class NoEncoder(LinearGaussian):
