@@ -37,6 +37,7 @@ def encodings(model_name: str, dataset_name: str, limit: int = 2000) -> np.ndarr
     return latent.encode_means(pretrained(model_name), x)
 
 
+@st.cache_data(show_spinner=False)
 def pretrained_dataset(name: str) -> str:
     """The dataset a pretrained model was trained on, from the manifest."""
     return zoo.entry(name)["dataset"]
