@@ -172,6 +172,16 @@ def live_training(seconds: float = 20.0) -> dict:
             "shipped_neg_elbo": round(shipped, 2), "live_minus_shipped_nats": round(live - shipped, 2)}
 
 
+def beta_sweep_time(quick: bool) -> dict:
+    """Wall time of the page's β sweep on sprites (5 models by default; issue 4's target is < 60 s)."""
+    from explorer import sweep
+
+    betas = sweep.BETAS[:2] if quick else sweep.BETAS
+    started = time.perf_counter()
+    sweep.beta_sweep("sprites", betas=betas, steps=100 if quick else sweep.STEPS)
+    return {"beta_sweep_models": len(betas), "beta_sweep_s": round(time.perf_counter() - started, 1)}
+
+
 def machine() -> dict:
     return {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
             "torch": torch.__version__, "threads": torch.get_num_threads()}
@@ -184,6 +194,7 @@ def main(json_path: str = "bench.json", quick: bool = False, browser: bool = Tru
     results["decode"] = decode_latency(repeats=20 if quick else 200)
     results["elbo_page"] = elbo_page_latency(repeats=5 if quick else 30)
     results["live_training"] = live_training(5.0 if quick else 20.0)
+    results["beta_sweep"] = beta_sweep_time(quick)
     if browser:
         from explorer.bench_browser import cold_start
 
