@@ -52,11 +52,19 @@ def ensure_app_navigation() -> None:
 
 
 def pretrained_picker(choices: dict[str, str], key: str) -> str:
-    """A choice among pretrained models (name -> label); those not shipped are left out, with a note."""
+    """A choice among pretrained models (name -> label); those not shipped, or whose data cannot be
+    loaded here, are left out with a note that names the remedy."""
     from explorer import zoo
 
-    shipped = [name for name in choices if name in zoo.names()]
-    if not shipped:
-        st.error("None of this page's models is in pretrained/: run `python -m explorer pretrain`.")
+    usable = []
+    for name in (n for n in choices if n in zoo.names()):
+        try:
+            data.load(zoo.entry(name)["dataset"], "test")
+            usable.append(name)
+        except data.DatasetUnavailable as err:
+            st.warning(f"**{choices[name]}** needs data that is not available: {err}")
+    if not usable:
+        st.error("None of this page's models can be shown here: run `python -m explorer pretrain`, "
+                 "and make MNIST available (see the README).")
         st.stop()
-    return st.radio("Model", shipped, format_func=choices.get, horizontal=True, key=key)
+    return st.radio("Model", usable, format_func=choices.get, horizontal=True, key=key)
