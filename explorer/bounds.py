@@ -162,7 +162,7 @@ def _q_grid(q: Distribution, n: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 @torch.no_grad()
-def gap(model, x: torch.Tensor, *, n: int = 48, tol: float = 0.01) -> Gap:
+def gap(model, x: torch.Tensor, *, n: int = 48, tol: float = 0.01, log_px: torch.Tensor | None = None) -> Gap:
     """log p(x), the exact ELBO and the gap between them, KL(q(z|x) ‖ p(z|x)), per sample, for a
     1-D or 2-D latent.
 
@@ -173,9 +173,10 @@ def gap(model, x: torch.Tensor, *, n: int = 48, tol: float = 0.01) -> Gap:
     E_q[log p(x|z)] by the midpoint rule on an n-per-axis grid over q's mean ± 7 sd, minus the
     analytic KL(q ‖ p(z)) (quadrature when torch.distributions lacks it); and KL(q ‖ p(z|x)) as
     Σ_c q(z_c)|c| [log q(z_c) − log p(x, z_c) + log p(x)] on the same grid. q needs a mean and sd.
+    Pass `log_px` (B,) when it is already known (from `posterior_grid`, say) to skip the quadrature.
     """
     latent_dim(model)
-    log_px = log_marginal(model, x, tol=tol)
+    log_px = log_marginal(model, x, tol=tol) if log_px is None else _to64(log_px).reshape(-1)
     q = model.encode(x)
     z, log_cell = _q_grid(q, n)
     z_model = z.to(q.mean.device, q.mean.dtype)
@@ -199,7 +200,8 @@ def report(model, x_single: torch.Tensor, *, naive_samples: int = REPORT_NAIVE_S
     from explorer.likelihood import posterior_grid
 
     x = x_single.reshape(1, -1)
-    result, grid, q = gap(model, x), posterior_grid(model, x[0], n=grid_n), model.encode(x)
+    grid, q = posterior_grid(model, x[0], n=grid_n), model.encode(x)
+    result = gap(model, x, log_px=grid.log_px)  # one quadrature of p(x) serves both
     naive = torch.stack([naive_bound(model, x, naive_samples, generator=seed + r)[0] for r in range(repeats)])
     eps = torch.randn(40, q.mean.shape[-1], generator=torch.Generator().manual_seed(seed))
     return {

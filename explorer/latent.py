@@ -73,10 +73,3 @@ def slerp(z0: np.ndarray, z1: np.ndarray, steps: int) -> np.ndarray:
     path = (np.sin((1 - t) * omega) * z0 + np.sin(t * omega) * z1) / np.sin(omega)
     return path.astype(np.float32)
 
-
-def nearest_grid_index(point: tuple[float, float], extent: tuple[float, float, float, float], n: int) -> int:
-    """Index into `grid_points(extent, n)` of the grid point nearest to `point`."""
-    x0, x1, y0, y1 = extent
-    col = int(np.clip(round((point[0] - x0) / (x1 - x0) * (n - 1)), 0, n - 1))
-    row = int(np.clip(round((point[1] - y0) / (y1 - y0) * (n - 1)), 0, n - 1))
-    return row * n + col

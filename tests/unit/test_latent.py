@@ -14,16 +14,6 @@ def test_grid_points_row_major_with_y_rising():
     np.testing.assert_allclose(pts[-1], [1.0, 12.0])
 
 
-def test_nearest_grid_index_agrees_with_brute_force():
-    extent, n = (-2.0, 3.0, -1.0, 1.5), 7
-    pts = latent.grid_points(extent, n)
-    rng = np.random.default_rng(0)
-    for p in rng.uniform([-2.5, -1.5], [3.5, 2.0], size=(200, 2)):
-        clipped = np.clip(p, [extent[0], extent[2]], [extent[1], extent[3]])
-        brute = int(np.argmin(((pts - clipped) ** 2).sum(1)))
-        assert latent.nearest_grid_index(tuple(p), extent, n) == brute
-
-
 def test_lerp_and_slerp_endpoints_and_norm():
     z0, z1 = np.array([2.0, 0.0]), np.array([0.0, 2.0])
     for path in (latent.lerp(z0, z1, 9), latent.slerp(z0, z1, 9)):
