@@ -14,97 +14,10 @@ import time
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, TensorDataset
 
 from explorer import data, latent, models, zoo
-from explorer.train import TrainConfig, Trainer, make_optimizer
-
-BENCH_MODEL = dict(x_dim=784, z_dim=20, hidden=(400,))  # the 784-400-20 MLP VAE of the targets
-BATCH = 128
-
-
-def mlp_vae_flops_per_sample(x_dim: int, hidden: int, z_dim: int) -> float:
-    """Forward + backward FLOPs of the one-hidden-layer VAE, per sample.
-
-    Forward multiply-adds: x·h + h·2z (encoder) + z·h + h·x (decoder); a multiply-add is 2 FLOPs
-    and the backward pass costs twice the forward (gradients of inputs and of weights): 3 × 2 × MACs.
-    """
-    macs = x_dim * hidden + hidden * 2 * z_dim + z_dim * hidden + hidden * x_dim
-    return 3 * 2 * macs
-
-
-def matmul_peak_gflops(size: int = 1024, seconds: float = 1.0) -> float:
-    """Best-of GFLOP/s of a float32 square matmul: the machine's practical peak right now."""
-    a, b = torch.randn(size, size), torch.randn(size, size)
-    best = 0.0
-    deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline:
-        t = time.perf_counter()
-        a @ b
-        best = max(best, 2 * size**3 / (time.perf_counter() - t) / 1e9)
-    return best
-
-
-def _trainer_rate(x: torch.Tensor, steps: int) -> float:
-    torch.manual_seed(0)
-    model = models.build("vae", None, **BENCH_MODEL)
-    trainer = Trainer(model, x, TrainConfig(steps=steps, batch_size=BATCH, log_every=10**9, eval_every=10**9))
-    trainer.run(10)  # warm-up
-    t = time.perf_counter()
-    trainer.run(steps)
-    return steps * BATCH / (time.perf_counter() - t)
-
-
-def _dataloader_rate(x: torch.Tensor, steps: int, fused_adam: bool = False) -> float:
-    """The textbook loop (as in pytorch/examples vae/main.py): DataLoader over a TensorDataset with
-    shuffling and `optim.Adam(model.parameters())` at its defaults, the same model and loss.
-    `fused_adam=True` gives it the trainer's optimizer, isolating what the data path alone gains."""
-    torch.manual_seed(0)
-    model = models.build("vae", None, **BENCH_MODEL)
-    optimizer = make_optimizer(model, 1e-3) if fused_adam else torch.optim.Adam(model.parameters(), lr=1e-3)
-    loader = DataLoader(TensorDataset(x), batch_size=BATCH, shuffle=True, drop_last=True)
-    done, started = -10, None
-    while done < steps:
-        for (batch,) in loader:
-            if done == 0:
-                started = time.perf_counter()
-            loss = model.loss(batch)["loss"]
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            done += 1
-            if done >= steps:
-                break
-    return steps * BATCH / (time.perf_counter() - started)
-
-
-def training_throughput(x: torch.Tensor, steps: int, repeats: int) -> dict:
-    """Interleaved runs of the trainer and both plain loops, each repeat bracketed by two
-    measurements of the matmul peak. A shared machine's speed drifts from minute to minute, so
-    every ratio is taken within one repeat (runs seconds apart) and the medians are reported."""
-    trainer, loader, fused, ratios, fused_ratios, fractions, peaks = [], [], [], [], [], [], []
-    flops = mlp_vae_flops_per_sample(784, 400, 20)
-    for _ in range(repeats):
-        peak_before = matmul_peak_gflops(seconds=0.3)
-        trainer.append(_trainer_rate(x, steps))
-        peak_after = matmul_peak_gflops(seconds=0.3)
-        loader.append(_dataloader_rate(x, steps))
-        fused.append(_dataloader_rate(x, steps, fused_adam=True))
-        peaks.append((peak_before + peak_after) / 2)
-        fractions.append(trainer[-1] * flops / 1e9 / peaks[-1])
-        ratios.append(trainer[-1] / loader[-1])
-        fused_ratios.append(trainer[-1] / fused[-1])
-    rate = statistics.median(trainer)
-    return {
-        "trainer_samples_per_s": round(rate), "dataloader_samples_per_s": round(statistics.median(loader)),
-        "trainer_over_dataloader": round(statistics.median(ratios), 3),
-        "ratios_per_repeat": [round(r, 3) for r in ratios],
-        "dataloader_fused_adam_samples_per_s": round(statistics.median(fused)),
-        "trainer_over_dataloader_fused_adam": round(statistics.median(fused_ratios), 3),
-        "matmul_peak_gflops": round(statistics.median(peaks), 1), "trainer_gflops": round(rate * flops / 1e9, 1),
-        "fraction_of_peak": round(statistics.median(fractions), 3),
-        "fractions_per_repeat": [round(f, 3) for f in fractions], "flops_per_sample": flops,
-    }
+from explorer.bench_training import training_throughput
+from explorer.train import TrainConfig, Trainer
 
 
 def _median_ms(fn, repeats: int) -> float:

@@ -1,7 +1,7 @@
 """The trainer: in-memory batches, a NaN guard, and a background job a page can poll.
 
-Batches are slices of one shuffled copy of the training tensor per epoch, so a step does no
-per-sample Python work (a `DataLoader` over a `TensorDataset` indexes and collates every sample).
+A batch is one gather of shuffled rows of the training tensor, so a step does no per-sample
+Python work (a `DataLoader` over a `TensorDataset` indexes and collates every sample).
 The loss's knobs (beta, decoder_sigma, ...) are read at every step, so a slider moved while the
 job runs acts on the next step.
 """
@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import torch
 from torch import nn
+
+from explorer.optim import LeanAdam
 
 HISTORY_LIMIT = 5000  # metric rows kept per run; older rows are thinned out
 
@@ -43,12 +45,13 @@ class RunState:
     message: str = ""
 
 
-def make_optimizer(model: nn.Module, lr: float) -> torch.optim.Optimizer:
-    """Adam; the fused kernel where this torch build has it (one kernel for all parameters)."""
-    try:
-        return torch.optim.Adam(model.parameters(), lr=lr, fused=True)
-    except (RuntimeError, TypeError):
-        return torch.optim.Adam(model.parameters(), lr=lr, foreach=True)
+def make_optimizer(model: nn.Module, lr: float) -> LeanAdam | torch.optim.Optimizer:
+    """Adam as one fused kernel call per step where the parameters allow (`LeanAdam`), otherwise
+    torch's own Adam (foreach: one kernel per operation for all parameters)."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    if LeanAdam.supports(params):
+        return LeanAdam(params, lr=lr)
+    return torch.optim.Adam(params, lr=lr, foreach=True)
 
 
 def accepted_knobs(model: nn.Module, knobs: dict) -> dict:
@@ -83,18 +86,18 @@ class Trainer:
     def _next_batch(self) -> torch.Tensor:
         n, b = self.x_train.shape[0], min(self.config.batch_size, self.x_train.shape[0])
         if self._epoch is None or self._cursor + b > n:
-            perm = torch.randperm(n, generator=self.generator).to(self.device)
-            self._epoch = self.x_train[perm]  # (N, D): one gather per epoch, then views
+            self._epoch = torch.randperm(n, generator=self.generator).to(self.device)  # (N,) this epoch's order
             self._cursor = 0
-        batch = self._epoch[self._cursor : self._cursor + b]
+        rows = self._epoch[self._cursor : self._cursor + b]
         self._cursor += b
-        return batch
+        return self.x_train.index_select(0, rows)  # (B, D): one gather, no per-sample Python
 
     def step(self) -> dict[str, float]:
         """One optimizer step; raises `Diverged` (after restoring good weights) on a non-finite loss."""
         self.model.train()
         terms = self.model.loss(self._next_batch(), **accepted_knobs(self.model, self.step_knobs()))
-        values = {name: t.item() for name, t in terms.items()}
+        # one host sync for all terms (an .item() per term would wait once each)
+        values = dict(zip(terms, torch.stack([t.detach() for t in terms.values()]).tolist(), strict=True))
         if not math.isfinite(values["loss"]):
             self._restore_good()
             raise Diverged(

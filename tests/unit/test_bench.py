@@ -2,7 +2,7 @@
 
 import torch
 
-from explorer import bench
+from explorer import bench_training as bench
 
 
 def test_flop_count_of_the_target_model():
