@@ -23,11 +23,12 @@ from explorer import mnist
 from explorer.mnist import DatasetUnavailable
 from explorer.sprites import POSITION_RANGE, SPRITE_FACTORS, SPRITE_SHAPES, SPRITE_SIZE, draw_sprites, sample_factors
 
-__all__ = ["IMAGE_SETS", "POSITION_RANGE", "SPLITS", "SPRITE_FACTORS", "SPRITE_SHAPES", "TOY2D",
+__all__ = ["CONSTRUCTED", "IMAGE_SETS", "POSITION_RANGE", "SPLITS", "SPRITE_FACTORS", "SPRITE_SHAPES", "TOY2D",
            "Dataset", "DatasetUnavailable", "draw_sprites", "load", "names"]
 
 TOY2D: tuple[str, ...] = ("moons", "circles", "pinwheel", "8gaussians", "swissroll", "checkerboard")
 IMAGE_SETS = ("digits", "sprites", "mnist")
+CONSTRUCTED = ("clusters64",)  # built for one lesson: posterior collapse as a trap (explorer.collapse)
 SPLITS = ("train", "test")
 SEEDS = {"train": 0, "test": 1}  # toy2d and sprites draw each split from its own generator
 SPLIT_SEED = 0  # the permutation that splits digits (and MNIST's t10k when it is alone)
@@ -84,7 +85,7 @@ class Dataset:
 
 def names() -> tuple[str, ...]:
     """Every name `load` accepts."""
-    return TOY2D + IMAGE_SETS
+    return TOY2D + IMAGE_SETS + CONSTRUCTED
 
 
 def load(name: str, split: str = "train") -> Dataset:
@@ -100,7 +101,7 @@ def load(name: str, split: str = "train") -> Dataset:
     # One lock per name: concurrent sessions build a set once and share one object.
     with _locks[name]:
         if name not in _loaded:
-            _loaded[name] = _build_toy(name) if name in TOY2D else _IMAGE_BUILDERS[name]()
+            _loaded[name] = _build_toy(name) if name in TOY2D else _BUILDERS[name]()
     return _loaded[name][split]
 
 
@@ -244,4 +245,30 @@ def _build_sprites() -> dict[str, Dataset]:
     return datasets
 
 
-_IMAGE_BUILDERS = {"digits": _build_digits, "sprites": _build_sprites, "mnist": _build_mnist}
+# --- constructed: 64 clusters ----------------------------------------------------------------------
+
+CLUSTERS, CLUSTER_VARIANCE, CLUSTER_NOISE = 64, 0.6, 0.05
+
+
+def _build_clusters() -> dict[str, Dataset]:
+    """64 tight clusters at the corners of a simplex in 64-D, centred: x = r·e_k − r/64 + 0.05·noise.
+
+    Every direction's variance is r²/64 · (1 − 1/64) + 0.05² ≈ 0.6, while the total is ≈ 38: the
+    structure is all in *which* cluster, none in any single direction. Label = cluster.
+    """
+    radius = math.sqrt(CLUSTER_VARIANCE * CLUSTERS / (1 - 1 / CLUSTERS))
+    splits = {}
+    for split in SPLITS:
+        rng = np.random.default_rng(SEEDS[split])
+        labels = rng.integers(CLUSTERS, size=_TOY_SIZES[split])
+        x = radius * (np.eye(CLUSTERS)[labels] - 1 / CLUSTERS) + CLUSTER_NOISE * rng.standard_normal(
+            (len(labels), CLUSTERS))
+        splits[split] = Dataset(
+            "clusters64", split, x=torch.from_numpy(np.ascontiguousarray(x, np.float32)),
+            labels=torch.from_numpy(labels.astype(np.int64)), factors=None, factor_names=(), image_shape=None,
+            likelihood="gaussian", source=f"{CLUSTERS} clusters at the corners of a simplex, radius {radius:.2f}, "
+            f"noise sd {CLUSTER_NOISE}; {_TOY_SIZES[split]:,} points (seed {SEEDS[split]})")
+    return splits
+
+
+_BUILDERS = {"digits": _build_digits, "sprites": _build_sprites, "mnist": _build_mnist, "clusters64": _build_clusters}

@@ -1,4 +1,4 @@
-"""β, decoder σ and posterior collapse: the σ/L2 identity, β sweeps, and a case of collapse.
+"""β, decoder σ and posterior collapse: the σ/L2 identity, β sweeps, the linear-VAE threshold.
 
 - β-VAE: Higgins et al., "beta-VAE: Learning Basic Visual Concepts with a Constrained Variational
   Framework" (ICLR 2017): minimize distortion + β · rate.
@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import math
 import threading
 import time
@@ -259,22 +258,6 @@ class SweepJob:
             self.state, self.message = "diverged", f"β = {self.config.betas[len(self.results)]:g}: {err}"
         except Exception as err:  # noqa: BLE001 - the page shows it instead of a dead thread
             self.state, self.message = "failed", f"Sweep failed: {type(err).__name__}: {err}"
-
-
-# --- a case of posterior collapse, and what prevents it --------------------------------------------
-
-# Two moons, standardized: principal variances ≈ 1.44 and 0.56. With σ = 1.5 (βσ² = 2.25) both lie
-# below βσ², so collapsing every unit is the optimum; free bits make the first λ nats of a unit free.
-COLLAPSE_CASE = SweepConfig(betas=(1.0,), steps=800, z_dim=4, hidden=(64,), lr=3e-3, decoder_sigma=1.5)
-COLLAPSE_DATASET = "moons"
-COLLAPSE_VARIANTS = {"no remedy": {}, "KL warm-up (400 steps)": {"kl_warmup_steps": 400},
-                     "free bits λ = 0.5 nat": {"free_bits": 0.5}}
-
-
-def collapse_demo(variants: dict[str, dict] = COLLAPSE_VARIANTS) -> dict[str, dict]:
-    """The collapse case trained once per variant (label -> SweepConfig overrides): label -> result."""
-    return {label: run_sweep(COLLAPSE_DATASET, dataclasses.replace(COLLAPSE_CASE, **overrides))[0]
-            for label, overrides in variants.items()}
 
 
 # --- pretrained β-VAEs (trained by `python -m explorer pretrain`) ------------------------------------

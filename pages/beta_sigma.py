@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from explorer.ui import beta_views, pages
+from explorer.ui import beta_views, collapse_views, pages
 
 pages.ensure_app_navigation()
 
@@ -46,10 +46,10 @@ with collapse:
         beta_views.unit_kl_view(dataset_name)
     with right:
         st.subheader("A case of collapse, and what prevents it")
-        st.markdown("Two moons (2-D, standardized). A linear VAE keeps only the directions whose data variance "
-                    "exceeds βσ² (Lucas et al. 2019); with a wide decoder, collapse is the *optimum*: warm-up "
-                    "cannot help, free bits change the objective.")
-        beta_views.collapse_demo_view()
+        st.markdown("Near collapse a VAE acts like a linear one, which keeps only the directions whose data "
+                    "variance exceeds βσ² (Lucas et al. 2019). Below that, collapse is stable: sometimes the "
+                    "optimum, sometimes a trap that a better code lies beyond.")
+        collapse_views.collapse_demo_view()
 
 with traversals:
     st.markdown("Decode while one latent unit moves from −3 to 3 and the others stay put (Higgins et al. 2017). "

@@ -1,5 +1,5 @@
 """The views of the "β, σ and posterior collapse" page: a live run with β, σ and free bits, β sweeps on
-the R-D plane, KL per unit and a case of collapse, traversals and MIG, samples by β (Higgins et al. 2017;
+the R-D plane, KL per unit, traversals and MIG, samples by β (Higgins et al. 2017;
 Alemi et al. 2018; Lucas et al. 2019; Chen et al. 2018). Numbers come from `explorer.sweep` and
 `explorer.metrics`, figures from `explorer.figures.rate_distortion`. The sweep trains in a background
 `sweep.SweepJob` polled by a fragment, so the page stays live meanwhile.
@@ -221,12 +221,6 @@ def sweep_results(dataset_name: str) -> None:
 
 # --- collapse, traversals, samples ---------------------------------------------------------------
 
-@st.cache_resource(show_spinner="Training three small VAEs on two moons (a few seconds)…")
-def collapse_case() -> tuple[dict[str, dict], np.ndarray]:
-    variances = sweep.principal_variances(cache.dataset(sweep.COLLAPSE_DATASET, "train").x)
-    return sweep.collapse_demo(), variances
-
-
 def unit_kl_view(dataset_name: str) -> None:
     picked = pick_model(dataset_name, "beta_collapse_model", last=True)
     if picked is not None:
@@ -235,26 +229,6 @@ def unit_kl_view(dataset_name: str) -> None:
         st.markdown(f"**{picked['active_units']} of {len(picked['active'])}** units active "
                     f"(Cov_x E_q[z_u] > {metrics.ACTIVITY_THRESHOLD}); **{int(picked['collapsed'].sum())}** "
                     f"collapsed (q(z_u|x) ≈ N(0, 1) for 95% of x); rate {picked['rate']:.2f} nats.")
-
-
-def collapse_demo_view() -> None:
-    """Two moons, a wide Gaussian decoder: trained without a remedy, with KL warm-up, with free bits."""
-    case = sweep.COLLAPSE_CASE
-    st.markdown(f"Gaussian decoder with **σ = {case.decoder_sigma:g}**, {case.z_dim} latent units, β = 1.")
-    if not st.toggle("Train the three runs", key="beta_collapse_demo"):
-        return
-    results, variances = collapse_case()
-    kept = sweep.directions_kept(variances, 1.0, case.decoder_sigma)
-    st.markdown(f"Data variances **{', '.join(f'{v:.2f}' for v in variances)}** vs βσ² = "
-                f"**{sweep.effective_sigma(1.0, case.decoder_sigma) ** 2:.2f}**: {kept} direction(s) kept.")
-    y_max = 1.3 * max(max(r["kl_per_unit"].max() for r in results.values()), 0.5)
-    for column, (label, result) in zip(st.columns(len(results)), results.items(), strict=True):
-        column.plotly_chart(rd.kl_per_unit_bars(result["kl_per_unit"], result["active"], result["collapsed"],
-                                                sweep.COLLAPSE_VARIANTS[label].get("free_bits", 0.0), label,
-                                                height=340, y_max=y_max, values=False).update_layout(
-                                                    showlegend=False), width="stretch")
-        column.markdown(f"active **{result['active_units']}/{case.z_dim}**, collapsed "
-                        f"**{int(result['collapsed'].sum())}/{case.z_dim}**, MSE **{result['mse']:.2f}**")
 
 
 def traversal_view(dataset_name: str) -> None:

@@ -133,10 +133,16 @@ def test_live_run_takes_new_beta_sigma_and_free_bits(zoo_dir, mnist_dir):
     assert job.done
 
 
-def test_collapse_demo_shows_three_runs(zoo_dir, mnist_dir):
+def test_collapse_demo_shows_three_runs_of_each_case(zoo_dir, mnist_dir):
     at = run_page()
     at.toggle(key="beta_collapse_demo").set_value(True).run()
     assert_clean(at)
     specs = chart_specs(at)
     assert all(label in specs for label in ("no remedy", "KL warm-up", "free bits λ = 0.5 nat"))
     assert any("0 direction(s) kept" in m.value for m in at.markdown)
+    trap = [m.value for m in at.markdown if m.value.startswith("active **")]
+    assert trap[0].startswith("active **0/4**") and trap[1].startswith("active **4/4**")  # warm-up escapes
+    at.segmented_control(key="beta_collapse_case").set_value("optimum").run()
+    assert_clean(at)
+    moons = [m.value for m in at.markdown if m.value.startswith("active **")]
+    assert moons[0].startswith("active **0/4**") and moons[1].startswith("active **0/4**")  # it cannot here

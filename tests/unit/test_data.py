@@ -30,9 +30,9 @@ MNIST_LABEL_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 T10K_MD5 = {"t10k-images-idx3-ubyte.gz": "2646ac647ad5339dbf082846283269ea",
             "t10k-labels-idx1-ubyte.gz": "27ae3e4e09519cfbb04c329615203637"}
 SIZES = {**dict.fromkeys(data.TOY2D, (5_000, 1_000)), "digits": (1_500, 297),
-         "sprites": (18_000, 2_000), "mnist": (9_000, 1_000)}
+         "sprites": (18_000, 2_000), "mnist": (9_000, 1_000), "clusters64": (5_000, 1_000)}
 CLASSES = {"moons": 2, "circles": 2, "pinwheel": 5, "8gaussians": 8, "swissroll": None,
-           "checkerboard": 8, "digits": 10, "sprites": 3, "mnist": 10}
+           "checkerboard": 8, "digits": 10, "sprites": 3, "mnist": 10, "clusters64": 64}
 
 
 def closed_port_url() -> str:
@@ -78,9 +78,9 @@ def sorted_row_digests(x: torch.Tensor) -> list[bytes]:
 
 # --- every dataset ------------------------------------------------------------------------------
 
-def test_names_are_the_toy_sets_then_the_image_sets():
-    assert data.names() == data.TOY2D + data.IMAGE_SETS
-    assert len(set(data.names())) == 9
+def test_names_are_the_toy_sets_then_the_image_sets_then_the_constructed():
+    assert data.names() == data.TOY2D + data.IMAGE_SETS + data.CONSTRUCTED
+    assert len(set(data.names())) == 10
 
 
 @pytest.mark.parametrize("name", data.names())
@@ -97,7 +97,8 @@ def test_each_split_has_the_promised_form(name, request):
             assert dataset.images().shape == (size, *dataset.image_shape)
             assert dataset.images().data_ptr() == dataset.x.data_ptr()
         else:
-            assert (dataset.likelihood, dataset.image_shape, dataset.x_dim) == ("gaussian", None, 2)
+            dim = data.CLUSTERS if name in data.CONSTRUCTED else 2
+            assert (dataset.likelihood, dataset.image_shape, dataset.x_dim) == ("gaussian", None, dim)
             with pytest.raises(ValueError, match="not images"):
                 dataset.images()
 

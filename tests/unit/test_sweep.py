@@ -1,4 +1,4 @@
-"""The σ/L2 identity, β sweeps, the linear-VAE collapse threshold and free bits against collapse."""
+"""The σ/L2 identity, β sweeps and their diagnostics, the sweep job."""
 
 import math
 
@@ -100,29 +100,6 @@ def test_sweep_on_sprites_measures_mig():
     (result,) = sweep.beta_sweep("sprites", betas=(1.0,), steps=20, z_dim=3, hidden=(32,))
     assert 0.0 <= result["mig"] <= 1.0
     assert result["factor_names"] == data.SPRITE_FACTORS and result["mig_gaps"].shape == (5,)
-
-
-def test_linear_vae_threshold_on_the_collapse_case():
-    """Two moons' principal variances are ≈ 1.44 and 0.56: βσ² = 2.25 keeps neither, σ = 1 keeps one."""
-    variances = sweep.principal_variances(data.load(sweep.COLLAPSE_DATASET, "train").x)
-    assert variances[0] > variances[1]
-    assert sweep.directions_kept(variances, 1.0, sweep.COLLAPSE_CASE.decoder_sigma) == 0
-    assert sweep.directions_kept(variances, 1.0, 1.0) == 1
-    assert sweep.directions_kept(variances, 1.0, 0.5) == 2
-    assert sweep.directions_kept(variances, 4.0, 0.5) == 1  # β = 4 at σ = 0.5 acts like σ = 1
-
-
-def test_free_bits_prevent_the_collapse_that_happens_without_them():
-    results = sweep.collapse_demo({"none": {}, "warm-up": {"kl_warmup_steps": 400}, "free bits": {"free_bits": 0.5},
-                                   "sigma 1": {"decoder_sigma": 1.0}})
-    units = sweep.COLLAPSE_CASE.z_dim
-    for collapsed in (results["none"], results["warm-up"]):  # collapse is the optimum: warm-up cannot help
-        assert collapsed["active_units"] == 0 and collapsed["collapsed"].all() and collapsed["rate"] < 0.05
-    kept = results["free bits"]
-    assert kept["active_units"] == units and not kept["collapsed"].any()
-    assert (kept["kl_per_unit"] > 0.3).all()
-    assert kept["mse"] < 0.5 * results["none"]["mse"]
-    assert results["sigma 1"]["active_units"] == 1  # as the linear-VAE threshold predicts
 
 
 def test_sweep_job_trains_each_beta_as_a_training_job():
