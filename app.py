@@ -18,6 +18,9 @@ PAGES = {
         st.Page("pages/elbo_gap.py", title="ELBO and the gap", icon=":material/stacked_line_chart:"),
         st.Page("pages/beta_sigma.py", title="β, σ and posterior collapse", icon=":material/tune:"),
     ],
+    "Discrete latents": [
+        st.Page("pages/categorical_vae.py", title="Categorical VAE", icon=":material/grid_view:"),
+    ],
 }
 
 navigation = st.navigation(PAGES)

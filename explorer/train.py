@@ -32,6 +32,8 @@ class TrainConfig:
     eval_size: int = 1000  # held-out samples used for those metrics
     snapshot_every: int = 25  # how often the NaN guard's copy of good weights is refreshed
     kl_warmup_steps: int = 0  # beta ramps linearly from 0 to its value over these steps (0: off)
+    tau_anneal_rate: float = 0.0  # r > 0: tau = max(tau_min, tau · exp(−r · step)) (0: off)
+    tau_min: float = 0.5
 
 
 class Diverged(RuntimeError):
@@ -114,12 +116,16 @@ class Trainer:
         return values
 
     def step_knobs(self) -> dict:
-        """The knobs for the next step: beta scaled by the KL warm-up factor min(1, step / warm-up)
-        (Bowman et al. 2016; Sønderby et al. 2016), so the encoder first learns to be useful."""
-        warmup = self.config.kl_warmup_steps
-        if warmup <= 0 or "beta" not in self.knobs:
-            return self.knobs
-        return {**self.knobs, "beta": self.knobs["beta"] * min(1.0, self.state.step / warmup)}
+        """The knobs for the next step, after the schedules. KL warm-up scales beta by
+        min(1, step / warm-up) (Bowman et al. 2016; Sønderby et al. 2016), so the encoder first
+        learns to be useful; annealing lowers the Gumbel-softmax temperature as
+        max(τ_min, τ · exp(−r · step)) (Jang et al. 2017), from smooth gradients towards one-hot codes."""
+        knobs, step, config = dict(self.knobs), self.state.step, self.config
+        if config.kl_warmup_steps > 0 and "beta" in knobs:
+            knobs["beta"] = knobs["beta"] * min(1.0, step / config.kl_warmup_steps)
+        if config.tau_anneal_rate > 0 and "tau" in knobs:
+            knobs["tau"] = max(config.tau_min, knobs["tau"] * math.exp(-config.tau_anneal_rate * step))
+        return knobs
 
     def _snapshot_good(self) -> None:
         # the weights that produced the last finite loss; copied in place, no allocation
@@ -142,7 +148,8 @@ class Trainer:
             return
         row = {"step": step, "time_s": time.perf_counter() - self._started}
         row.update({name: total / self._sum_steps for name, total in self._sums.items()})
-        row.update({k: float(v) for k, v in self.knobs.items() if isinstance(v, (int, float))})
+        # the knobs as they stand, schedules applied: the τ curve and the warm-up ramp are drawn from these
+        row.update({k: float(v) for k, v in self.step_knobs().items() if isinstance(v, (int, float))})
         if step % self.config.eval_every == 0 or step == self.config.steps:
             row.update(self.evaluate())
         self._sums, self._sum_steps = {}, 0

@@ -1,0 +1,128 @@
+"""The views of the "Categorical VAE" page: a model's code of an input as a grid (q, relaxed, hard),
+reconstructions soft vs hard, prior samples; and a live run with τ, straight-through and annealing
+(Jang et al. 2017). Numbers come from `explorer.models.gumbel`, figures from `explorer.figures`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+import torch
+
+from explorer import data, models, zoo
+from explorer.figures.codes import category_grid, tau_curve
+from explorer.figures.curves import training_curves
+from explorer.figures.images import tile, upscale
+from explorer.jobs import TrainingJob
+from explorer.models.gumbel import code_views
+from explorer.train import TrainConfig
+from explorer.ui import cache, session, training
+
+TAUS = (0.01, 0.03, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 2.0, 3.0, 5.0, 10.0)
+N_SAMPLES = 16
+PRETRAINED = "mnist-gumbel"
+
+
+def tau_slider(key: str) -> float:
+    return st.select_slider("Temperature τ", TAUS, value=1.0, key=f"{key}_tau",
+                            help="Low τ: relaxed codes close to one-hot. High τ: codes blur towards uniform.")
+
+
+def image(x: torch.Tensor, shape: tuple[int, int], scale: int = 6) -> np.ndarray:
+    return upscale(x.reshape(shape).cpu().numpy(), scale)
+
+
+def code_panel(model: torch.nn.Module, x: torch.Tensor, tau: float, seed: int) -> None:
+    """One input: q(z|x), the relaxed sample at τ and its one-hot argmax side by side, then the
+    input and both reconstructions."""
+    views = code_views(model, x[None], tau, seed)
+    shape = model.config.image_shape
+    grids = st.columns(3)
+    titles = ("q(z|x)", f"relaxed sample, τ = {tau:g}", "hard sample (one-hot)")
+    for column, name, title in zip(grids, ("probs", "soft", "hard"), titles, strict=True):
+        column.plotly_chart(category_grid(views[name][0].cpu().numpy(), title, height=460), width="stretch")
+    pictures = st.columns(3)
+    pictures[0].image(image(x, shape), caption="input", clamp=True)
+    pictures[1].image(image(views["x_soft"][0], shape), caption=f"decoded relaxed code (τ = {tau:g})", clamp=True)
+    pictures[2].image(image(views["x_hard"][0], shape), caption="decoded hard code", clamp=True)
+
+
+def prior_samples(model: torch.nn.Module, seed: int) -> None:
+    samples = model.sample(N_SAMPLES, generator=torch.Generator().manual_seed(seed)).cpu().numpy()
+    shape = model.config.image_shape
+    st.image(upscale(tile(samples.reshape(-1, *shape), ncols=8), 4), clamp=True,
+             caption="Decoded codes drawn from the uniform prior: every group's category at random")
+
+
+def pretrained_view(model: torch.nn.Module, test: data.Dataset) -> None:
+    left, right = st.columns([1, 3])
+    index = int(left.number_input("Held-out image", 0, len(test) - 1, 0, key="gumbel_index"))
+    with left:
+        tau = tau_slider("gumbel_pretrained")
+    with right:
+        code_panel(model, test.x[index], tau, seed=session.seed() + index)
+    st.subheader("Samples from the prior")
+    prior_samples(model, session.seed())
+
+
+def pretrained_tab() -> None:
+    """The shipped model, or a note naming the remedy (no checkpoint, or no MNIST here)."""
+    if PRETRAINED not in zoo.names():
+        st.info(f"No pretrained categorical VAE here: run `python -m explorer pretrain --only {PRETRAINED}`.")
+        return
+    try:
+        test = cache.dataset(cache.pretrained_dataset(PRETRAINED), "test")
+    except data.DatasetUnavailable as err:
+        st.warning(f"The pretrained model's data is not available: {err}")
+        return
+    pretrained_view(cache.pretrained(PRETRAINED), test)
+
+
+def live_settings(key: str) -> tuple[TrainConfig, dict]:
+    cols = st.columns(4)
+    with cols[0]:
+        tau = tau_slider(key)
+    hard = cols[1].toggle("Straight-through", key=f"{key}_hard",
+                          help="Forward: the one-hot sample. Backward: the relaxed sample's gradient.")
+    anneal = cols[2].toggle("Anneal τ", key=f"{key}_anneal", help="τ_t = max(0.5, τ · exp(−0.001 · t))")
+    steps = cols[3].select_slider("Steps", (250, 500, 1000, 2000, 3000), value=1000, key=f"{key}_steps")
+    config = TrainConfig(steps=steps, lr=2e-3, seed=session.seed(), log_every=20, eval_every=250,
+                         tau_anneal_rate=1e-3 if anneal else 0.0, tau_min=0.5)
+    return config, {"tau": tau, "hard": hard}
+
+
+def new_job(dataset: data.Dataset, test: data.Dataset, config: TrainConfig, knobs: dict) -> TrainingJob:
+    model = models.build("gumbel", None, x_dim=dataset.x_dim, image_shape=dataset.image_shape,
+                         likelihood=dataset.likelihood, groups=20 if dataset.x_dim > 100 else 8, categories=10,
+                         hidden=(512, 256) if dataset.x_dim > 100 else (128, 64))
+    return TrainingJob(model.to(session.device()), dataset.x, config, knobs, x_test=test.x,
+                       device=session.device(), copy_model=False, alive=session.alive_check())
+
+
+def live_panel(dataset: data.Dataset, test: data.Dataset) -> None:
+    key = "gumbel_live"
+    config, knobs = live_settings(key)
+    training.controls(key, lambda: new_job(dataset, test, config, knobs))
+    job: TrainingJob | None = st.session_state.get(f"{key}_job")
+    if job is None:
+        st.info("Press **Train from scratch**: a categorical VAE trains here, now. Move τ while it runs.")
+        return
+    job.set_knobs(**knobs)
+    running = not job.done
+
+    @st.fragment(run_every=training.POLL_SECONDS if running else None)
+    def live() -> None:
+        st.progress(job.progress, text=f"step {job.step} / {job.config.steps} — {job.state}")
+        if job.message:
+            (st.error if job.state in ("diverged", "failed") else st.info)(job.message)
+        history = job.history
+        left, right = st.columns(2)
+        left.plotly_chart(training_curves(history, ("loss", "recon", "kl", "test_elbo"), "Loss terms"),
+                          width="stretch")
+        right.plotly_chart(tau_curve([r["step"] for r in history], [r.get("tau", np.nan) for r in history]),
+                           width="stretch")
+        job.read(lambda model: code_panel(model.eval(), test.x[0], knobs["tau"], seed=0))
+        if running and job.done:
+            st.rerun()
+
+    live()

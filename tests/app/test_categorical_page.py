@@ -1,0 +1,53 @@
+"""AppTest of the Categorical VAE page: the pretrained views, τ acting on them, and a live run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from explorer import jobs, zoo
+from explorer.ui import gumbel_views
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "categorical_vae.py")
+
+
+def run_page() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def grid_specs(at: AppTest) -> str:
+    return " ".join(c.proto.spec for c in at.get("plotly_chart"))
+
+
+@pytest.mark.skipif(gumbel_views.PRETRAINED not in zoo.names(), reason="no pretrained mnist-gumbel: run pretrain")
+def test_pretrained_codes_follow_tau(mnist_dir):
+    at = run_page()
+    specs = grid_specs(at)
+    assert "q(z|x)" in specs and "relaxed sample, τ = 1" in specs and "hard sample (one-hot)" in specs
+    at.select_slider(key="gumbel_pretrained_tau").set_value(0.1).run()
+    assert not at.exception
+    assert "relaxed sample, τ = 0.1" in grid_specs(at)
+
+
+def test_live_run_on_digits_records_the_tau_curve(monkeypatch):
+    at = run_page()
+    at.radio(key="gumbel_dataset").set_value("digits").run()
+    at.select_slider(key="gumbel_live_steps").set_value(250).run()
+    at.toggle(key="gumbel_live_anneal").set_value(True).run()
+    at.button(key="gumbel_live_start").click().run()
+    job = at.session_state["gumbel_live_job"]
+    try:
+        assert jobs.wait_until(lambda: job.done, timeout=120), job.state
+        assert job.state == "finished", job.message
+        taus = [row["tau"] for row in job.history]
+        assert taus[0] > taus[-1] >= 0.5  # annealed from τ = 1 towards τ_min
+        at.run()
+        assert not at.exception and "Temperature τ over training" in grid_specs(at)
+    finally:
+        job.stop()
