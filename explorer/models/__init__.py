@@ -13,11 +13,15 @@ import typing
 from torch import nn
 
 from explorer.models.ae import AEConfig, Autoencoder
+from explorer.models.gumbel import GumbelVAE, GumbelVAEConfig
 from explorer.models.vae import VAE, VAEConfig
+from explorer.models.vqvae import VQVAE, VQVAEConfig
 
 REGISTRY: dict[str, tuple[type[nn.Module], type]] = {
     Autoencoder.kind: (Autoencoder, AEConfig),
     VAE.kind: (VAE, VAEConfig),
+    VQVAE.kind: (VQVAE, VQVAEConfig),
+    GumbelVAE.kind: (GumbelVAE, GumbelVAEConfig),
 }
 
 

@@ -9,17 +9,30 @@ from torch.distributions import Distribution
 from explorer import models
 
 SMALL = dict(x_dim=16, z_dim=2, hidden=(12,), image_shape=(4, 4))
+# kinds without a continuous z (the VQ-VAE's codes, the categorical VAE's one-hot groups) get their own
+# small config here; their interfaces are tested in their own files (test_vqvae.py, test_gumbel_vae.py)
+SMALL_BY_KIND = {"vqvae": dict(x_dim=16, hidden=(12,), image_shape=(4, 4), codebook_size=8, code_dim=2),
+                 "gumbel": dict(x_dim=16, hidden=(12,), image_shape=(4, 4), groups=2, categories=3)}
+CONTINUOUS_KINDS = tuple(
+    kind for kind in models.kinds() if "z_dim" in {f.name for f in dataclasses.fields(models.REGISTRY[kind][1])}
+)
 
 
 @pytest.fixture(params=models.kinds())
 def model(request):
+    torch.manual_seed(0)
+    return models.build(request.param, None, **SMALL_BY_KIND.get(request.param, SMALL))
+
+
+@pytest.fixture(params=CONTINUOUS_KINDS)
+def continuous_model(request):
     torch.manual_seed(0)
     return models.build(request.param, None, **SMALL)
 
 
 @pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
 def test_interface_shapes(likelihood):
-    for kind in models.kinds():
+    for kind in CONTINUOUS_KINDS:
         m = models.build(kind, None, likelihood=likelihood, **SMALL)
         x = torch.rand(5, 16)
         q = m.encode(x)
@@ -55,11 +68,11 @@ def test_config_round_trip(model):
     assert models.config_from_dict(model.kind, json_like) == model.config
 
 
-def test_config_is_frozen_and_replace_builds_a_new_model(model):
+def test_config_is_frozen_and_replace_builds_a_new_model(continuous_model):
     with pytest.raises(dataclasses.FrozenInstanceError):
-        model.config.z_dim = 3
-    bigger = models.build(model.kind, model.config, z_dim=3)
-    assert bigger.config.z_dim == 3 and model.config.z_dim == 2
+        continuous_model.config.z_dim = 3
+    bigger = models.build(continuous_model.kind, continuous_model.config, z_dim=3)
+    assert bigger.config.z_dim == 3 and continuous_model.config.z_dim == 2
 
 
 def test_unknown_kind_and_fields_are_refused():
@@ -94,14 +107,14 @@ def test_gaussian_decoder_sigma_is_a_loss_argument():
     assert narrow > wide  # same error, smaller sigma: a larger penalty
 
 
-def test_reconstruction_matches_torch_distributions(model):
+def test_reconstruction_matches_torch_distributions(continuous_model):
     """The fused -log p(x|z) equals the log_prob of the distribution decode() returns."""
     from explorer.models.common import reconstruction_nll
 
     z = torch.randn(5, 2)
     x = torch.rand(5, 16)
     for likelihood, sigma in (("bernoulli", 0.1), ("gaussian", 0.3)):
-        m = models.build(model.kind, None, likelihood=likelihood, **SMALL)
+        m = models.build(continuous_model.kind, None, likelihood=likelihood, **SMALL)
         expected = -m.decode(z, decoder_sigma=sigma).log_prob(x)
         got = reconstruction_nll(m.decoder(z), x, likelihood, sigma)
         torch.testing.assert_close(got, expected)
