@@ -21,6 +21,9 @@ PAGES = {
     "Discrete latents": [
         st.Page("pages/categorical_vae.py", title="Categorical VAE", icon=":material/grid_view:"),
     ],
+    "Your own input": [
+        st.Page("pages/draw_compare.py", title="Draw and compare", icon=":material/draw:"),
+    ],
 }
 
 navigation = st.navigation(PAGES)

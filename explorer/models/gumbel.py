@@ -93,6 +93,11 @@ class GumbelVAE(MLPLatentModel):
         return self.decode_mean(torch.nn.functional.one_hot(codes, self.config.categories).float().to(
             self.uniform_logits.device))
 
+    @torch.no_grad()
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, x_dim) -> (B, x_dim): the decoded most probable code, argmax per group."""
+        return self.decode_mean(hard_codes(self.encoder_logits(x)))
+
     def codes(self, logits: torch.Tensor, tau: float, hard: bool) -> torch.Tensor:
         """z for the decoder: relaxed y = softmax((logits + g) / τ) in training (one-hot forward with
         its gradient, sg(one_hot − y) + y, when `hard`); a one-hot Gumbel-max sample in eval mode."""

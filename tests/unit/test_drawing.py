@@ -37,3 +37,13 @@ def test_empty_and_flooded_canvases_are_refused_with_a_hint():
         to_mnist(np.zeros((280, 280, 4), dtype=np.uint8))
     with pytest.raises(EmptyDrawing, match="mostly ink"):
         to_mnist(np.full((280, 280, 4), 255, dtype=np.uint8))
+
+
+def test_a_filled_square_lands_exactly_where_a_hand_computation_puts_it():
+    """200×200 of ink -> crop 200×200 -> scaled by 20/200 to 20×20 of ones; its centre of mass (9.5, 9.5)
+    goes to (14, 14): top-left corner at round(14 − 9.5) = 4 (round half to even), so rows and cols 4..23."""
+    canvas = np.zeros((280, 280), dtype=np.uint8)
+    canvas[60:260, 20:220] = 255
+    expected = np.zeros((28, 28), dtype=np.float32)
+    expected[4:24, 4:24] = 1.0
+    np.testing.assert_allclose(to_mnist(canvas), expected, atol=1e-6)

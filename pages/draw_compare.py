@@ -1,0 +1,33 @@
+"""Draw and compare: your digit through every pretrained model, side by side."""
+
+import streamlit as st
+
+from explorer.ui import canvas, compare_views, pages
+
+pages.ensure_app_navigation()
+
+st.title("Draw and compare")
+st.markdown("Draw a digit. It is preprocessed as MNIST was (its bounding box scaled into 20×20, centred by its "
+            "centre of mass in 28×28), then **every pretrained MNIST model** reconstructs it. Blurry or sharp, "
+            "close or far: the numbers say which model explains your digit best.")
+st.caption("MSE: squared error summed over the 784 pixels. log p(x): exact, by quadrature over the 2-D latent. "
+           "ELBO: a lower bound on log p(x), averaged over posterior samples. The autoencoder defines no likelihood. "
+           "What to try: draw a 4 that is almost a 9 — then keep it as digit A and draw the 9.")
+
+left, right = st.columns([1, 3])
+with left:
+    image = canvas.draw_digit(key="compare_canvas")
+    first = st.session_state.get("compare_first")
+    if image is not None:
+        st.button("Keep as digit A", icon=":material/push_pin:", key="compare_keep",
+                  on_click=lambda: st.session_state.update(compare_first=image),
+                  help="Then clear the canvas and draw digit B: the page interpolates between the two.")
+    if first is not None:
+        st.button("Forget digit A", key="compare_forget", on_click=lambda: st.session_state.pop("compare_first"))
+
+with right:
+    if image is None:
+        st.info("The reconstructions appear here as soon as you draw.")
+    else:
+        compare_views.reconstructions_view(image)
+        compare_views.latent_view(image, first)
