@@ -17,8 +17,10 @@ PAGES = {
     "The evidence lower bound": [
         st.Page("pages/elbo_gap.py", title="ELBO and the gap", icon=":material/stacked_line_chart:"),
         st.Page("pages/beta_sigma.py", title="β, σ and posterior collapse", icon=":material/tune:"),
+        st.Page("pages/reparameterization.py", title="Reparameterization", icon=":material/shuffle:"),
     ],
     "Discrete latents": [
+        st.Page("pages/straight_through.py", title="Straight-through and Gumbel", icon=":material/call_split:"),
         st.Page("pages/categorical_vae.py", title="Categorical VAE", icon=":material/grid_view:"),
     ],
     "Your own input": [

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from explorer import data, latent, models, zoo
+from explorer.bench_estimators import estimator_chart_latency
 from explorer.bench_training import training_throughput
 from explorer.train import TrainConfig, Trainer
 
@@ -95,6 +96,20 @@ def beta_sweep_time(quick: bool) -> dict:
     return {"beta_sweep_models": len(betas), "beta_sweep_s": round(time.perf_counter() - started, 1)}
 
 
+def draw_compare_latency(repeats: int) -> dict:
+    """Server time from a finished stroke (a 280×280 canvas) to every shipped MNIST model's
+    reconstruction, MSE and likelihood: `drawing.to_mnist` then `compare.compare` (issue 7: < 300 ms
+    with five models)."""
+    from explorer import compare, drawing
+
+    names = compare.shipped_models("mnist")
+    loaded = {name: zoo.load(name) for name in names}
+    canvas = np.zeros((280, 280, 4), dtype=np.uint8)
+    canvas[40:240, 130:160] = 255  # a "1"
+    ms = _median_ms(lambda: compare.compare(loaded, drawing.to_mnist(canvas)), repeats)
+    return {"draw_compare_models": len(names), "draw_compare_ms": ms}
+
+
 def machine() -> dict:
     return {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
             "torch": torch.__version__, "threads": torch.get_num_threads()}
@@ -108,6 +123,8 @@ def main(json_path: str = "bench.json", quick: bool = False, browser: bool = Tru
     results["elbo_page"] = elbo_page_latency(repeats=5 if quick else 30)
     results["live_training"] = live_training(5.0 if quick else 20.0)
     results["beta_sweep"] = beta_sweep_time(quick)
+    results["draw_compare"] = draw_compare_latency(repeats=5 if quick else 30)
+    results["estimator_charts"] = estimator_chart_latency(repeats=3 if quick else 20)
     if browser:
         from explorer.bench_browser import cold_start
 

@@ -16,9 +16,10 @@ import torch
 from torch import nn
 from torch.distributions import Distribution
 
-from explorer import latent
+from explorer import latent, zoo
 from explorer.likelihood import log_marginal
 
+KIND_ORDER = ("ae", "vae", "convvae", "vqvae", "gumbel")  # the lecture's order; other kinds after them
 ELBO_SAMPLES = 8  # posterior samples averaged for an ELBO shown next to a drawing
 
 
@@ -30,6 +31,13 @@ class Comparison:
     mse: float  # Σ (x − x_hat)² over pixels
     log_likelihood: float | None  # nats; None where the model defines no likelihood
     likelihood_label: str  # "log p(x)", "ELBO ≤ log p(x)" or "—"
+
+
+def shipped_models(dataset: str) -> list[str]:
+    """The names of every shipped model trained on `dataset`, in the lecture's order of kinds."""
+    found = [name for name in zoo.names() if zoo.entry(name)["dataset"] == dataset]
+    rank = {kind: i for i, kind in enumerate(KIND_ORDER)}
+    return sorted(found, key=lambda name: (rank.get(zoo.entry(name)["kind"], len(rank)), name))
 
 
 @torch.no_grad()
@@ -46,10 +54,10 @@ def likelihood(model: nn.Module, x: torch.Tensor) -> tuple[float | None, str]:
     """The model's log-likelihood of one input (1, x_dim), exact where it can be, and its label."""
     if getattr(model, "kind", "") == "vae" and model.config.z_dim <= 2:
         return float(log_marginal(model, x)[0]), "log p(x)"
-    if "elbo" not in model.loss(x, reduce=False):
+    terms = model.loss(x.expand(ELBO_SAMPLES, -1), reduce=False)
+    if "elbo" not in terms:
         return None, "—"
-    elbo = model.loss(x.expand(ELBO_SAMPLES, -1), reduce=False)["elbo"].mean()
-    return float(elbo), "ELBO ≤ log p(x)"
+    return float(terms["elbo"].mean()), "ELBO ≤ log p(x)"
 
 
 def compare(models: dict[str, nn.Module], image: np.ndarray) -> list[Comparison]:

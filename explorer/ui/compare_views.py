@@ -12,18 +12,10 @@ from explorer.figures.images import tile, upscale
 from explorer.figures.latent import latent_map
 from explorer.ui import cache
 
-KIND_ORDER = ("ae", "vae", "convvae", "vqvae", "gumbel")  # the lecture's order; other kinds after them
 KIND_LABELS = {"ae": "Autoencoder", "vae": "VAE", "convvae": "Conv VAE", "vqvae": "VQ-VAE",
                "gumbel": "Categorical VAE"}
 MAP_MODEL = "mnist-vae-2d"
 MAP_CODES = 1500
-
-
-def mnist_model_names() -> list[str]:
-    """Every shipped model trained on MNIST, in the lecture's order of kinds."""
-    found = [name for name in zoo.names() if zoo.entry(name)["dataset"] == "mnist"]
-    rank = {kind: i for i, kind in enumerate(KIND_ORDER)}
-    return sorted(found, key=lambda name: (rank.get(zoo.entry(name)["kind"], len(rank)), name))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -37,7 +29,7 @@ def label(name: str) -> str:
 
 def reconstructions_view(image: np.ndarray) -> None:
     """One column per model: its reconstruction, MSE and likelihood."""
-    names = tuple(mnist_model_names())
+    names = tuple(compare.shipped_models("mnist"))
     if not names:
         st.info("No pretrained MNIST models here: run `python -m explorer pretrain`.")
         return

@@ -1,0 +1,35 @@
+"""The reparameterization trick: z = μ + σ·ε, and the pathwise against the score-function gradient."""
+
+import streamlit as st
+
+from explorer.ui import estimator_views as views
+from explorer.ui import pages
+
+pages.ensure_app_navigation()
+
+st.title("The reparameterization trick")
+st.markdown("The ELBO needs the gradient of an expectation over q, but sampling is not differentiable. "
+            "Two ways out: write the sample as **z = μ + σ·ε** and differentiate through it (the *pathwise*, "
+            "reparameterized gradient, Kingma & Welling 2014), or differentiate only the density, "
+            "through **∇ log q** (the *score function*, REINFORCE, Williams 1992). Both are unbiased; "
+            "their variances differ by orders of magnitude.")
+st.latex(r"\nabla_\phi\, \mathbb{E}_{q_\phi(z)}[f(z)]"
+         r" = \mathbb{E}_{\varepsilon\sim\mathcal{N}(0,1)}\big[\nabla_\phi f(\mu + \sigma\varepsilon)\big]"
+         r" = \mathbb{E}_{q_\phi(z)}\big[f(z)\,\nabla_\phi \log q_\phi(z)\big],\qquad \phi = (\mu, \sigma)")
+
+cols = st.columns([2, 2, 3, 2])
+mu = cols[0].slider("μ", -2.0, 2.0, 0.5, 0.1, key="rep_mu")
+sigma = cols[1].slider("σ", 0.1, 2.0, 0.8, 0.05, key="rep_sigma")
+kind = cols[2].radio("f(z)", tuple(views.OBJECTIVES), format_func=views.OBJECTIVES.get, horizontal=True,
+                     key="rep_objective")
+component = cols[3].radio("gradient with respect to", tuple(views.COMPONENTS), horizontal=True, key="rep_param")
+with cols[3]:
+    seed = views.seed_button("New ε", key="rep_seed")
+
+flow, estimates, variance = st.tabs(["z = μ + σ·ε", "One-sample gradient estimates", "Variance and sample size"])
+with flow:
+    views.flow_view(mu, sigma, seed)
+with estimates:
+    views.estimator_view(kind, mu, sigma, component, seed)
+with variance:
+    views.variance_view(kind, mu, sigma, component)
