@@ -18,6 +18,7 @@ PAGES = {
         st.Page("pages/elbo_gap.py", title="ELBO and the gap", icon=":material/stacked_line_chart:"),
         st.Page("pages/beta_sigma.py", title="β, σ and posterior collapse", icon=":material/tune:"),
         st.Page("pages/reparameterization.py", title="Reparameterization", icon=":material/shuffle:"),
+        st.Page("pages/vae_em.py", title="VAE as EM", icon=":material/bubble_chart:"),
     ],
     "Discrete latents": [
         st.Page("pages/straight_through.py", title="Straight-through and Gumbel", icon=":material/call_split:"),

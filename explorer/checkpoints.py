@@ -22,7 +22,7 @@ from safetensors.torch import load as safetensors_load
 from safetensors.torch import save as safetensors_save
 from torch import nn
 
-from explorer.models import build, config_from_dict, config_to_dict, kinds
+from explorer.models import build, config_from_dict, config_to_dict, saved_kinds
 
 FORMAT = "latent-lab/1"
 MAX_BYTES = 200 * 1024 * 1024  # size cap for a file we will read
@@ -84,10 +84,10 @@ def save(model: nn.Module, path, metrics: dict | None = None, extra: dict | None
     if sidecar == path:
         raise CheckpointError(f"cannot save a checkpoint as {path.name}: name it <name>.safetensors")
     kind = getattr(model, "kind", None)
-    if kind not in kinds():
+    if kind not in saved_kinds():
         raise CheckpointError(
             f"cannot save a {type(model).__name__}: its kind {kind!r} is not a registered model "
-            f"kind ({', '.join(kinds())}); add it to explorer.models.REGISTRY first"
+            f"kind ({', '.join(saved_kinds())}); add it to explorer.models.REGISTRY first"
         )
     header = {
         "format": FORMAT,
@@ -212,10 +212,10 @@ def _metadata_from_header(header: dict, label: str) -> dict:
             f"reads {FORMAT!r}; load it with the version that wrote it, or {RESAVE_HINT}"
         )
     kind = stored.get("kind")
-    if kind not in kinds():
+    if kind not in saved_kinds():
         raise CheckpointError(
             f"{label} holds a model of unknown kind {kind!r} (this version knows "
-            f"{', '.join(kinds())}); load it with the Latent Lab version that saved it"
+            f"{', '.join(saved_kinds())}); load it with the Latent Lab version that saved it"
         )
     if "config" not in stored:
         raise CheckpointError(f"{label} has no model config in its metadata; {RESAVE_HINT}")
