@@ -13,7 +13,9 @@ import typing
 from torch import nn
 
 from explorer.models.ae import AEConfig, Autoencoder
+from explorer.models.conv_vae import ConvVAE, ConvVAEConfig
 from explorer.models.gumbel import GumbelVAE, GumbelVAEConfig
+from explorer.models.prior import PriorConfig, TokenPrior
 from explorer.models.vae import VAE, VAEConfig
 from explorer.models.vqvae import VQVAE, VQVAEConfig
 
@@ -22,18 +24,30 @@ REGISTRY: dict[str, tuple[type[nn.Module], type]] = {
     VAE.kind: (VAE, VAEConfig),
     VQVAE.kind: (VQVAE, VQVAEConfig),
     GumbelVAE.kind: (GumbelVAE, GumbelVAEConfig),
+    ConvVAE.kind: (ConvVAE, ConvVAEConfig),
 }
 
 
+# Models that are not latent-variable models of x but are saved and loaded the same way: the
+# autoregressive prior over a VQ-VAE's codes.
+AUXILIARY: dict[str, tuple[type[nn.Module], type]] = {TokenPrior.kind: (TokenPrior, PriorConfig)}
+
+
 def kinds() -> tuple[str, ...]:
+    """The latent-variable models of x, which share the interface above."""
     return tuple(REGISTRY)
+
+
+def saved_kinds() -> tuple[str, ...]:
+    """Every kind a checkpoint may hold."""
+    return tuple(REGISTRY) + tuple(AUXILIARY)
 
 
 def build(kind: str, config=None, **overrides) -> nn.Module:
     """A fresh model of `kind` from `config` (default config if None) with fields overridden."""
-    if kind not in REGISTRY:
-        raise ValueError(f"unknown model kind {kind!r}; known kinds: {', '.join(REGISTRY)}")
-    model_cls, config_cls = REGISTRY[kind]
+    if kind not in saved_kinds():
+        raise ValueError(f"unknown model kind {kind!r}; known kinds: {', '.join(saved_kinds())}")
+    model_cls, config_cls = {**REGISTRY, **AUXILIARY}[kind]
     config = config_cls() if config is None else config
     return model_cls(dataclasses.replace(config, **overrides))
 
@@ -44,9 +58,9 @@ def config_to_dict(config) -> dict:
 
 def config_from_dict(kind: str, values: dict):
     """Rebuild a frozen config from its JSON form (lists become tuples); unknown keys are refused."""
-    if kind not in REGISTRY:
-        raise ValueError(f"unknown model kind {kind!r}; known kinds: {', '.join(REGISTRY)}")
-    config_cls = REGISTRY[kind][1]
+    if kind not in saved_kinds():
+        raise ValueError(f"unknown model kind {kind!r}; known kinds: {', '.join(saved_kinds())}")
+    config_cls = {**REGISTRY, **AUXILIARY}[kind][1]
     fields = {f.name for f in dataclasses.fields(config_cls)}
     unknown = set(values) - fields
     if unknown:
