@@ -23,6 +23,7 @@ PAGES = {
     "Discrete latents": [
         st.Page("pages/straight_through.py", title="Straight-through and Gumbel", icon=":material/call_split:"),
         st.Page("pages/categorical_vae.py", title="Categorical VAE", icon=":material/grid_view:"),
+        st.Page("pages/tokens_priors.py", title="Tokens and priors", icon=":material/token:"),
     ],
     "Your own input": [
         st.Page("pages/draw_compare.py", title="Draw and compare", icon=":material/draw:"),

@@ -110,6 +110,32 @@ def draw_compare_latency(repeats: int) -> dict:
     return {"draw_compare_models": len(names), "draw_compare_ms": ms}
 
 
+def token_prior(seconds: float = 90.0, repeats: int = 20) -> dict:
+    """Issue 9: a prior trained from scratch on the shipped VQ-VAE's MNIST codes (one torch thread, as
+    in the app): seconds until its held-out NLL is below 0.8 × log K per token (checked every 25
+    steps), and the time to sample one 7×7 grid and decode it."""
+    from explorer import tokens
+    from explorer.sweep import torch_threads
+
+    vq = zoo.load("mnist-vqvae")
+    train_codes = tokens.encode_codes(vq, data.load("mnist", "train").x)
+    test_codes = tokens.encode_codes(vq, data.load("mnist", "test").x)
+    torch.manual_seed(0)
+    prior = tokens.prior_for(vq)
+    trainer = Trainer(prior, train_codes, TrainConfig(steps=10**9, lr=tokens.PRIOR_TRAIN.lr, log_every=10**9,
+                                                      eval_every=10**9))
+    started, reached, fraction = time.perf_counter(), None, 1.0
+    with torch_threads(1):
+        while reached is None and time.perf_counter() - started < seconds:
+            trainer.run(25)
+            fraction = tokens.heldout_nll(prior, test_codes)["fraction_of_uniform"]
+            reached = time.perf_counter() - started if fraction < 0.8 else None
+        sample_ms = _median_ms(lambda: tokens.sample_images(vq, prior, 1), repeats)
+    return {"prior_seconds_to_0.8_logK": None if reached is None else round(reached, 1),
+            "prior_steps": trainer.state.step, "prior_fraction_of_logK": round(fraction, 3),
+            "prior_sample_and_decode_7x7_ms": sample_ms}
+
+
 def machine() -> dict:
     return {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
             "torch": torch.__version__, "threads": torch.get_num_threads()}
@@ -124,6 +150,7 @@ def main(json_path: str = "bench.json", quick: bool = False, browser: bool = Tru
     results["live_training"] = live_training(5.0 if quick else 20.0)
     results["beta_sweep"] = beta_sweep_time(quick)
     results["draw_compare"] = draw_compare_latency(repeats=5 if quick else 30)
+    results["token_prior"] = token_prior()
     results["estimator_charts"] = estimator_chart_latency(repeats=3 if quick else 20)
     if browser:
         from explorer.bench_browser import cold_start

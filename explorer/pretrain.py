@@ -8,12 +8,15 @@ steps, wall time, held-out metrics, the training history and each file's SHA256.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from dataclasses import dataclass, field
 
 import torch
+from torch.distributions import Distribution
 
 from explorer import data, models, zoo
+from explorer.models.quantizer import code_counts, perplexity
 from explorer.train import TrainConfig, Trainer
 
 
@@ -29,6 +32,7 @@ class PretrainSpec:
 
 MNIST_HIDDEN = (512, 256)
 DIGITS_HIDDEN = (128, 64)
+VQ_CODEBOOK = {"kmeans_init": True, "dead_code_reset_steps": 10}
 
 SPECS = (
     PretrainSpec("mnist-ae-2d", "ae", "mnist", TrainConfig(steps=4000, lr=2e-3, eval_every=250),
@@ -45,6 +49,21 @@ SPECS = (
                  {"hidden": MNIST_HIDDEN, "groups": 20, "categories": 10}, knobs={"tau": 1.0, "hard": False}),
     PretrainSpec("moons-vae-2d", "vae", "moons", TrainConfig(steps=3000, lr=2e-3, eval_every=250),
                  {"hidden": (64, 64), "decoder_sigma": 0.1}),
+    # the VQ-VAE and the conv VAE share encoder and decoder (7×7 grid, D = 16): the latent is the only
+    # difference. k-means init and dead-code reset keep the codebook healthy (see the manifest's perplexity)
+    PretrainSpec("mnist-vqvae", "vqvae", "mnist", TrainConfig(steps=3000, lr=2e-3, eval_every=250),
+                 VQ_CODEBOOK | {"codebook_size": 128}, knobs={"commitment_beta": 0.25}),
+    PretrainSpec("mnist-convvae", "convvae", "mnist", TrainConfig(steps=3000, lr=2e-3, eval_every=250)),
+    PretrainSpec("sprites-vqvae", "vqvae", "sprites", TrainConfig(steps=2000, lr=2e-3, eval_every=250),
+                 VQ_CODEBOOK | {"codebook_size": 64}, knobs={"commitment_beta": 0.25}),
+    # a hierarchical VAE and the same network with one group: the same total latent size (52) and the same
+    # residual blocks per path (3 stages of 1 block, or 1 of 3; 1.28 M vs 1.26 M weights); warm-up and free
+    # bits per group for both. The hierarchy must have the better held-out ELBO (see the manifest)
+    PretrainSpec("mnist-hvae", "hvae", "mnist", TrainConfig(steps=4000, lr=2e-3, eval_every=250, kl_warmup_steps=1000),
+                 {"groups": (32, 16, 4), "hidden": 256, "blocks": 1}, knobs={"beta": 1.0, "free_bits": 0.25}),
+    PretrainSpec("mnist-hvae-1group", "hvae", "mnist",
+                 TrainConfig(steps=4000, lr=2e-3, eval_every=250, kl_warmup_steps=1000),
+                 {"groups": (52,), "hidden": 256, "blocks": 3}, knobs={"beta": 1.0, "free_bits": 0.25}),
 )
 GAP_IMAGES = 50  # held-out samples whose exact log p(x) and gap are recorded at each evaluation
 
@@ -66,7 +85,8 @@ def heldout_gap(x: torch.Tensor):
 @torch.no_grad()
 def heldout_metrics(model: torch.nn.Module, x_test: torch.Tensor, repeats: int = 10, seed: int = 0) -> dict:
     """Held-out means of the loss terms (beta = 1) over `repeats` Monte-Carlo draws, plus the MSE
-    of the mean reconstruction E[x | z = E_q z]."""
+    of the mean reconstruction E[x | z = E_q z] (a VQ-VAE's: of its codes, with the perplexity of the
+    codes' usage and the number of dead codes, those no held-out input picks)."""
     model.eval()
     torch.manual_seed(seed)
     sums: dict[str, float] = {}
@@ -74,8 +94,12 @@ def heldout_metrics(model: torch.nn.Module, x_test: torch.Tensor, repeats: int =
         for name, value in model.loss(x_test).items():
             if name != "loss":
                 sums[f"test_{name}"] = sums.get(f"test_{name}", 0.0) + value.item() / repeats
-    x_hat = model.decode_mean(model.encode(x_test).mean)
+    z = model.encode(x_test)  # q(z|x), or a VQ-VAE's codes
+    x_hat = model.decode_mean(z.mean if isinstance(z, Distribution) else z)
     sums["test_mse"] = (x_hat - x_test).pow(2).sum(dim=1).mean().item()
+    if getattr(model, "kind", "") == "vqvae":  # codebook health on held-out data
+        counts = code_counts(z, model.config.codebook_size)
+        sums["test_perplexity"], sums["test_dead_codes"] = perplexity(counts).item(), float((counts == 0).sum())
     return {name: round(value, 4) for name, value in sums.items()}
 
 
@@ -94,7 +118,7 @@ def train_spec(spec: PretrainSpec) -> tuple[torch.nn.Module, dict]:
     fields = {f.name for f in dataclasses.fields(models.REGISTRY[spec.kind][1])}  # a categorical VAE has no z_dim
     model = models.build(spec.kind, None, **{k: v for k, v in {**shape, **spec.model_overrides}.items() if k in fields})
     started = time.perf_counter()
-    exact = model.config.z_dim <= 2  # log p(x) by quadrature needs a 1-D or 2-D latent
+    exact = getattr(model.config, "z_dim", math.inf) <= 2  # log p(x) by quadrature needs a 1-D or 2-D latent
     trainer = Trainer(model, train.x, spec.train, spec.knobs, x_test=test.x,
                       eval_fn=heldout_gap(test.x[:GAP_IMAGES]) if exact else None)
     state = trainer.run()
@@ -106,12 +130,21 @@ def train_spec(spec: PretrainSpec) -> tuple[torch.nn.Module, dict]:
 
 
 def main(only: tuple[str, ...] = (), out_dir=None) -> None:
-    """Train every spec (or those named in `only`) and register each in the zoo."""
+    """Train every spec (or those named in `only`) and register each in the zoo; the token priors come
+    last, since each reads the codes of a VQ-VAE trained above."""
     from explorer.sweep import PRETRAIN_SPECS  # sweep imports this module: import it here, not on top
+    from explorer.tokens import PRIOR_SPECS, pretrain_prior
 
     for spec in SPECS + PRETRAIN_SPECS:
         if only and spec.name not in only:
             continue
         model, record = train_spec(spec)
-        zoo.register(spec.name, model, dir=out_dir, **record)
-        print(f"{spec.name:16s} {record['steps']:6d} steps {record['wall_time_s']:7.1f} s  {record['metrics']}")
+        register(spec.name, model, record, out_dir)
+    for name, vq_name in PRIOR_SPECS.items():
+        if not only or name in only:
+            register(name, *pretrain_prior(vq_name), out_dir)
+
+
+def register(name: str, model: torch.nn.Module, record: dict, out_dir) -> None:
+    zoo.register(name, model, dir=out_dir, **record)
+    print(f"{name:16s} {record['steps']:6d} steps {record['wall_time_s']:7.1f} s  {record['metrics']}")

@@ -9,6 +9,7 @@ the prior's held-out negative log-likelihood says how much less it needs.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -19,7 +20,7 @@ from explorer import models
 from explorer.models.prior import PriorConfig, TokenPrior
 from explorer.train import TrainConfig, Trainer
 
-PRIOR_TRAIN = TrainConfig(steps=1500, batch_size=128, lr=3e-3, log_every=25, eval_every=250)
+PRIOR_TRAIN = TrainConfig(steps=1200, batch_size=128, lr=3e-3, log_every=25, eval_every=250)
 
 
 @torch.no_grad()
@@ -86,3 +87,32 @@ def complete(vq: nn.Module, prior: TokenPrior, x: torch.Tensor, keep_rows: int, 
     prefix = codes.reshape(-1)[: keep_rows * width].expand(n, -1)  # (n, keep_rows * W) in raster order
     grids = prior.eval().sample(n, temperature, generator=torch.Generator().manual_seed(seed), prefix=prefix)
     return grids.cpu().numpy(), decode_codes(vq, grids)
+
+
+# --- the shipped prior (trained by `python -m explorer pretrain` after its VQ-VAE) ---------------------
+
+PRIOR_SPECS = {"mnist-vqvae-prior": "mnist-vqvae"}  # prior name -> the VQ-VAE whose codes it models
+
+
+def pretrain_prior(vq_name: str, seed: int = 0) -> tuple[TokenPrior, dict]:
+    """Fit a prior on the training codes of a shipped VQ-VAE: the model and its manifest record."""
+    import time
+
+    from explorer import data, zoo
+    from explorer.pretrain import history_columns
+
+    vq, dataset = zoo.load(vq_name), zoo.entry(vq_name)["dataset"]
+    train, test = data.load(dataset, "train"), data.load(dataset, "test")
+    train_codes, test_codes = encode_codes(vq, train.x), encode_codes(vq, test.x)
+    torch.manual_seed(seed)
+    prior = prior_for(vq)
+    started = time.perf_counter()
+    trainer = train_prior(prior, train_codes, test_codes, dataclasses.replace(PRIOR_TRAIN, seed=seed))
+    metrics = {key: round(value, 4) for key, value in heldout_nll(prior, test_codes).items()}
+    record = dict(dataset=dataset, data=f"the codes {vq_name} gives {train.source}; evaluated on the codes of "
+                  f"the {len(test)} test images", steps=trainer.state.step, seed=seed,
+                  wall_time_s=round(time.perf_counter() - started, 2),
+                  metrics={**metrics, "uniform_nats_per_token": round(uniform_nats_per_token(vq.config.codebook_size),
+                                                                       4)},
+                  history=history_columns(trainer.state.history))
+    return prior.eval(), record
