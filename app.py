@@ -21,9 +21,13 @@ PAGES = {
         st.Page("pages/vae_em.py", title="VAE as EM", icon=":material/bubble_chart:"),
     ],
     "Discrete latents": [
+        st.Page("pages/vq_vae.py", title="VQ-VAE", icon=":material/apps:"),
         st.Page("pages/straight_through.py", title="Straight-through and Gumbel", icon=":material/call_split:"),
         st.Page("pages/categorical_vae.py", title="Categorical VAE", icon=":material/grid_view:"),
         st.Page("pages/tokens_priors.py", title="Tokens and priors", icon=":material/token:"),
+    ],
+    "Deeper models": [
+        st.Page("pages/hierarchical_vae.py", title="Hierarchical VAE", icon=":material/account_tree:"),
     ],
     "Your own input": [
         st.Page("pages/draw_compare.py", title="Draw and compare", icon=":material/draw:"),

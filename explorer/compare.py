@@ -19,7 +19,7 @@ from torch.distributions import Distribution
 from explorer import latent, zoo
 from explorer.likelihood import log_marginal
 
-KIND_ORDER = ("ae", "vae", "convvae", "vqvae", "gumbel")  # the lecture's order; other kinds after them
+KIND_ORDER = ("ae", "vae", "convvae", "vqvae", "gumbel", "hvae")  # the lecture's order; other kinds after them
 ELBO_SAMPLES = 8  # posterior samples averaged for an ELBO shown next to a drawing
 
 

@@ -2,7 +2,13 @@
 
 import streamlit as st
 
+from explorer import collapse as collapse_cases
+from explorer import metrics
+from explorer import sweep as sweeps
+from explorer.models.common import reconstruction_nll
+from explorer.models.vae import VAE
 from explorer.ui import beta_views, collapse_views, pages
+from explorer.ui.code import show_code
 
 pages.ensure_app_navigation()
 
@@ -28,12 +34,14 @@ with live:
     st.caption("d is the number of pixels. Only σ²β matters: doubling σ² acts like doubling β. "
                "Pick the Gaussian decoder to get the σ slider; β, σ and free bits act on the next training step.")
     beta_views.live_panel(dataset_name)
+    show_code(VAE.loss, reconstruction_nll)
 
 with sweep:
     st.markdown("Train one model per β and place each on the **rate–distortion plane** (Alemi et al. 2018). "
                 "Dashed lines have slope −1: along each, R + D = −ELBO is constant, so β = 1 models sit "
                 "near the lowest one, while large β buys a low rate with distortion.")
     beta_views.sweep_view(dataset_name)
+    show_code(metrics.rate_distortion, sweeps.run_sweep)
 
 with collapse:
     st.markdown("A unit is **active** when its posterior mean moves with x (Burda et al. 2016); it is "
@@ -50,12 +58,14 @@ with collapse:
                     "variance exceeds βσ² (Lucas et al. 2019). Below that, collapse is stable: sometimes the "
                     "optimum, sometimes a trap that a better code lies beyond.")
         collapse_views.collapse_demo_view()
+    show_code(metrics.kl_per_unit, metrics.active_units, metrics.collapsed_units, collapse_cases.demo)
 
 with traversals:
     st.markdown("Decode while one latent unit moves from −3 to 3 and the others stay put (Higgins et al. 2017). "
                 "With a larger β, more rows change one factor only (position, size, shape…), and the mutual "
                 "information gap (MIG, Chen et al. 2018) against the true factors rises.")
     beta_views.traversal_view(dataset_name)
+    show_code(metrics.latent_traversal, metrics.mig_of_model)
 
 with samples:
     st.markdown("The same inputs reconstructed, and prior samples, by models of different β: "

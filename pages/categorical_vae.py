@@ -2,7 +2,9 @@
 
 import streamlit as st
 
+from explorer.models.gumbel import GumbelVAE, kl_to_uniform
 from explorer.ui import cache, gumbel_views, pages
+from explorer.ui.code import show_code
 
 pages.ensure_app_navigation()
 
@@ -20,6 +22,7 @@ pretrained, own = st.tabs(["Pretrained on MNIST", "Train your own"])
 
 with pretrained:
     gumbel_views.pretrained_tab()
+    show_code(GumbelVAE.codes, GumbelVAE.loss, kl_to_uniform)
 
 with own:
     dataset_name = pages.dataset_picker(("digits", "mnist"), key="gumbel_dataset")

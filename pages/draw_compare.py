@@ -2,7 +2,9 @@
 
 import streamlit as st
 
+from explorer import compare, drawing
 from explorer.ui import canvas, compare_views, pages
+from explorer.ui.code import show_code
 
 pages.ensure_app_navigation()
 
@@ -31,3 +33,4 @@ with right:
     else:
         compare_views.reconstructions_view(image)
         compare_views.latent_view(image, first)
+    show_code(drawing.to_mnist, compare.compare, compare.likelihood)

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
+from explorer import bounds, likelihood
 from explorer.ui import elbo_views, pages
+from explorer.ui.code import show_code
 
 pages.ensure_app_navigation()
 
@@ -21,11 +23,13 @@ if x is None:
 numbers = elbo_views.exact_numbers(model_name, elbo_views.input_key(x))
 with right:
     elbo_views.posterior_view(model_name, numbers)
+    show_code(likelihood.log_marginal, likelihood.posterior_grid)
 
 st.subheader("Bounds on log p(x)")
 st.latex(r"\mathbb{E}_{p(z)}\log p(x|z)\ \le\ \text{ELBO}\ \le\ \mathcal{L}_K = "
          r"\mathbb{E}\Big[\log \tfrac{1}{K}\sum_{k=1}^{K} \tfrac{p(x, z_k)}{q(z_k|x)}\Big]\ \le\ \log p(x)")
 elbo_views.bounds_view(model_name, x, numbers)
+show_code(bounds.elbo, bounds.iwae_bound, bounds.naive_bound, bounds.gap)
 
 st.subheader("The gap over training")
 elbo_views.history_view(model_name)

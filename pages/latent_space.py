@@ -2,7 +2,11 @@
 
 import streamlit as st
 
+from explorer import latent
+from explorer.models.ae import Autoencoder
+from explorer.models.vae import VAE
 from explorer.ui import latent_views, pages
+from explorer.ui.code import show_code
 
 pages.ensure_app_navigation()
 
@@ -18,9 +22,12 @@ compare, explore, interpolate, train = st.tabs(
     ["AE vs VAE", "Drag through latent space", "Interpolation", "Train your own"])
 with compare:
     latent_views.ae_vs_vae(dataset_name)
+    show_code(Autoencoder.loss, VAE.loss)
 with explore:
     latent_views.hover_and_manifold(dataset_name)
+    show_code(latent.decode_points, latent.manifold_grid)
 with interpolate:
     latent_views.interpolation(dataset_name)
+    show_code(latent.lerp, latent.slerp)
 with train:
     latent_views.train_your_own(dataset_name)

@@ -2,7 +2,10 @@
 
 import streamlit as st
 
+from explorer import tokens
+from explorer.models.prior import TokenPrior
 from explorer.ui import pages, token_views
+from explorer.ui.code import show_code
 
 pages.ensure_app_navigation()
 
@@ -24,9 +27,12 @@ if found is not None:
     with train:
         st.caption("The dashed line is the uniform prior. The issue's mark: below 0.8 × log K per token.")
         token_views.live_panel(token_views.codes("train"), token_views.codes("test"), vq.config.codebook_size)
+        show_code(TokenPrior.logits, TokenPrior.loss)
     with sample:
         st.caption("What to try: temperature 0.5 gives clean, repetitive digits; 1.5 gives variety and noise.")
         token_views.sample_view(vq)
+        show_code(TokenPrior.sample)
     with complete:
         st.caption("What to try: keep 1 row, then 4, and see the completions agree more and more.")
         token_views.completion_view(vq, test)
+        show_code(tokens.complete)

@@ -15,6 +15,7 @@ from torch import nn
 from explorer.models.ae import AEConfig, Autoencoder
 from explorer.models.conv_vae import ConvVAE, ConvVAEConfig
 from explorer.models.gumbel import GumbelVAE, GumbelVAEConfig
+from explorer.models.hvae import HierarchicalVAE, HVAEConfig
 from explorer.models.prior import PriorConfig, TokenPrior
 from explorer.models.vae import VAE, VAEConfig
 from explorer.models.vqvae import VQVAE, VQVAEConfig
@@ -25,6 +26,7 @@ REGISTRY: dict[str, tuple[type[nn.Module], type]] = {
     VQVAE.kind: (VQVAE, VQVAEConfig),
     GumbelVAE.kind: (GumbelVAE, GumbelVAEConfig),
     ConvVAE.kind: (ConvVAE, ConvVAEConfig),
+    HierarchicalVAE.kind: (HierarchicalVAE, HVAEConfig),
 }
 
 

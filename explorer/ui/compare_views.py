@@ -13,7 +13,7 @@ from explorer.figures.latent import latent_map
 from explorer.ui import cache
 
 KIND_LABELS = {"ae": "Autoencoder", "vae": "VAE", "convvae": "Conv VAE", "vqvae": "VQ-VAE",
-               "gumbel": "Categorical VAE"}
+               "gumbel": "Categorical VAE", "hvae": "Hierarchical VAE"}
 MAP_MODEL = "mnist-vae-2d"
 MAP_CODES = 1500
 

@@ -10,13 +10,14 @@ from explorer import compare, models
 from explorer.likelihood import log_marginal
 
 SMALL = {"ae": dict(z_dim=2), "vae": dict(z_dim=2), "vqvae": dict(codebook_size=8, code_dim=2),
-         "gumbel": dict(groups=2, categories=3)}
+         "gumbel": dict(groups=2, categories=3), "hvae": dict(groups=(2, 1), hidden=12),
+         "convvae": dict(hidden=(4,), code_dim=2)}
 
 
 def small(kind: str, **overrides):
     torch.manual_seed(0)
-    return models.build(kind, None, x_dim=16, hidden=(12,), image_shape=(4, 4), **{**SMALL.get(kind, {}),
-                                                                                 **overrides}).eval()
+    shape = dict(x_dim=16, hidden=(12,), image_shape=(4, 4))
+    return models.build(kind, None, **{**shape, **SMALL.get(kind, {}), **overrides}).eval()
 
 
 @pytest.mark.parametrize("kind", models.kinds())

@@ -13,7 +13,8 @@ SMALL = dict(x_dim=16, z_dim=2, hidden=(12,), image_shape=(4, 4))
 # small config here; their interfaces are tested in their own files (test_vqvae.py, test_gumbel_vae.py)
 SMALL_BY_KIND = {"vqvae": dict(x_dim=16, hidden=(12,), image_shape=(4, 4), codebook_size=8, code_dim=2),
                  "gumbel": dict(x_dim=16, hidden=(12,), image_shape=(4, 4), groups=2, categories=3),
-                 "convvae": dict(x_dim=16, hidden=(12,), image_shape=(4, 4), code_dim=2)}
+                 "convvae": dict(x_dim=16, hidden=(12,), image_shape=(4, 4), code_dim=2),
+                 "hvae": dict(x_dim=16, hidden=12, image_shape=(4, 4), groups=(2, 1))}
 CONTINUOUS_KINDS = tuple(
     kind for kind in models.kinds() if "z_dim" in {f.name for f in dataclasses.fields(models.REGISTRY[kind][1])}
 )

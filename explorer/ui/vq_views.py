@@ -1,0 +1,228 @@
+"""The views of the "VQ-VAE" page (van den Oord, Vinyals & Kavukcuoglu, "Neural Discrete Representation
+Learning", NeurIPS 2017): a pretrained codebook's usage, its PCA plane and an image's token grid; a live run
+with commitment_beta acting on the running model; and blurry (Gaussian VAE) vs sharp (VQ-VAE) reconstructions
+of the same inputs by two models that differ only in their latent. Numbers come from `explorer.vq`, figures
+from `explorer.figures.vq`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+import torch
+
+from explorer import data, models, vq, zoo
+from explorer.figures import vq as figures
+from explorer.figures.images import tile, upscale
+from explorer.jobs import TrainingJob
+from explorer.train import TrainConfig
+from explorer.ui import cache, canvas, session, training
+
+PRETRAINED_VQ = {"mnist-vqvae": "MNIST", "sprites-vqvae": "Sprites"}
+VAE_MODEL, VQ_MODEL = "mnist-convvae", "mnist-vqvae"  # the blurry-vs-sharp pair: same encoder and decoder
+LABELS = {VAE_MODEL: "VAE (Gaussian latent)", VQ_MODEL: "VQ-VAE (codebook)"}
+COMMITMENT_BETAS = (0.0, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0)
+CODEBOOK_SIZES = (16, 64, 128, 256, 512)
+STEPS = (100, 250, 500, 1000, 2000)
+RESET_STEPS = 10  # a code unused for this many training batches is moved onto an encoder output
+USAGE_IMAGES = 500  # held-out images whose codes make the usage histogram and the PCA plane
+N_COMPARE = 8  # held-out inputs reconstructed side by side
+
+
+def image(x: np.ndarray | torch.Tensor, shape: tuple[int, int], scale: int) -> np.ndarray:
+    return upscale(np.asarray(x).reshape(shape), scale)
+
+
+def usage_view(counts: np.ndarray, plane: dict, key: str) -> None:
+    """The usage histogram and the codebook with the encoder outputs in the PCA plane, side by side."""
+    left, right = st.columns(2)
+    left.plotly_chart(figures.usage_histogram(counts, f"Uses per code, {USAGE_IMAGES} held-out images"),
+                      width="stretch", key=f"{key}_hist")
+    right.plotly_chart(figures.codebook_scatter(plane["codes_2d"], plane["z_e_2d"], counts, plane["explained"]),
+                       width="stretch", key=f"{key}_pca")
+
+
+def token_view(grid: dict, x: torch.Tensor, codebook_size: int, shape: tuple[int, int], key: str) -> None:
+    """Input, its token grid (each cell's code written in it) and the reconstruction from those codes."""
+    cols = st.columns([1, 2, 1], vertical_alignment="center")
+    cols[0].image(image(x, shape, 8), caption="input x", clamp=True)
+    cols[1].plotly_chart(figures.token_grid(grid["codes"], codebook_size, f"Token grid: {grid['codes'].shape[0]}×"
+                                            f"{grid['codes'].shape[1]} codes out of K = {codebook_size}"),
+                         width="stretch", key=f"{key}_tokens")
+    cols[2].image(image(grid["x_hat"], shape, 8), caption="decoded from the tokens", clamp=True)
+
+
+# --- the pretrained codebooks ---------------------------------------------------------------------------
+
+@st.cache_data(show_spinner="Encoding held-out images…")
+def pretrained_usage(name: str) -> tuple[dict, dict]:
+    model, test = cache.pretrained(name), cache.dataset(cache.pretrained_dataset(name), "test")
+    x = test.x[:USAGE_IMAGES]
+    return vq.codebook_usage(model, x), vq.codebook_plane(model, x)
+
+
+def pretrained_tab() -> None:
+    """A shipped VQ-VAE's codebook and tokens, or a note naming the remedy (no checkpoint, or no data here)."""
+    available = [name for name in PRETRAINED_VQ if name in zoo.names()]
+    if not available:
+        st.info("No pretrained VQ-VAE here: run `python -m explorer pretrain --only mnist-vqvae sprites-vqvae`.")
+        return
+    name = st.radio("Model", available, horizontal=True, key="vq_pretrained_model",
+                    format_func=lambda n: f"{PRETRAINED_VQ[n]}, K = {zoo.entry(n)['config']['codebook_size']}")
+    try:
+        test = cache.dataset(cache.pretrained_dataset(name), "test")
+    except data.DatasetUnavailable as err:
+        st.warning(f"The pretrained model's data is not available: {err}")
+        return
+    model = cache.pretrained(name)
+    usage, plane = pretrained_usage(name)
+    st.markdown(f"On the held-out images: perplexity **{usage['perplexity']:.1f}** of K = "
+                f"{model.config.codebook_size}, **{usage['dead_codes']}** dead codes.")
+    usage_view(usage["counts"], plane, key=f"vq_pretrained_{name}")
+    index = int(st.number_input("Held-out image", 0, len(test) - 1, 0, key=f"vq_pretrained_index_{name}"))
+    token_view(vq.token_grid(model, test.x[index]), test.x[index], model.config.codebook_size, test.image_shape,
+               key=f"vq_pretrained_{name}")
+    history = cache.pretrained_history(name)
+    if {"test_perplexity", "test_unused_codes"} <= history.keys():
+        st.plotly_chart(figures.usage_curves(np.array(history["step"]), np.array(history["test_perplexity"]),
+                                             np.array(history["test_unused_codes"]), model.config.codebook_size,
+                                             "While it was pretrained (on held-out images)"),
+                        width="stretch", key=f"vq_pretrained_{name}_history")
+
+
+# --- a live run -----------------------------------------------------------------------------------------
+
+def live_settings(key: str) -> tuple[TrainConfig, dict, dict]:
+    """(train config, model options fixed at start, live knobs)."""
+    cols = st.columns(3)
+    beta = cols[0].select_slider("Commitment β", COMMITMENT_BETAS, value=0.25, key=f"{key}_beta",
+                                 help="Weight of ‖z_e − sg[e]‖²: acts on the next step of a running model.")
+    size = cols[1].select_slider("Codebook size K", CODEBOOK_SIZES, value=64, key=f"{key}_k",
+                                 help="Fixed when the run starts.")
+    steps = cols[2].select_slider("Steps", STEPS, value=500, key=f"{key}_steps")
+    toggles = st.columns(3)
+    options = {"ema": toggles[0].toggle("EMA codebook", key=f"{key}_ema",
+                                        help="Codes follow moving averages of their encoder outputs (set at start)."),
+               "kmeans_init": toggles[1].toggle("k-means init", key=f"{key}_kmeans",
+                                                help="Codebook from k-means of the first batch's z_e (set at start)."),
+               "dead_code_reset_steps": RESET_STEPS if toggles[2].toggle(
+                   "Dead-code reset", key=f"{key}_reset",
+                   help=f"A code unused for {RESET_STEPS} batches jumps onto an encoder output (set at start).")
+               else 0,
+               "codebook_size": size}
+    config = TrainConfig(steps=steps, lr=2e-3, seed=session.seed(), log_every=10, eval_every=100)
+    return config, options, {"commitment_beta": beta}
+
+
+def new_job(dataset: data.Dataset, test: data.Dataset, config: TrainConfig, options: dict,
+            knobs: dict) -> TrainingJob:
+    torch.manual_seed(config.seed)  # the initial weights
+    model = models.build("vqvae", None, x_dim=dataset.x_dim, image_shape=dataset.image_shape,
+                         likelihood=dataset.likelihood, **vq.architecture(dataset.image_shape), **options)
+    return TrainingJob(model.to(session.device()), dataset.x, config, knobs, x_test=test.x,
+                       device=session.device(), copy_model=False, alive=session.alive_check())
+
+
+def snapshot(model: torch.nn.Module, x: torch.Tensor) -> dict:
+    """What the live view draws of the running model: usage and PCA plane on x, the token grid of x[0]."""
+    model.eval()  # no bookkeeping while reading; the next training step switches back
+    return {"usage": vq.codebook_usage(model, x), "plane": vq.codebook_plane(model, x),
+            "grid": vq.token_grid(model, x[0]), "size": model.config.codebook_size}
+
+
+def live_view(job: TrainingJob, test: data.Dataset) -> None:
+    history = vq.usage_history(job.history)
+    seen = job.read(lambda model: snapshot(model, test.x[:USAGE_IMAGES].to(session.device())))
+    st.plotly_chart(figures.usage_curves(history["step"], history["perplexity"], history["dead_codes"],
+                                         seen["size"], "Perplexity and dead codes per training batch"),
+                    width="stretch", key="vq_live_curves")
+    usage_view(seen["usage"]["counts"], seen["plane"], key="vq_live")
+    st.caption(f"The curves count codes per training batch; the histogram and the plane show the codebook now, "
+               f"on {USAGE_IMAGES} held-out images (red: codes none of them picks).")
+    token_view(seen["grid"], test.x[0], seen["size"], test.image_shape, key="vq_live")
+
+
+def live_panel(dataset: data.Dataset, test: data.Dataset) -> None:
+    key = "vq_live"
+    config, options, knobs = live_settings(key)
+    training.controls(key, lambda: new_job(dataset, test, config, options, knobs))
+    job: TrainingJob | None = st.session_state.get(f"{key}_job")
+    if job is None:
+        st.info("Press **Train from scratch**: a VQ-VAE trains here, now. Move the commitment β while it runs.")
+        return
+    job.set_knobs(**knobs)
+    running = not job.done
+
+    @st.fragment(run_every=training.POLL_SECONDS if running else None)
+    def live() -> None:
+        st.progress(job.progress, text=f"step {job.step} / {job.config.steps} — {job.state}")
+        if job.message:
+            (st.error if job.state in ("diverged", "failed") else st.info)(job.message)
+        live_view(job, test)
+        if running and job.done:
+            st.rerun()  # one full rerun turns the timer off and re-enables the buttons
+
+    live()
+
+
+# --- blurry vs sharp ------------------------------------------------------------------------------------
+
+@st.cache_data(show_spinner="Reconstructing the held-out images…")
+def heldout_mse() -> dict[str, float]:
+    """Mean per-pixel MSE of each model of the pair over every held-out image."""
+    results = vq.compare({name: cache.pretrained(name) for name in LABELS}, cache.dataset("mnist", "test").x)
+    return {name: float(result["mse"].mean()) for name, result in results.items()}
+
+
+def pick_inputs(test: data.Dataset) -> torch.Tensor | None:
+    source = st.radio("Inputs", ("held-out", "drawn"), horizontal=True, key="vq_compare_source",
+                      format_func=lambda s: f"{N_COMPARE} held-out images" if s == "held-out" else "Draw a digit")
+    if source == "drawn":
+        drawn = canvas.draw_digit(key="vq_compare_canvas")
+        return None if drawn is None else torch.from_numpy(drawn.reshape(1, -1))
+    start = int(st.number_input("First held-out image", 0, len(test) - N_COMPARE, 0, key="vq_compare_start"))
+    return test.x[start : start + N_COMPARE]
+
+
+def strips_view(x: torch.Tensor, results: dict, shape: tuple[int, int]) -> None:
+    """One row per model under the inputs, with its MSE per image; then the errors as bars."""
+    st.image(upscale(tile(x.numpy().reshape(-1, *shape), len(x)), 4), caption="inputs", clamp=True)
+    for name, result in results.items():
+        numbers = ", ".join(f"{m:.4f}" for m in result["mse"])
+        st.image(upscale(tile(result["x_hat"].reshape(-1, *shape), len(x)), 4), clamp=True,
+                 caption=f"{LABELS[name]} — MSE per image: {numbers} (mean {result['mse'].mean():.4f})")
+    labels = [f"input {i + 1}" for i in range(len(x))]
+    st.plotly_chart(figures.mse_bars(labels, {LABELS[n]: r["mse"] for n, r in results.items()}), width="stretch",
+                    key="vq_compare_bars")
+
+
+def zoom_view(x: torch.Tensor, results: dict, shape: tuple[int, int]) -> None:
+    """One input large, for the projector: input, VAE, VQ-VAE."""
+    which = 0 if len(x) == 1 else int(st.select_slider("Zoom on input", list(range(1, len(x) + 1)), key="vq_zoom")) - 1
+    cols = st.columns(3)
+    cols[0].image(image(x[which], shape, 12), caption="input", clamp=True)
+    for col, (name, result) in zip(cols[1:], results.items(), strict=True):
+        col.image(image(result["x_hat"][which], shape, 12), clamp=True,
+                  caption=f"{LABELS[name]}: MSE {result['mse'][which]:.4f}")
+
+
+def blurry_vs_sharp_tab() -> None:
+    missing = [name for name in LABELS if name not in zoo.names()]
+    if missing:
+        st.info(f"The pair is not shipped here: run `python -m explorer pretrain --only {' '.join(missing)}`.")
+        return
+    try:
+        test = cache.dataset("mnist", "test")
+    except data.DatasetUnavailable as err:
+        st.warning(f"MNIST is not available, so the pair cannot be shown: {err}")
+        return
+    mse = heldout_mse()
+    st.markdown(f"Over all {len(test):,} held-out images, MSE per pixel: VAE **{mse[VAE_MODEL]:.4f}**, "
+                f"VQ-VAE **{mse[VQ_MODEL]:.4f}**.")
+    x = pick_inputs(test)
+    if x is None:
+        return
+    results = vq.compare({name: cache.pretrained(name) for name in LABELS}, x)
+    strips_view(x, results, test.image_shape)
+    st.subheader("Zoomed, for the back row")
+    zoom_view(x, results, test.image_shape)
