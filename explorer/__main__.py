@@ -1,4 +1,4 @@
-"""Command line: `python -m explorer pretrain | bench`."""
+"""Command line: `python -m explorer pretrain | bench | thumbnails`."""
 
 from __future__ import annotations
 
@@ -15,8 +15,15 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--json", default="bench.json", help="where to write the results")
     bench.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
     bench.add_argument("--skip-browser", action="store_true", help="skip the cold-start-to-first-paint check")
+    thumbnails = commands.add_parser("thumbnails", help="the home page's thumbnails from page screenshots")
+    thumbnails.add_argument("screenshots", help="a folder written by ../shared/tools/screenshot_pages.py")
     args = parser.parse_args(argv)
-    if args.command == "pretrain":
+    if args.command == "thumbnails":
+        from explorer import lecture
+
+        for path in lecture.make_thumbnails(args.screenshots):
+            print(path)
+    elif args.command == "pretrain":
         from explorer import pretrain as pretrain_module
 
         pretrain_module.main(tuple(args.only))
