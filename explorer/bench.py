@@ -18,6 +18,7 @@ import torch
 from explorer import data, latent, models, zoo
 from explorer.bench_estimators import estimator_chart_latency
 from explorer.bench_training import training_throughput
+from explorer.bench_vq import vq_live_training
 from explorer.train import TrainConfig, Trainer
 
 
@@ -151,6 +152,7 @@ def main(json_path: str = "bench.json", quick: bool = False, browser: bool = Tru
     results["beta_sweep"] = beta_sweep_time(quick)
     results["draw_compare"] = draw_compare_latency(repeats=5 if quick else 30)
     results["token_prior"] = token_prior()
+    results["vq_live_training"] = vq_live_training(10.0 if quick else 60.0)
     results["estimator_charts"] = estimator_chart_latency(repeats=3 if quick else 20)
     if browser:
         from explorer.bench_browser import cold_start

@@ -7,8 +7,6 @@ Alemi et al. 2018; Lucas et al. 2019; Chen et al. 2018). Numbers come from `expl
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import streamlit as st
 import torch
@@ -28,22 +26,6 @@ SWEEP_POLL_SECONDS = 2.0  # a new sweep point comes every ~10 s; each poll costs
 N_SHOWN = 8  # inputs reconstructed and prior samples drawn per model
 TRAVERSAL_VALUES = tuple(np.linspace(-3.0, 3.0, 9))
 DECODERS = {"bernoulli": "Bernoulli (cross-entropy)", "gaussian": "Gaussian with σ (scaled L2)"}
-
-
-def poll(job, text: Callable[[], str], draw: Callable[[], None], every: float = training.POLL_SECONDS) -> None:
-    """A fragment that redraws a background job's progress every `every` seconds until it is done."""
-    running = not job.done
-
-    @st.fragment(run_every=every if running else None)
-    def live() -> None:
-        st.progress(job.progress, text=text())
-        if job.message:
-            (st.error if job.state in ("diverged", "failed") else st.info)(job.message)
-        draw()
-        if running and job.done:
-            st.rerun()  # one full rerun turns the timer off and re-enables the buttons
-
-    live()
 
 
 def strip(images: np.ndarray, shape: tuple[int, int], ncols: int | None = None) -> np.ndarray:
@@ -133,13 +115,8 @@ def live_panel(dataset_name: str) -> None:
         return TrainingJob(model, train.x, config, knobs, x_test=test.x, device=session.device(),
                            copy_model=False, alive=session.alive_check())
 
-    training.controls(key, start)
-    job: TrainingJob | None = st.session_state.get(f"{key}_job")
-    if job is None:
-        st.info("Press **Train from scratch**, then move β, σ and λ while it trains.", icon=":material/info:")
-        return
-    job.set_knobs(**knobs)
-    poll(job, lambda: f"step {job.step} / {job.config.steps} — {job.state}", lambda: live_view(job, dataset_name))
+    training.live_job(key, start, knobs, "Press **Train from scratch**, then move β, σ and λ while it trains.",
+                      lambda job: live_view(job, dataset_name))
 
 
 def live_view(job: TrainingJob, dataset_name: str) -> None:
@@ -197,8 +174,9 @@ def sweep_view(dataset_name: str) -> None:
     if job is None:
         sweep_results(dataset_name)  # the pretrained β-models, where shipped
         return
-    poll(job, lambda: f"{len(job.results)} of {len(job.config.betas)} models — {job.state}",
-         lambda: sweep_results(dataset_name), every=SWEEP_POLL_SECONDS)
+    training.poll(job, lambda: sweep_results(dataset_name),
+                  text=lambda: f"{len(job.results)} of {len(job.config.betas)} models — {job.state}",
+                  every=SWEEP_POLL_SECONDS)
 
 
 def sweep_results(dataset_name: str) -> None:

@@ -102,27 +102,15 @@ def new_job(dataset: data.Dataset, test: data.Dataset, config: TrainConfig, knob
 def live_panel(dataset: data.Dataset, test: data.Dataset) -> None:
     key = "gumbel_live"
     config, knobs = live_settings(key)
-    training.controls(key, lambda: new_job(dataset, test, config, knobs))
-    job: TrainingJob | None = st.session_state.get(f"{key}_job")
-    if job is None:
-        st.info("Press **Train from scratch**: a categorical VAE trains here, now. Move τ while it runs.")
-        return
-    job.set_knobs(**knobs)
-    running = not job.done
+    training.live_job(key, lambda: new_job(dataset, test, config, knobs), knobs,
+                      "Press **Train from scratch**: a categorical VAE trains here, now. Move τ while it runs.",
+                      lambda job: live_view(job, test, knobs["tau"]))
 
-    @st.fragment(run_every=training.POLL_SECONDS if running else None)
-    def live() -> None:
-        st.progress(job.progress, text=f"step {job.step} / {job.config.steps} — {job.state}")
-        if job.message:
-            (st.error if job.state in ("diverged", "failed") else st.info)(job.message)
-        history = job.history
-        left, right = st.columns(2)
-        left.plotly_chart(training_curves(history, ("loss", "recon", "kl", "test_elbo"), "Loss terms"),
-                          width="stretch")
-        right.plotly_chart(tau_curve([r["step"] for r in history], [r.get("tau", np.nan) for r in history]),
-                           width="stretch")
-        job.read(lambda model: code_panel(model.eval(), test.x[0], knobs["tau"], seed=0))
-        if running and job.done:
-            st.rerun()
 
-    live()
+def live_view(job: TrainingJob, test: data.Dataset, tau: float) -> None:
+    history = job.history
+    left, right = st.columns(2)
+    left.plotly_chart(training_curves(history, ("loss", "recon", "kl", "test_elbo"), "Loss terms"), width="stretch")
+    right.plotly_chart(tau_curve([r["step"] for r in history], [r.get("tau", np.nan) for r in history]),
+                       width="stretch")
+    job.read(lambda model: code_panel(model.eval(), test.x[0], tau, seed=0))

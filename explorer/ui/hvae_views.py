@@ -194,26 +194,15 @@ def live_curves(history: list[dict]) -> None:
 def live_panel(dataset: data.Dataset, test: data.Dataset) -> None:
     key = "hvae_live"
     overrides, config, knobs = live_settings(key, dataset)
-    training.controls(key, lambda: new_job(dataset, test, overrides, config, knobs))
-    job: TrainingJob | None = st.session_state.get(f"{key}_job")
-    if job is None:
-        st.info("Press **Train from scratch**: a hierarchical VAE trains here, now. Move the free bits while it runs.")
-        return
-    job.set_knobs(**knobs)
-    running = not job.done
+    training.live_job(key, lambda: new_job(dataset, test, overrides, config, knobs), knobs,
+                      "Press **Train from scratch**: a hierarchical VAE trains here, now. Move the free bits while "
+                      "it runs.", live_view)
 
-    @st.fragment(run_every=training.POLL_SECONDS if running else None)
-    def live() -> None:
-        st.progress(job.progress, text=f"step {job.step} / {job.config.steps} — {job.state}")
-        if job.message:
-            (st.error if job.state in ("diverged", "failed") else st.info)(job.message)
-        live_curves(job.history)
-        grid = job.read(lambda model: swap_grids(model.eval(), 0, 1.0, rows=3)[0])
-        st.image(image_grid(grid, 4 if grid.shape[-1] < 16 else 2), clamp=True,
-                 caption="Your model: each row one top z_L, the lower groups redrawn along it")
-        st.caption("What to try: 3 groups without warm-up and free bits, then with λ = 0.5: does the weakest group's "
-                   "KL rise towards λ? Then 1 group against 3: which has the better held-out ELBO?")
-        if running and job.done:
-            st.rerun()
 
-    live()
+def live_view(job: TrainingJob) -> None:
+    live_curves(job.history)
+    grid = job.read(lambda model: swap_grids(model.eval(), 0, 1.0, rows=3)[0])
+    st.image(image_grid(grid, 4 if grid.shape[-1] < 16 else 2), clamp=True,
+             caption="Your model: each row one top z_L, the lower groups redrawn along it")
+    st.caption("What to try: 3 groups without warm-up and free bits, then with λ = 0.5: does the weakest group's "
+               "KL rise towards λ? Then 1 group against 3: which has the better held-out ELBO?")

@@ -115,23 +115,14 @@ def live_panel(train_codes: torch.Tensor, test_codes: torch.Tensor, codebook_siz
         return TrainingJob(prior, train_codes, config, x_test=test_codes, device=session.device(), copy_model=False,
                            alive=session.alive_check())
 
-    training.controls(LIVE_KEY, start)
-    job: TrainingJob | None = st.session_state.get(f"{LIVE_KEY}_job")
-    if job is None:
-        st.info(f"Press **Train from scratch**: a causal transformer learns p(c_t | c_<t) over "
-                f"{len(train_codes):,} token grids, here, now.")
-        return
-    running = not job.done
+    training.live_job(LIVE_KEY, start, {}, f"Press **Train from scratch**: a causal transformer learns "
+                      f"p(c_t | c_<t) over {len(train_codes):,} token grids, here, now.",
+                      lambda job: prior_curves(job, codebook_size))
 
-    @st.fragment(run_every=training.POLL_SECONDS if running else None)
-    def live() -> None:
-        st.progress(job.progress, text=f"step {job.step} / {job.config.steps} — {job.state}")
-        fig = training_curves(job.history, ("nats_per_token", "test_nats_per_token"), "Negative log-likelihood",
-                              yaxis_title="nats per token")
-        fig.add_hline(y=math.log(codebook_size), line=dict(dash="dash", width=2),
-                      annotation_text=f"uniform: log K = {math.log(codebook_size):.2f}")
-        st.plotly_chart(fig, width="stretch")
-        if running and job.done:
-            st.rerun()
 
-    live()
+def prior_curves(job: TrainingJob, codebook_size: int) -> None:
+    fig = training_curves(job.history, ("nats_per_token", "test_nats_per_token"), "Negative log-likelihood",
+                          yaxis_title="nats per token")
+    fig.add_hline(y=math.log(codebook_size), line=dict(dash="dash", width=2),
+                  annotation_text=f"uniform: log K = {math.log(codebook_size):.2f}")
+    st.plotly_chart(fig, width="stretch")

@@ -82,27 +82,42 @@ def controls(key: str, start: Callable[[], TrainingJob]) -> None:
         st.warning(notice)
 
 
+def poll(job, draw: Callable[[], None], text: Callable[[], str] | None = None, every: float = POLL_SECONDS) -> None:
+    """A fragment that redraws a background job's progress (and `draw()`) every `every` seconds until it is
+    done; then one full rerun turns the timer off and re-enables the buttons."""
+    running = not job.done
+    text = text or (lambda: f"step {job.step} / {job.config.steps} — {job.state}")
+
+    @st.fragment(run_every=every if running else None)
+    def live() -> None:
+        st.progress(job.progress, text=text())
+        if job.message:
+            (st.error if job.state in ("diverged", "failed") else st.info)(job.message)
+        draw()
+        if running and job.done:
+            st.rerun()
+
+    live()
+
+
+def live_job(key: str, start: Callable[[], TrainingJob], knobs: dict, hint: str,
+             draw: Callable[[TrainingJob], None]) -> TrainingJob | None:
+    """The buttons, then the session's job under `key`: its knobs set from this rerun's sliders (they act
+    on its next step) and `draw(job)` polled while it trains; `hint` while there is no job yet."""
+    controls(key, start)
+    job: TrainingJob | None = st.session_state.get(f"{key}_job")
+    if job is None:
+        st.info(hint)
+        return None
+    job.set_knobs(**knobs)
+    poll(job, lambda: draw(job))
+    return job
+
+
 def panel(key: str, dataset: data.Dataset, test: data.Dataset,
           live_view: Callable[[TrainingJob], None]) -> TrainingJob | None:
     """The whole panel; `live_view(job)` draws whatever the page shows of the running model."""
     kind, config, likelihood = run_settings(key, dataset)
     knobs = knob_sliders(key, likelihood)
-    controls(key, lambda: new_job(kind, dataset, test, config, likelihood, knobs))
-    job: TrainingJob | None = st.session_state.get(f"{key}_job")
-    if job is None:
-        st.info("Press **Train from scratch** to train a 2-D model on this data, here, now.")
-        return None
-    job.set_knobs(**knobs)
-    running = not job.done
-
-    @st.fragment(run_every=POLL_SECONDS if running else None)
-    def live() -> None:
-        st.progress(job.progress, text=f"step {job.step} / {job.config.steps} — {job.state}")
-        if job.message:
-            (st.error if job.state in ("diverged", "failed") else st.info)(job.message)
-        live_view(job)
-        if running and job.done:
-            st.rerun()  # one full rerun turns the timer off and re-enables the buttons
-
-    live()
-    return job
+    return live_job(key, lambda: new_job(kind, dataset, test, config, likelihood, knobs), knobs,
+                    "Press **Train from scratch** to train a 2-D model on this data, here, now.", live_view)

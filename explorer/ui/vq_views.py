@@ -145,24 +145,9 @@ def live_view(job: TrainingJob, test: data.Dataset) -> None:
 def live_panel(dataset: data.Dataset, test: data.Dataset) -> None:
     key = "vq_live"
     config, options, knobs = live_settings(key)
-    training.controls(key, lambda: new_job(dataset, test, config, options, knobs))
-    job: TrainingJob | None = st.session_state.get(f"{key}_job")
-    if job is None:
-        st.info("Press **Train from scratch**: a VQ-VAE trains here, now. Move the commitment β while it runs.")
-        return
-    job.set_knobs(**knobs)
-    running = not job.done
-
-    @st.fragment(run_every=training.POLL_SECONDS if running else None)
-    def live() -> None:
-        st.progress(job.progress, text=f"step {job.step} / {job.config.steps} — {job.state}")
-        if job.message:
-            (st.error if job.state in ("diverged", "failed") else st.info)(job.message)
-        live_view(job, test)
-        if running and job.done:
-            st.rerun()  # one full rerun turns the timer off and re-enables the buttons
-
-    live()
+    training.live_job(key, lambda: new_job(dataset, test, config, options, knobs), knobs,
+                      "Press **Train from scratch**: a VQ-VAE trains here, now. Move the commitment β while it runs.",
+                      lambda job: live_view(job, test))
 
 
 # --- blurry vs sharp ------------------------------------------------------------------------------------
