@@ -32,6 +32,10 @@ PAGES = {
     "Your own input": [
         st.Page("pages/draw_compare.py", title="Draw and compare", icon=":material/draw:"),
     ],
+    "Exercises": [
+        st.Page("pages/exercises.py", title="Exercises", icon=":material/school:"),
+        st.Page("pages/assignment.py", title="Assignment: a VAE on toy data", icon=":material/assignment:"),
+    ],
 }
 
 navigation = st.navigation(PAGES)

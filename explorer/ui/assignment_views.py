@@ -1,0 +1,139 @@
+"""The views of the "Assignment: a VAE on toy data" page: the reference solution of the lecture's assignment
+("write a trainable VAE on toy datasets"), trained here on the toy 2-D set the student picks.
+
+One set at a time: the select box picks the set, **Train** starts a background `TrainingJob` of the project's
+own VAE (2-D latent, a 64-64 MLP, Gaussian decoder with σ = 0.1) and a fragment polls it, so the page stays
+live. A session keeps one run per set, so the student can flip between the sets already trained. What is shown:
+the loss curve, decoded prior samples over the data, the decoded latent grid, and the real source of the model,
+loss and training step (`exercises.reference_sources`). Numbers come from `explorer.exercises`, figures from
+`explorer.figures.exercises` and `explorer.figures.curves`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from explorer import data, exercises
+from explorer.figures import exercises as figures
+from explorer.jobs import QueueFull, TrainingJob
+from explorer.ui import cache, session
+from explorer.ui.estimator_views import hint
+
+LABELS = {"moons": "two moons", "circles": "circles", "pinwheel": "pinwheel", "8gaussians": "8 Gaussians",
+          "swissroll": "swiss roll", "checkerboard": "checkerboard"}
+STEPS = (300, 500, 1000, 1500)
+SAMPLES, GRID, DATA_SHOWN = 500, 15, 1000
+POLL_SECONDS = 1.0
+JOBS, NOTICE = "assignment_jobs", "assignment_notice"
+
+
+def settings() -> tuple[str, int]:
+    cols = st.columns(2)
+    name = cols[0].selectbox("Toy data set", data.TOY2D, format_func=lambda n: LABELS.get(n, n), key="asg_dataset")
+    steps = cols[1].select_slider("Training steps", STEPS, value=STEPS[-1], key="asg_steps",
+                                  format_func=lambda s: f"{s:,}")
+    return name, steps
+
+
+def session_jobs() -> dict[str, TrainingJob]:
+    """This session's runs, one per toy set."""
+    return st.session_state.setdefault(JOBS, {})
+
+
+def start_job(name: str, steps: int) -> None:
+    """A new run of the reference VAE on `name` (an on_click callback: the rerun it causes shows it)."""
+    train, test = cache.dataset(name, "train"), cache.dataset(name, "test")
+    device = session.device()
+    model = exercises.assignment_model(session.seed()).to(device)
+    job = TrainingJob(model, train.x, exercises.assignment_config(steps, session.seed()), {"beta": 1.0},
+                      x_test=test.x, device=device, copy_model=False, alive=session.alive_check())
+    try:
+        job.start()
+    except QueueFull as err:
+        st.session_state[NOTICE] = str(err)
+        return
+    session_jobs()[name] = job
+
+
+def controls(name: str, steps: int) -> TrainingJob | None:
+    job = session_jobs().get(name)
+    busy = job is not None and not job.done
+    cols = st.columns([1, 1, 3])
+    cols[0].button("Train", icon=":material/play_arrow:", type="primary", key="asg_start", disabled=busy,
+                   on_click=start_job, args=(name, steps))
+    cols[1].button("Stop", icon=":material/stop:", key="asg_stop", disabled=not busy,
+                   on_click=job.stop if job is not None else None)
+    trained = [LABELS.get(n, n) for n, j in session_jobs().items() if j.done and n != name]
+    if trained:
+        cols[2].caption("Also trained in this session: " + ", ".join(trained) + " (pick them above).")
+    notice = st.session_state.pop(NOTICE, None)
+    if notice:
+        st.warning(notice)
+    return session_jobs().get(name)
+
+
+def _pictures(model) -> tuple:
+    """Prior samples and the decoded grid of the model as it stands (between two training steps)."""
+    return exercises.prior_samples(model, SAMPLES), exercises.decoded_grid(model, GRID)
+
+
+def results_view(name: str, job: TrainingJob) -> None:
+    """Progress, curve, samples and decoded grid; redrawn every poll while the job runs."""
+    x = cache.dataset(name, "test").x[:DATA_SHOWN].numpy()
+    running = not job.done
+
+    @st.fragment(run_every=POLL_SECONDS if running else None)
+    def live() -> None:
+        st.progress(job.progress, text=f"step {job.step:,} / {job.config.steps:,} — {job.state}")
+        if job.message:
+            (st.error if job.state in ("diverged", "failed") else st.info)(job.message)
+        history = job.history
+        samples, grid = job.read(_pictures)
+        st.plotly_chart(figures.loss_curve_figure(history, ("loss", "recon", "kl", "test_recon", "test_kl"),
+                                                  "Reference loss curve"), width="stretch", key="asg_curve")
+        left, right = st.columns(2)
+        left.plotly_chart(figures.toy_samples_figure(x, samples, f"{SAMPLES} decoded prior samples"),
+                          width="stretch", key="asg_samples")
+        right.plotly_chart(figures.decoded_grid_figure(x, grid, f"Decoded {GRID}×{GRID} latent grid, z in ±2.5"),
+                           width="stretch", key="asg_grid")
+        final = next((row for row in reversed(history) if "test_elbo" in row), None)
+        if final is not None:
+            cols = st.columns(3)
+            cols[0].metric(f"held-out ELBO (step {final['step']:,})", f"{final['test_elbo']:.3f}")
+            cols[1].metric("held-out recon", f"{final['test_recon']:.3f}")
+            cols[2].metric("held-out KL", f"{final['test_kl']:.3f}")
+        if running and job.done:
+            st.rerun()  # one full rerun turns the timer off and re-enables the buttons
+
+    live()
+
+
+def data_view(name: str) -> None:
+    x = cache.dataset(name, "test").x[:DATA_SHOWN].numpy()
+    st.info("Press **Train** to train the reference VAE on this set, here, now (a few seconds).")
+    st.plotly_chart(figures.toy_samples_figure(x, x[:0], f"{LABELS.get(name, name)}: {DATA_SHOWN} held-out points"),
+                    width="stretch", key="asg_data")
+
+
+def setup_view() -> None:
+    config, train = exercises.ASSIGNMENT_MODEL, exercises.assignment_config()
+    st.markdown(f"**The reference solution.** `VAE` with a {config['z_dim']}-D latent, encoder and decoder MLPs "
+                f"{config['x_dim']} → {' → '.join(map(str, config['hidden']))} → (μ, log σ²) and back, a Gaussian "
+                f"decoder with σ = {config['decoder_sigma']}, β = 1; Adam, learning rate {train.lr:g}, batches of "
+                f"{train.batch_size}; one reparameterized sample per point. Curves are in nats per point.")
+
+
+def source_view() -> None:
+    st.markdown("The real code behind the run in the other tab, read from the package: compare it with yours. "
+                "`VAE.loss` is the ELBO; `kl_normal_standard` the analytic KL of the exercise.")
+    for name, source in exercises.reference_sources().items():
+        with st.expander(f"`{name}`", expanded=name == "VAE.loss"):
+            st.code(source, language="python")
+
+
+def hint_view() -> None:
+    hint("train on **8 Gaussians** or **checkerboard**: the prior samples land on the modes but also between "
+         "them. N(0, I) is one connected blob and the decoder is continuous, so the regions of z that separate "
+         "two modes are decoded to the space between them; the decoded grid shows where the decoder stretches "
+         "(few z, long cells) and where it packs the plane onto a mode. Change the seed in the sidebar and train "
+         "again: the folding changes, the held-out ELBO hardly does.")
