@@ -16,7 +16,7 @@ import torch
 from torch import nn
 from torch.distributions import Distribution
 
-from explorer import latent, zoo
+from explorer import latent, models, zoo
 from explorer.likelihood import log_marginal
 
 KIND_ORDER = ("ae", "vae", "convvae", "vqvae", "gumbel", "hvae")  # the lecture's order; other kinds after them
@@ -34,19 +34,25 @@ class Comparison:
 
 
 def shipped_models(dataset: str) -> list[str]:
-    """The names of every shipped model trained on `dataset`, in the lecture's order of kinds."""
-    found = [name for name in zoo.names() if zoo.entry(name)["dataset"] == dataset]
+    """The names of every shipped model of x trained on `dataset` (not the token priors over codes),
+    in the lecture's order of kinds."""
+    found = [name for name in zoo.names()
+             if zoo.entry(name)["dataset"] == dataset and zoo.entry(name)["kind"] in models.kinds()]
     rank = {kind: i for i, kind in enumerate(KIND_ORDER)}
     return sorted(found, key=lambda name: (rank.get(zoo.entry(name)["kind"], len(rank)), name))
 
 
 @torch.no_grad()
-def reconstruct(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """(B, x_dim) -> (B, x_dim): the decoded most probable code of each input."""
+def reconstruct(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """(B, x_dim) -> (B, x_dim): the decoded most probable code of each input, in batches. A model may
+    say what that is (`model.reconstruct`); otherwise the posterior mean E_q z, or a VQ-VAE's codes."""
     if hasattr(model, "reconstruct"):
-        return model.reconstruct(x)
-    code = model.encode(x)
-    return model.decode_mean(code.mean if isinstance(code, Distribution) else code)
+        return torch.cat([model.reconstruct(rows) for rows in x.split(batch_size)])
+    parts = []
+    for rows in x.split(batch_size):
+        code = model.encode(rows)
+        parts.append(model.decode_mean(code.mean if isinstance(code, Distribution) else code))
+    return torch.cat(parts)
 
 
 @torch.no_grad()

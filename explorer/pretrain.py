@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass, field
 
 import torch
-from torch.distributions import Distribution
 
 from explorer import data, models, zoo
+from explorer.compare import reconstruct
 from explorer.models.quantizer import code_counts, perplexity
 from explorer.train import TrainConfig, Trainer
 
@@ -85,8 +85,8 @@ def heldout_gap(x: torch.Tensor):
 @torch.no_grad()
 def heldout_metrics(model: torch.nn.Module, x_test: torch.Tensor, repeats: int = 10, seed: int = 0) -> dict:
     """Held-out means of the loss terms (beta = 1) over `repeats` Monte-Carlo draws, plus the MSE
-    of the mean reconstruction E[x | z = E_q z] (a VQ-VAE's: of its codes, with the perplexity of the
-    codes' usage and the number of dead codes, those no held-out input picks)."""
+    of the reconstruction from the most probable code (`compare.reconstruct`), and for a VQ-VAE the
+    perplexity of the codes' usage and the number of dead codes, those no held-out input picks."""
     model.eval()
     torch.manual_seed(seed)
     sums: dict[str, float] = {}
@@ -94,11 +94,10 @@ def heldout_metrics(model: torch.nn.Module, x_test: torch.Tensor, repeats: int =
         for name, value in model.loss(x_test).items():
             if name != "loss":
                 sums[f"test_{name}"] = sums.get(f"test_{name}", 0.0) + value.item() / repeats
-    z = model.encode(x_test)  # q(z|x), or a VQ-VAE's codes
-    x_hat = model.decode_mean(z.mean if isinstance(z, Distribution) else z)
+    x_hat = reconstruct(model, x_test)
     sums["test_mse"] = (x_hat - x_test).pow(2).sum(dim=1).mean().item()
     if getattr(model, "kind", "") == "vqvae":  # codebook health on held-out data
-        counts = code_counts(z, model.config.codebook_size)
+        counts = code_counts(model.encode(x_test), model.config.codebook_size)
         sums["test_perplexity"], sums["test_dead_codes"] = perplexity(counts).item(), float((counts == 0).sum())
     return {name: round(value, 4) for name, value in sums.items()}
 

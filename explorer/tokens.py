@@ -19,15 +19,9 @@ from torch import nn
 from explorer import models
 from explorer.models.prior import PriorConfig, TokenPrior
 from explorer.train import TrainConfig, Trainer
+from explorer.vq import codes_of as encode_codes
 
 PRIOR_TRAIN = TrainConfig(steps=1200, batch_size=128, lr=3e-3, log_every=25, eval_every=250)
-
-
-@torch.no_grad()
-def encode_codes(vq: nn.Module, x: torch.Tensor, batch_size: int = 1024) -> torch.Tensor:
-    """The code grid of every input: (N, x_dim) -> (N, *grid) int64."""
-    device = next(vq.parameters()).device
-    return torch.cat([vq.encode(x[i : i + batch_size].to(device)).cpu() for i in range(0, len(x), batch_size)])
 
 
 def prior_for(vq: nn.Module, **overrides) -> TokenPrior:

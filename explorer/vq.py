@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 from torch import nn
-from torch.distributions import Distribution
 
+from explorer.compare import reconstruct
 from explorer.models.quantizer import code_counts, perplexity
 
 Z_E_SHOWN = 1000  # encoder outputs drawn beside the codebook in the PCA plane
@@ -23,17 +23,6 @@ def architecture(image_shape: tuple[int, int]) -> dict:
     if min(image_shape) >= 28:
         return {"hidden": (32, 64), "code_dim": 16}
     return {"hidden": (32,), "code_dim": 8}
-
-
-@torch.no_grad()
-def reconstruct(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """The mean reconstruction E[x | z], (B, x_dim) -> (B, x_dim): decoded codes for a VQ-VAE (its
-    `encode` gives codes), decoded posterior means E_q z for a Gaussian VAE."""
-    chunks = []
-    for rows in x.split(BATCH):
-        z = model.encode(rows)
-        chunks.append(model.decode_mean(z.mean if isinstance(z, Distribution) else z))
-    return torch.cat(chunks)
 
 
 def per_image_mse(x: torch.Tensor | np.ndarray, x_hat: torch.Tensor | np.ndarray) -> np.ndarray:
@@ -53,8 +42,10 @@ def compare(models: dict[str, nn.Module], x: torch.Tensor) -> dict[str, dict[str
 
 @torch.no_grad()
 def codes_of(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """The VQ-VAE's codes of x, (B, x_dim) -> LongTensor (B, *grid), encoded in batches."""
-    return torch.cat([model.encode(rows) for rows in x.split(BATCH)])
+    """The VQ-VAE's codes of x, (B, x_dim) -> LongTensor (B, *grid) on the CPU, encoded in batches on the
+    model's device."""
+    device = next(model.parameters()).device
+    return torch.cat([model.encode(rows.to(device)).cpu() for rows in x.split(BATCH)])
 
 
 def codebook_usage(model: nn.Module, x: torch.Tensor) -> dict:

@@ -25,7 +25,8 @@ if found is not None:
         st.caption("What to try: step through images of one digit and watch which tokens repeat.")
         token_views.token_view(vq, test)
     with train:
-        st.caption("The dashed line is the uniform prior. The issue's mark: below 0.8 × log K per token.")
+        st.caption("The dashed line is the uniform prior: log K nats per token, as if every token were a surprise.")
+        token_views.heldout_numbers(vq)
         token_views.live_panel(token_views.codes("train"), token_views.codes("test"), vq.config.codebook_size)
         show_code(TokenPrior.logits, TokenPrior.loss)
     with sample:

@@ -106,6 +106,20 @@ def completion_view(vq: torch.nn.Module, test: data.Dataset) -> None:
                 caption=f"{keep} of {rows} token rows kept, the rest written by {which}, 8 times")
 
 
+def heldout_numbers(vq: torch.nn.Module) -> None:
+    """The held-out negative log-likelihood of the prior in use, against the uniform prior's log K."""
+    prior, which = the_prior()
+    if prior is None:
+        return
+    numbers = tokens.heldout_nll(prior, codes("test"))
+    uniform = tokens.uniform_nats_per_token(vq.config.codebook_size)
+    cols = st.columns(4)
+    cols[0].metric(f"Held-out, {which}", f"{numbers['bits_per_token']:.2f} bits/token")
+    cols[1].metric("per image", f"{numbers['nats_per_image']:.0f} nats")
+    cols[2].metric("uniform prior", f"{uniform / math.log(2):.2f} bits/token")
+    cols[3].metric("fraction of log K", f"{numbers['fraction_of_uniform']:.2f}")
+
+
 def live_panel(train_codes: torch.Tensor, test_codes: torch.Tensor, codebook_size: int) -> None:
     steps = st.select_slider("Steps", STEPS, value=STEPS[len(STEPS) // 2], key=f"{LIVE_KEY}_steps")
     config = dataclasses.replace(tokens.PRIOR_TRAIN, steps=steps, seed=session.seed())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from apptest import open_page
 from streamlit.testing.v1 import AppTest
 
 from explorer import jobs, zoo
@@ -13,12 +14,8 @@ from explorer.ui import gumbel_views
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "categorical_vae.py")
 
 
-def run_page() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=120)
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
+def run_page(timeout: float = 180) -> AppTest:
+    return open_page(PAGE, timeout)
 
 
 def grid_specs(at: AppTest) -> str:

@@ -8,21 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest import assert_clean, open_page
 from streamlit.testing.v1 import AppTest
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "vae_em.py")
 
 
-def run_page() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.run()
-    assert_clean(at)
-    return at
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+def run_page(timeout: float = 180) -> AppTest:
+    return open_page(PAGE, timeout)
 
 
 def charts(at: AppTest) -> list[dict]:

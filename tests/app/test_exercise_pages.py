@@ -8,8 +8,7 @@ import json
 import math
 from pathlib import Path
 
-import pytest
-import streamlit as st
+from apptest import assert_clean, open_page
 from streamlit.testing.v1 import AppTest
 
 from explorer import data, exercises, jobs, models, zoo
@@ -18,27 +17,8 @@ from explorer.ui import assignment_views, cache, exercise_views
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def zoo_dir(tmp_path, monkeypatch):
-    """An empty zoo of our own, and fresh caches: what the page finds is what the test put there."""
-    monkeypatch.setattr(zoo, "PRETRAINED_DIR", tmp_path)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield tmp_path
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
 def run_page(name: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "pages" / name), default_timeout=120)
-    at.run()
-    assert_clean(at)
-    return at
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+    return open_page(name)
 
 
 def metric(at: AppTest, label: str) -> str:

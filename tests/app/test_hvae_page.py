@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import streamlit as st
 import torch
+from apptest import assert_clean, open_page
 from streamlit.testing.v1 import AppTest
 
 from explorer import data, jobs, models, zoo
@@ -18,27 +19,8 @@ from explorer.ui import hvae_views
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "hierarchical_vae.py")
 
 
-@pytest.fixture
-def zoo_dir(tmp_path, monkeypatch):
-    """An empty zoo of our own, and fresh caches: what the page finds is what the test put there."""
-    monkeypatch.setattr(zoo, "PRETRAINED_DIR", tmp_path)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield tmp_path
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def run_page() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=120)
-    at.run()
-    assert_clean(at)
-    return at
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+def run_page(timeout: float = 180) -> AppTest:
+    return open_page(PAGE, timeout)
 
 
 def chart_titles(at: AppTest) -> str:

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+from apptest import assert_clean, open_page
 from streamlit.testing.v1 import AppTest
 
 from explorer import zoo
@@ -16,14 +17,7 @@ NEEDS_ZOO = pytest.mark.skipif(not zoo.names(), reason="no pretrained models: ru
 
 
 def run_page(path: str, timeout: float = 120) -> AppTest:
-    at = AppTest.from_file(str(ROOT / path), default_timeout=timeout)
-    at.run()
-    return at
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+    return open_page(path, timeout, clean=False)
 
 
 def test_every_page_file_is_in_the_navigation():

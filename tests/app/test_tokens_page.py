@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from apptest import open_page
 from streamlit.testing.v1 import AppTest
 
 from explorer import jobs, zoo
@@ -15,12 +16,8 @@ PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "tokens_priors.py")
 NEEDS_VQ = pytest.mark.skipif(token_views.VQ_MODEL not in zoo.names(), reason="no pretrained mnist-vqvae")
 
 
-def run_page() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=180)
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
+def run_page(timeout: float = 180) -> AppTest:
+    return open_page(PAGE, timeout)
 
 
 def captions(at: AppTest) -> str:

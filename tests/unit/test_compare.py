@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from explorer import compare, models
+from explorer import compare, models, zoo
 from explorer.likelihood import log_marginal
 
 SMALL = {"ae": dict(z_dim=2), "vae": dict(z_dim=2), "vqvae": dict(codebook_size=8, code_dim=2),
@@ -59,3 +59,10 @@ def test_interpolation_runs_between_the_two_drawings_codes():
     assert path.shape == (5, 2) and images.shape == (5, 16)
     np.testing.assert_allclose(path[0], compare.latent_position(vae, a), atol=1e-6)
     np.testing.assert_allclose(path[-1], compare.latent_position(vae, b), atol=1e-6)
+
+
+def test_the_shipped_list_has_models_of_x_only_in_the_lecture_order():
+    names = compare.shipped_models("mnist")
+    kinds = [zoo.entry(name)["kind"] for name in names]
+    assert "prior" not in kinds and set(kinds) <= set(models.kinds())
+    assert kinds == sorted(kinds, key=compare.KIND_ORDER.index)
