@@ -33,15 +33,17 @@ with right:
                    "soft posterior, so the bound rises but never touches log p(x).")
     else:
         st.markdown("**E-step**: q becomes the exact posterior, so the KL, the gap, is 0.")
-        st.latex(r"q(z_n = k) = p(z_n = k\,|\,x_n, \theta) = r_{nk} = "
-                 r"\frac{\pi_k\,\mathcal{N}(x_n|\mu_k,\Sigma_k)}{\sum_j \pi_j\,\mathcal{N}(x_n|\mu_j,\Sigma_j)}")
+        st.latex(r"\begin{aligned} q(z_n = k) &= p(z_n = k\,|\,x_n, \theta) = r_{nk} \\ r_{nk} &= "
+                 r"\frac{\pi_k\,\mathcal{N}(x_n|\mu_k,\Sigma_k)}{\sum_j \pi_j\,\mathcal{N}(x_n|\mu_j,\Sigma_j)}"
+                 r"\end{aligned}")
         st.markdown("**M-step**: θ maximizes the ELBO for that q, in closed form.")
-        st.latex(r"N_k = \sum_n r_{nk},\qquad \pi_k = \frac{N_k}{N},\qquad \mu_k = \frac{1}{N_k}\sum_n r_{nk}\,x_n")
+        st.latex(r"N_k = \sum_n r_{nk},\qquad \pi_k = \frac{N_k}{N}")
+        st.latex(r"\mu_k = \frac{1}{N_k}\sum_n r_{nk}\,x_n")
         st.latex(r"\Sigma_k = \frac{1}{N_k}\sum_n r_{nk}\,(x_n-\mu_k)(x_n-\mu_k)^\top")
         st.caption("Diagonal Σₖ keeps only the variances; spherical σₖ²I their mean. log p(x) never decreases: "
                    "the M-step raises the bound, and the bound is below log p(x).")
-    st.latex(r"\mathrm{ELBO} = \sum_{n,k} r_{nk}\big[\log \pi_k + \log \mathcal{N}(x_n|\mu_k, \Sigma_k)"
-             r" - \log r_{nk}\big]")
+    st.latex(r"\begin{aligned}\mathrm{ELBO} = \sum_{n,k} r_{nk}\big[&\log \pi_k + \log \mathcal{N}(x_n|\mu_k, "
+             r"\Sigma_k) \\ &- \log r_{nk}\big]\end{aligned}")
     em_views.bound_view(state)
 
 with st.container(border=True):
