@@ -7,7 +7,7 @@ from explorer import metrics
 from explorer import sweep as sweeps
 from explorer.models.common import reconstruction_nll
 from explorer.models.vae import VAE
-from explorer.ui import beta_views, collapse_views, pages
+from explorer.ui import beta_views, collapse_views, pages, presets
 from explorer.ui.code import show_code
 
 pages.ensure_app_navigation()
@@ -20,6 +20,7 @@ st.latex(r"\mathcal{L}_\beta = \underbrace{-\mathbb{E}_{q(z|x)}\log p(x|z)}_{\te
          r" + \beta\,\underbrace{\mathrm{KL}(q(z|x)\,\|\,p(z))}_{\text{rate } R}"
          r"\qquad -\text{ELBO} = D + R")
 
+presets.use("beta_sigma")
 dataset_name = pages.dataset_picker(("sprites", "mnist"), key="beta_dataset")
 beta_views.pretrained_notice(dataset_name)
 

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from explorer.models.gumbel import GumbelVAE, kl_to_uniform
-from explorer.ui import cache, gumbel_views, pages
+from explorer.ui import cache, gumbel_views, pages, presets
 from explorer.ui.code import show_code
 
 pages.ensure_app_navigation()
@@ -18,6 +18,7 @@ st.caption("Straight-through: the forward pass uses one_hot(argmax y), the backw
            "sg(hard − y) + y. What to try: set τ to 10 and watch the relaxed code (and its decoding) turn grey; "
            "at τ = 0.1 it matches the hard code.")
 
+presets.use("categorical_vae")
 pretrained, own = st.tabs(["Pretrained on MNIST", "Train your own"])
 
 with pretrained:

@@ -5,7 +5,7 @@ import streamlit as st
 from explorer import latent
 from explorer.models.ae import Autoencoder
 from explorer.models.vae import VAE
-from explorer.ui import latent_views, pages
+from explorer.ui import latent_views, pages, presets
 from explorer.ui.code import show_code
 
 pages.ensure_app_navigation()
@@ -16,6 +16,7 @@ st.markdown("*How do we sample in the latent space?* An autoencoder compresses w
 st.latex(r"\text{AE: } \min \|x - g(f(x))\| \qquad\quad "
          r"\text{VAE: } \max\ \mathbb{E}_{q(z|x)}[\log p(x|z)] - \mathrm{KL}(q(z|x)\,\|\,p(z))")
 
+presets.use("latent_space")
 dataset_name = pages.dataset_picker(("mnist", "digits"), key="latent_dataset")
 
 compare, explore, interpolate, train = st.tabs(

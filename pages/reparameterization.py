@@ -3,7 +3,7 @@
 import streamlit as st
 
 from explorer.ui import estimator_views as views
-from explorer.ui import pages
+from explorer.ui import pages, presets
 
 pages.ensure_app_navigation()
 
@@ -17,6 +17,7 @@ st.latex(r"\nabla_\phi\, \mathbb{E}_{q_\phi(z)}[f(z)]"
          r" = \mathbb{E}_{\varepsilon\sim\mathcal{N}(0,1)}\big[\nabla_\phi f(\mu + \sigma\varepsilon)\big]"
          r" = \mathbb{E}_{q_\phi(z)}\big[f(z)\,\nabla_\phi \log q_\phi(z)\big],\qquad \phi = (\mu, \sigma)")
 
+presets.use("reparameterization")
 cols = st.columns([2, 2, 3, 2])
 mu = cols[0].slider("μ", -2.0, 2.0, 0.5, 0.1, key="rep_mu")
 sigma = cols[1].slider("σ", 0.1, 2.0, 0.8, 0.05, key="rep_sigma")
@@ -33,3 +34,4 @@ with estimates:
     views.estimator_view(kind, mu, sigma, component, seed)
 with variance:
     views.variance_view(kind, mu, sigma, component)
+presets.publish("reparameterization")  # "New ε" changed the seed in this run

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from explorer.ui import estimator_views as views
-from explorer.ui import pages
+from explorer.ui import pages, presets
 
 pages.ensure_app_navigation()
 
@@ -16,6 +16,7 @@ st.markdown("A categorical sample k ~ softmax(θ) has no pathwise gradient: a sm
             "and the **straight-through** estimator (Bengio et al. 2013) uses the hard sample forward and the "
             "soft one backward. Both are biased; REINFORCE (Williams 1992) is not, but it is noisy.")
 
+presets.use("straight_through")
 sampling, relaxed = st.tabs(["Gumbel-max sampling", "Gumbel-softmax and straight-through"])
 
 with sampling:
@@ -48,3 +49,4 @@ with relaxed:
         views.identity_view(logits, tau, seed)
     st.subheader("Bias and variance against the exact gradient")
     views.bias_variance_view(logits, tau)
+presets.publish("straight_through")  # a "New …" button changed a seed in this run

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from explorer.ui import cache, pages, vq_views
+from explorer.ui import cache, pages, presets, vq_views
 
 pages.ensure_app_navigation()
 
@@ -21,6 +21,7 @@ st.caption("What to try: K = 512 without k-means init or reset — most codes di
            "switch both on and nearly every code is used. Commitment β = 0 lets the encoder drift away from its "
            "codes; a large β pins it to them.")
 
+presets.use("vq_vae")
 pretrained, live, compare = st.tabs(["Pretrained codebook", "Train your own", "Blurry vs sharp"])
 
 with pretrained:

@@ -18,6 +18,7 @@ from explorer.figures import exercises as figures
 from explorer.jobs import QueueFull, TrainingJob
 from explorer.ui import cache, session
 from explorer.ui.estimator_views import hint
+from explorer.ui.figure_export import chart
 
 LABELS = {"moons": "two moons", "circles": "circles", "pinwheel": "pinwheel", "8gaussians": "8 Gaussians",
           "swissroll": "swiss roll", "checkerboard": "checkerboard"}
@@ -89,13 +90,13 @@ def results_view(name: str, job: TrainingJob) -> None:
             (st.error if job.state in ("diverged", "failed") else st.info)(job.message)
         history = job.history
         samples, grid = job.read(_pictures)
-        st.plotly_chart(figures.loss_curve_figure(history, ("loss", "recon", "kl", "test_recon", "test_kl"),
+        chart(figures.loss_curve_figure(history, ("loss", "recon", "kl", "test_recon", "test_kl"),
                                                   "Reference loss curve"), width="stretch", key="asg_curve")
         left, right = st.columns(2)
-        left.plotly_chart(figures.toy_samples_figure(x, samples, f"{SAMPLES} decoded prior samples"),
-                          width="stretch", key="asg_samples")
-        right.plotly_chart(figures.decoded_grid_figure(x, grid, f"Decoded {GRID}×{GRID} latent grid, z in ±2.5"),
-                           width="stretch", key="asg_grid")
+        chart(figures.toy_samples_figure(x, samples, f"{SAMPLES} decoded prior samples"),
+                          width="stretch", key="asg_samples", container=left)
+        chart(figures.decoded_grid_figure(x, grid, f"Decoded {GRID}×{GRID} latent grid, z in ±2.5"),
+                           width="stretch", key="asg_grid", container=right)
         final = next((row for row in reversed(history) if "test_elbo" in row), None)
         if final is not None:
             cols = st.columns(3)
@@ -111,7 +112,7 @@ def results_view(name: str, job: TrainingJob) -> None:
 def data_view(name: str) -> None:
     x = cache.dataset(name, "test").x[:DATA_SHOWN].numpy()
     st.info("Press **Train** to train the reference VAE on this set, here, now (a few seconds).")
-    st.plotly_chart(figures.toy_samples_figure(x, x[:0], f"{LABELS.get(name, name)}: {DATA_SHOWN} held-out points"),
+    chart(figures.toy_samples_figure(x, x[:0], f"{LABELS.get(name, name)}: {DATA_SHOWN} held-out points"),
                     width="stretch", key="asg_data")
 
 

@@ -17,6 +17,7 @@ from explorer.figures.images import tile, upscale
 from explorer.jobs import TrainingJob
 from explorer.train import TrainConfig
 from explorer.ui import cache, session, training
+from explorer.ui.figure_export import chart
 
 SWEEP_STEPS = (500, 1000, 1500, 3000)  # steps per model a sweep offers; tests monkeypatch tiny ones
 FREE_BITS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0)
@@ -133,10 +134,10 @@ def live_view(job: TrainingJob, dataset_name: str) -> None:
     left, right = st.columns(2)
     bernoulli = job.model.config.likelihood == "bernoulli"  # only then comparable with the β-models
     points = rd_points(available_models(dataset_name)) if bernoulli else []
-    left.plotly_chart(rd.rate_distortion_plane(points, (now["rate"], now["distortion"]), trail,
-                                               f"Rate–distortion plane, step {job.step}"), width="stretch")
-    right.plotly_chart(rd.kl_per_unit_bars(now["kl_per_unit"], now["active"], now["collapsed"],
-                                           knobs.get("free_bits", 0.0), "KL per latent unit"), width="stretch")
+    chart(rd.rate_distortion_plane(points, (now["rate"], now["distortion"]), trail,
+                                   f"Rate–distortion plane, step {job.step}"), width="stretch", container=left)
+    chart(rd.kl_per_unit_bars(now["kl_per_unit"], now["active"], now["collapsed"],
+                              knobs.get("free_bits", 0.0), "KL per latent unit"), width="stretch", container=right)
     left.image(strip(np.concatenate([x.numpy(), recon]), test.image_shape, N_SHOWN), width="stretch",
                caption="held-out inputs (top), reconstructions E[x | z = E_q z] (bottom)")
     right.image(strip(samples, test.image_shape), width="stretch", caption="prior samples z ~ N(0, I), decoded")
@@ -184,13 +185,13 @@ def sweep_results(dataset_name: str) -> None:
     if not found:
         return
     left, right = st.columns([3, 2])
-    left.plotly_chart(rd.rate_distortion_plane(rd_points(found), title="Each β is a point on the R–D curve"),
-                      width="stretch")
+    chart(rd.rate_distortion_plane(rd_points(found), title="Each β is a point on the R–D curve"),
+          width="stretch", container=left)
     migs = {group: ([r["beta"] for r in found.values() if r["group"] == group],
                     [r["mig"] for r in found.values() if r["group"] == group])
             for group in ("pretrained", "sweep") if any("mig" in r and r["group"] == group for r in found.values())}
     if migs:
-        right.plotly_chart(rd.mig_vs_beta(migs, "Disentanglement (MIG) against β"), width="stretch")
+        chart(rd.mig_vs_beta(migs, "Disentanglement (MIG) against β"), width="stretch", container=right)
     st.dataframe([{"model": label, "rate R": round(r["rate"], 2), "distortion D": round(r["distortion"], 2),
                    "−ELBO": round(-r["elbo"], 2), "MSE": round(r["mse"], 2), "active units": r["active_units"],
                    **({"MIG": round(r["mig"], 3)} if "mig" in r else {})} for label, r in found.items()],
@@ -202,8 +203,8 @@ def sweep_results(dataset_name: str) -> None:
 def unit_kl_view(dataset_name: str) -> None:
     picked = pick_model(dataset_name, "beta_collapse_model", last=True)
     if picked is not None:
-        st.plotly_chart(rd.kl_per_unit_bars(picked["kl_per_unit"], picked["active"], picked["collapsed"]),
-                        width="stretch")
+        chart(rd.kl_per_unit_bars(picked["kl_per_unit"], picked["active"], picked["collapsed"]),
+              width="stretch")
         st.markdown(f"**{picked['active_units']} of {len(picked['active'])}** units active "
                     f"(Cov_x E_q[z_u] > {metrics.ACTIVITY_THRESHOLD}); **{int(picked['collapsed'].sum())}** "
                     f"collapsed (q(z_u|x) ≈ N(0, 1) for 95% of x); rate {picked['rate']:.2f} nats.")
@@ -219,15 +220,15 @@ def traversal_view(dataset_name: str) -> None:
     order = np.argsort(-kl)  # the most informative units first
     traversal = metrics.latent_traversal(picked["model"], test.x[index], TRAVERSAL_VALUES)
     left, right = st.columns([3, 2])
-    left.plotly_chart(rd.traversal_figure(rd.traversal_mosaic(traversal, test.image_shape, order),
-                                          [f"z{u + 1} · {kl[u]:.2f} nats" for u in order], TRAVERSAL_VALUES,
-                                          test.image_shape, "Unit z_u from −3 to +3, the others at E_q[z|x]"),
-                      width="stretch")
+    chart(rd.traversal_figure(rd.traversal_mosaic(traversal, test.image_shape, order),
+                              [f"z{u + 1} · {kl[u]:.2f} nats" for u in order], TRAVERSAL_VALUES,
+                              test.image_shape, "Unit z_u from −3 to +3, the others at E_q[z|x]"),
+          width="stretch", container=left)
     right.image(upscale(test.x[index].reshape(test.image_shape).numpy(), 5), caption=f"input {index}")
     if "mig" in picked:
         right.metric("MIG against the true factors", f"{picked['mig']:.3f}")
-        right.plotly_chart(rd.mig_gap_bars(picked["factor_names"], picked["mig_gaps"], "Gap per factor"),
-                           width="stretch")
+        chart(rd.mig_gap_bars(picked["factor_names"], picked["mig_gaps"], "Gap per factor"),
+              width="stretch", container=right)
     else:
         right.info("This data has no known factors, so MIG cannot be measured: pick Sprites for it.")
 

@@ -8,6 +8,7 @@ import streamlit as st
 
 from explorer import collapse, sweep
 from explorer.figures import rate_distortion as rd
+from explorer.ui.figure_export import chart
 
 
 @st.cache_resource(show_spinner="Training three small VAEs (a few seconds)…")
@@ -33,10 +34,10 @@ def collapse_demo_view() -> None:
                 "by a linear VAE.")
     y_max = 1.3 * max(max(r["kl_per_unit"].max() for r in results.values()), 0.5)
     for column, (label, result) in zip(st.columns(len(results)), results.items(), strict=True):
-        column.plotly_chart(rd.kl_per_unit_bars(result["kl_per_unit"], result["active"], result["collapsed"],
+        chart(rd.kl_per_unit_bars(result["kl_per_unit"], result["active"], result["collapsed"],
                                                 collapse.REMEDIES[label].get("free_bits", 0.0), label,
                                                 height=340, y_max=y_max, values=False).update_layout(
-                                                    showlegend=False), width="stretch")
+                                                    showlegend=False), width="stretch", container=column)
         column.markdown(f"active **{result['active_units']}/{case.config.z_dim}**, collapsed "
                         f"**{int(result['collapsed'].sum())}/{case.config.z_dim}**  \n"
                         f"ELBO **{result['elbo']:.1f}** nats, MSE **{result['mse']:.2f}**")

@@ -11,6 +11,7 @@ from explorer import compare, latent, zoo
 from explorer.figures.images import tile, upscale
 from explorer.figures.latent import latent_map
 from explorer.ui import cache
+from explorer.ui.figure_export import chart
 
 KIND_LABELS = {"ae": "Autoencoder", "vae": "VAE", "convvae": "Conv VAE", "vqvae": "VQ-VAE",
                "gumbel": "Categorical VAE", "hvae": "Hierarchical VAE"}
@@ -65,7 +66,7 @@ def latent_view(image: np.ndarray, first: np.ndarray | None) -> None:
     if first is not None:
         points = {"digit A": compare.latent_position(model, first), "digit B (now)": points["your digit"]}
         path, images = compare.interpolation(model, first, image)
-    st.plotly_chart(map_figure(points, path), width="stretch")
+    chart(map_figure(points, path), width="stretch")
     if images is not None:
         st.image(upscale(tile(images.reshape(-1, 28, 28), ncols=len(images)), 3), clamp=True,
                  caption="Decoded along the straight line from digit A to digit B")

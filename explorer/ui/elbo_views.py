@@ -14,6 +14,7 @@ from explorer import bounds
 from explorer.figures.bounds import bounds_figure, elbo_split_figure, gap_history_figure, posterior_figure
 from explorer.figures.images import upscale
 from explorer.ui import cache, canvas
+from explorer.ui.figure_export import chart
 
 MODELS = {"mnist-vae-2d": "MNIST, 2-D VAE", "moons-vae-2d": "Two moons, 2-D VAE"}
 K_CHOICES = (1, 2, 5, 10, 50, 100, 500, 1000, 5000)
@@ -61,7 +62,7 @@ def pick_input(model_name: str) -> torch.Tensor | None:
 
 
 def posterior_view(model_name: str, numbers: dict) -> None:
-    st.plotly_chart(posterior_figure(numbers["z1"], numbers["z2"], numbers["log_density"], numbers["q_mean"],
+    chart(posterior_figure(numbers["z1"], numbers["z2"], numbers["log_density"], numbers["q_mean"],
                                      numbers["q_std"], numbers["q_samples"], "True posterior p(z|x) and q(z|x)"),
                     width="stretch", key=f"posterior_{model_name}")
     st.caption("Blue: p(z|x) ∝ p(x|z) p(z), computed on a grid. Red: the encoder's q(z|x) at 1σ and 2σ; "
@@ -73,9 +74,9 @@ def bounds_view(model_name: str, x: torch.Tensor, numbers: dict) -> None:
     iwae = iwae_numbers(model_name, input_key(x), k)
     ladder = {"naive E_p(z) log p(x|z)": numbers["naive"], "ELBO": (numbers["elbo"], 0.0), f"IWAE-{k}": iwae}
     # the ELBO here is exact (E_q by quadrature over q), so its gap to log p(x) is the KL below
-    st.plotly_chart(bounds_figure(numbers["log_px"], ladder, "Every bound on one axis"), width="stretch",
+    chart(bounds_figure(numbers["log_px"], ladder, "Every bound on one axis"), width="stretch",
                     key=f"ladder_{model_name}")
-    st.plotly_chart(elbo_split_figure(numbers["elbo"] + numbers["kl_prior"], numbers["kl_prior"]),
+    chart(elbo_split_figure(numbers["elbo"] + numbers["kl_prior"], numbers["kl_prior"]),
                     width="stretch", key=f"split_{model_name}")
     cols = st.columns(3)
     cols[0].metric("log p(x)", f"{numbers['log_px']:.2f}", help="adaptive quadrature, accurate to 0.01 nats")
@@ -90,7 +91,7 @@ def history_view(model_name: str) -> None:
     if not history or "heldout_log_px" not in history:
         st.info("This checkpoint has no recorded history of log p(x); retrain it with `python -m explorer pretrain`.")
         return
-    st.plotly_chart(gap_history_figure(history, "Held-out log p(x) and ELBO during training"), width="stretch",
+    chart(gap_history_figure(history, "Held-out log p(x) and ELBO during training"), width="stretch",
                     key=f"history_{model_name}")
     st.caption("The shaded band is the mean gap KL(q ‖ p(z|x)) on the held-out images. It shrinks as the encoder "
                "learns, and stops where a Gaussian q cannot follow the true posterior's shape.")

@@ -15,6 +15,7 @@ import streamlit as st
 
 from explorer import data, em
 from explorer.figures.em import bound_figure, mixture_figure
+from explorer.ui.figure_export import chart
 
 OWN = "own"
 LABELS = {"moons": "two moons", "circles": "circles", "pinwheel": "pinwheel", "8gaussians": "8 Gaussians",
@@ -127,9 +128,9 @@ def mixture_view(choice: Settings, state: em.EMState | None, x: np.ndarray) -> N
                          None if state is None else state.resp, choice.kmeans, EXTENT, _title(state, choice.kmeans),
                          click_grid=_click_grid() if own else None)
     if not own:
-        st.plotly_chart(fig, width="stretch", key="em_mixture")
+        chart(fig, width="stretch", key="em_mixture")
         return
-    st.plotly_chart(fig, width="stretch", key=PLANE, on_select=_add_clicked_point, selection_mode="points")
+    chart(fig, width="stretch", key=PLANE, on_select=_add_clicked_point, selection_mode="points")
     left, right = st.columns([3, 1])
     left.caption(f"Click anywhere on the plane to add a point ({len(x)} so far"
                  + (f"; EM needs at least K = {choice.k})." if len(x) < choice.k else ")."))
@@ -145,10 +146,12 @@ def bound_view(state: em.EMState | None) -> None:
     bound = np.array([s.elbo for s in history]) / n
     kmeans = state is not None and state.kmeans
     title = "k-means: a hard q leaves a gap" if kmeans else "The bound touches at E, rises at M"
-    st.plotly_chart(bound_figure([s.label for s in history], log_px, bound, title), width="stretch",
+    if not history:
+        st.info("Press **Step E**: the chart of log p(x) and the ELBO starts with the first half-step.")
+        return
+    chart(bound_figure([s.label for s in history], log_px, bound, title), width="stretch",
                     key="em_bound")
-    if history:
-        cols = st.columns(3)
-        cols[0].metric("log p(x) per point", f"{log_px[-1]:.4f}")
-        cols[1].metric("ELBO per point", f"{bound[-1]:.4f}")
-        cols[2].metric("gap = KL(q ‖ p(z|x))", f"{log_px[-1] - bound[-1]:.2g}")
+    cols = st.columns(3)
+    cols[0].metric("log p(x) per point", f"{log_px[-1]:.4f}")
+    cols[1].metric("ELBO per point", f"{bound[-1]:.4f}")
+    cols[2].metric("gap = KL(q ‖ p(z|x))", f"{log_px[-1] - bound[-1]:.2g}")

@@ -14,6 +14,7 @@ import streamlit as st
 from explorer import estimators, gumbel
 from explorer.estimators import CategoricalObjective, GaussianObjective
 from explorer.figures import estimators as figures
+from explorer.ui.figure_export import chart
 
 N_SAMPLES = 10_000  # per-sample estimates behind every histogram and every bias and variance
 FLOW_SHOWN = 40  # ε ↦ z lines drawn
@@ -72,8 +73,8 @@ def flow_view(mu: float, sigma: float, seed: int) -> None:
              r" = \varepsilon")
     eps = estimators.standard_normal(FLOW_SHOWN, seed).numpy()
     z = estimators.reparameterize(mu, sigma, eps)
-    st.plotly_chart(figures.reparameterization_figure(eps, z, mu, sigma, FLOW_RANGE), width="stretch",
-                    key="rep_flow")
+    chart(figures.reparameterization_figure(eps, z, mu, sigma, FLOW_RANGE), width="stretch",
+          key="rep_flow")
     hint("move μ and σ: the same ε's slide and stretch. The randomness stays in ε, so z is a differentiable "
          "function of μ and σ. **New ε** draws other noise.")
 
@@ -88,8 +89,8 @@ def estimator_view(kind: str, mu: float, sigma: float, component: str, seed: int
     numbers, i = gaussian_numbers(kind, mu, sigma, seed), COMPONENTS[component]
     samples = {name: values[:, i] for name, values in numbers["samples"].items()}
     title = f"{N_SAMPLES:,} one-sample estimates of ∂E f/∂{component} (dotted: exact, dashed: mean)"
-    st.plotly_chart(figures.gradient_histograms(samples, float(numbers["exact"][i]), title), width="stretch",
-                    key="rep_histograms")
+    chart(figures.gradient_histograms(samples, float(numbers["exact"][i]), title), width="stretch",
+          key="rep_histograms")
     st.table(pd.DataFrame({"mean": [numbers["mean"][n][i] for n in samples],
                            "± standard error": [numbers["stderr"][n][i] for n in samples],
                            "exact": [numbers["exact"][i]] * len(samples),
@@ -108,8 +109,8 @@ def variance_view(kind: str, mu: float, sigma: float, component: str) -> None:
     measured = {name: values[:, i] for name, values in numbers["measured"].items()}
     per_sample = {name: float(values[i]) for name, values in numbers["per_sample"].items()}
     title = f"Variance of the N-sample estimate of ∂E f/∂{component}"
-    st.plotly_chart(figures.variance_figure(numbers["sizes"], measured, per_sample, title), width="stretch",
-                    key="rep_variance")
+    chart(figures.variance_figure(numbers["sizes"], measured, per_sample, title), width="stretch",
+          key="rep_variance")
     hint("the lines are parallel (slope −1), so the gap between them is a fixed factor: the score function "
          "needs that many times more samples for the same precision. Increase σ, or move μ away from 1.")
 
@@ -123,11 +124,11 @@ def gumbel_max_view(logits: tuple[float, ...], n: int, seed: int) -> None:
     at = SAMPLE_SIZES.index(n)
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(figures.gumbel_max_figure(numbers["probs"], numbers["counts"][at]), width="stretch",
-                        key="gm_bars")
+        chart(figures.gumbel_max_figure(numbers["probs"], numbers["counts"][at]), width="stretch",
+              key="gm_bars")
     with right:
-        st.plotly_chart(figures.convergence_figure(numbers["sizes"], numbers["tv"], n), width="stretch",
-                        key="gm_convergence")
+        chart(figures.convergence_figure(numbers["sizes"], numbers["tv"], n), width="stretch",
+              key="gm_convergence")
     cols = st.columns(3)
     cols[0].metric("samples", f"{n:,}")
     cols[1].metric("χ² statistic", f"{numbers['chi2'][at]:.2f}", help=f"{len(logits) - 1} degrees of freedom")
@@ -142,8 +143,8 @@ def simplex_view(logits: tuple[float, ...], tau: float) -> None:
     st.markdown("As τ → 0, y → one_hot(argmax(θ + g)), the Gumbel-max sample, a corner; as τ → ∞, "
                 "y → (⅓, ⅓, ⅓), the centre.")
     numbers = gumbel.simplex_report(logits, tau, SIMPLEX_SHOWN)
-    st.plotly_chart(figures.simplex_figure(numbers["samples"], numbers["probs"], numbers["mean"], numbers["category"],
-                                           tau), width="stretch", key="gs_simplex")
+    chart(figures.simplex_figure(numbers["samples"], numbers["probs"], numbers["mean"], numbers["category"],
+                                 tau), width="stretch", key="gs_simplex")
     hint("lower τ to 0.01: the samples run into the corners (one-hot, the Gumbel-max sample) and their mean "
          "reaches p. Raise it to 10: they gather in the centre and the mean leaves p.")
 
@@ -174,7 +175,7 @@ def bias_variance_view(logits: tuple[float, ...], tau: float) -> None:
     st.latex(r"\nabla_\theta\, \mathbb{E}_{k\sim\operatorname{softmax}(\theta)} f(e_k) = \sum_k f(e_k)\,"
              r"\frac{\partial p_k}{\partial\theta} = p \odot (f - p^{\top} f),\qquad f(y) = \lVert y - t\rVert^2")
     numbers = bias_variance_numbers(logits)
-    st.plotly_chart(figures.bias_variance_figure(numbers, tau), width="stretch", key="gs_bias_variance")
+    chart(figures.bias_variance_figure(numbers, tau), width="stretch", key="gs_bias_variance")
     hint("follow Gumbel-softmax from τ = 10 down to 0.01: its bias falls and its variance climbs. "
          "REINFORCE is unbiased (its bias stays in its shaded ±2 s.e. band) but noisy; straight-through "
          "has a fixed bias.")

@@ -17,6 +17,7 @@ from explorer.figures import estimators as estimator_figures
 from explorer.figures import exercises as figures
 from explorer.ui import cache
 from explorer.ui.estimator_views import hint
+from explorer.ui.figure_export import chart
 
 KL_SAMPLES = 10_000
 DIMS = (1, 2, 3, 4)
@@ -91,7 +92,7 @@ def derivation_view(mu: tuple[float, ...], sigma: tuple[float, ...], seed: int) 
     cols[1].metric("Monte Carlo", f"{mc['estimate']:.4f} ± {mc['stderr']:.4f}",
                    help=f"{KL_SAMPLES:,} draws; ± one standard error")
     cols[2].metric("torch kl_divergence", f"{torch_kl:.4f}")
-    st.plotly_chart(figures.kl_convergence_figure(mc["sizes"], mc["running"], mc["running_stderr"],
+    chart(figures.kl_convergence_figure(mc["sizes"], mc["running"], mc["running_stderr"],
                                                   step["closed_form"]), width="stretch", key="kl_convergence")
     hint("make one σ small (0.05): −log σ² dominates and the Monte-Carlo error grows. Set μ = 0 and σ = 1 in "
          "every dimension: the KL is 0, q is the prior. **New draws**: the estimate misses the closed form by more "
@@ -133,7 +134,7 @@ def one_hot_view(k: int) -> None:
         (r"-\sum_k q_k\log p_k = -\log\tfrac1K = \log K", f"= {numbers['cross_entropy']:.6f}"),
         (r"\Rightarrow\ \mathrm{KL} = \log K", f"log {k} = **{numbers['log_k']:.6f}**, for every input x"),
     ])
-    st.plotly_chart(figures.one_hot_figure(k), width="stretch", key="vq_one_hot")
+    chart(figures.one_hot_figure(k), width="stretch", key="vq_one_hot")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -146,7 +147,7 @@ def soft_view(k: int, temperature: float) -> None:
              r" \;<\; \log K")
     numbers = toy_soft(k, temperature)
     title = f"Soft q over 500 random z_e and K = {k} random codes, T = {temperature:g}"
-    st.plotly_chart(figures.soft_kl_histogram(numbers["kl"], numbers["log_k"], title), width="stretch",
+    chart(figures.soft_kl_histogram(numbers["kl"], numbers["log_k"], title), width="stretch",
                     key="vq_soft_toy")
     gap = np.abs(numbers["kl"] - (numbers["log_k"] - numbers["entropy"])).max()
     st.caption(f"KL ranges over [{numbers['kl'].min():.3f}, {numbers['kl'].max():.3f}] with the input; "
@@ -192,7 +193,7 @@ def model_view(temperature: float) -> None:
                f"{np.abs(hard['direct'] - hard['expected']).max():.1e}.")
     numbers = vq_soft_numbers(VQ_MODEL, temperature)
     title = f"{VQ_MODEL}: soft q at every position, T = {temperature:g}, {VQ_IMAGES} images"
-    st.plotly_chart(figures.soft_kl_histogram(numbers["kl"], hard["expected"], title), width="stretch",
+    chart(figures.soft_kl_histogram(numbers["kl"], hard["expected"], title), width="stretch",
                     key="vq_soft_model")
 
 
@@ -214,7 +215,7 @@ def proof_view(numbers: dict) -> None:
         (r"s = e^{-x}:\ P(k) = e^{\theta_k}\int_0^\infty e^{-s\sum_i e^{\theta_i}}\,ds"
          r" = \frac{e^{\theta_k}}{\sum_i e^{\theta_i}}", f"softmax(θ) = **{fmt(numbers['probs'])}**"),
     ])
-    st.plotly_chart(estimator_figures.gumbel_max_figure(numbers["probs"], numbers["counts"]), width="stretch",
+    chart(estimator_figures.gumbel_max_figure(numbers["probs"], numbers["counts"]), width="stretch",
                     key="gx_bars")
     cols = st.columns(3)
     cols[0].metric("χ² against p", f"{numbers['chi2']:.2f}", help=f"{k - 1} degrees of freedom")
@@ -230,7 +231,7 @@ def relaxed_view(numbers: dict) -> None:
     st.latex(r"y = \operatorname{softmax}\big((\theta + g)/\tau\big):\quad \arg\max_k y_k = \arg\max_k(\theta_k"
              r" + g_k)\ \text{for every}\ \tau,\qquad \mathbb{E}\,y \xrightarrow{\tau\to 0} p")
     rows = numbers["rows"]
-    st.plotly_chart(figures.tau_limit_figure(np.array(TAUS), np.array([r["tv_mean"] for r in rows]),
+    chart(figures.tau_limit_figure(np.array(TAUS), np.array([r["tv_mean"] for r in rows]),
                                              np.array([r["tv_argmax"] for r in rows]),
                                              np.array([r["max_component"] for r in rows])),
                     width="stretch", key="gx_tau")

@@ -17,6 +17,7 @@ from explorer.jobs import TrainingJob
 from explorer.models.gumbel import code_views
 from explorer.train import TrainConfig
 from explorer.ui import cache, session, training
+from explorer.ui.figure_export import chart
 
 TAUS = (0.01, 0.03, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 2.0, 3.0, 5.0, 10.0)
 N_SAMPLES = 16
@@ -40,7 +41,7 @@ def code_panel(model: torch.nn.Module, x: torch.Tensor, tau: float, seed: int) -
     grids = st.columns(3)
     titles = ("q(z|x)", f"relaxed sample, τ = {tau:g}", "hard sample (one-hot)")
     for column, name, title in zip(grids, ("probs", "soft", "hard"), titles, strict=True):
-        column.plotly_chart(category_grid(views[name][0].cpu().numpy(), title, height=460), width="stretch")
+        chart(category_grid(views[name][0].cpu().numpy(), title, height=460), width="stretch", container=column)
     pictures = st.columns(3)
     pictures[0].image(image(x, shape), caption="input", clamp=True)
     pictures[1].image(image(views["x_soft"][0], shape), caption=f"decoded relaxed code (τ = {tau:g})", clamp=True)
@@ -110,7 +111,7 @@ def live_panel(dataset: data.Dataset, test: data.Dataset) -> None:
 def live_view(job: TrainingJob, test: data.Dataset, tau: float) -> None:
     history = job.history
     left, right = st.columns(2)
-    left.plotly_chart(training_curves(history, ("loss", "recon", "kl", "test_elbo"), "Loss terms"), width="stretch")
-    right.plotly_chart(tau_curve([r["step"] for r in history], [r.get("tau", np.nan) for r in history]),
-                       width="stretch")
+    chart(training_curves(history, ("loss", "recon", "kl", "test_elbo"), "Loss terms"), width="stretch", container=left)
+    chart(tau_curve([r["step"] for r in history], [r.get("tau", np.nan) for r in history]),
+          width="stretch", container=right)
     job.read(lambda model: code_panel(model.eval(), test.x[0], tau, seed=0))

@@ -17,6 +17,7 @@ from explorer.figures.hvae import elbo_curves, group_label, image_grid, kl_per_g
 from explorer.jobs import TrainingJob
 from explorer.train import TrainConfig
 from explorer.ui import cache, session, training
+from explorer.ui.figure_export import chart
 
 PRETRAINED, BASELINE = "mnist-hvae", "mnist-hvae-1group"
 TEMPERATURES = (0.3, 0.5, 0.7, 0.85, 1.0)
@@ -81,7 +82,7 @@ def kl_history_view(name: str) -> None:
     if not kls:
         st.info(f"{name} was saved without a training history: re-run `python -m explorer pretrain --only {name}`.")
         return
-    st.plotly_chart(kl_per_group(history["step"], kls, "Held-out KL per group while it trained"), width="stretch")
+    chart(kl_per_group(history["step"], kls, "Held-out KL per group while it trained"), width="stretch")
     st.caption("Each line is the nats that group l carries about x beyond what the groups above already say. "
                "What to try: find the group that carries the most; then, under *Train your own*, switch warm-up and "
                "free bits off and see whether a group's KL sinks towards 0 (posterior collapse of that group).")
@@ -100,7 +101,7 @@ def comparison_view() -> None:
     right.metric(f"{BASELINE}: one group of {entries[BASELINE]['config']['groups'][0]}", f"{elbo[BASELINE]:.1f} nats")
     curves = {name: (cache.pretrained_history(name).get("step", []), cache.pretrained_history(name).get(
         "test_elbo", [])) for name in entries}
-    st.plotly_chart(elbo_curves(curves), width="stretch")
+    chart(elbo_curves(curves), width="stretch")
     st.caption("Held-out ELBO on 1,000 MNIST images (10 draws). Same total latent size and the same residual "
                "blocks: only the hierarchy differs. What to try: read the gap off the curves at each step.")
 
@@ -185,10 +186,11 @@ def live_curves(history: list[dict]) -> None:
     kls = {int(k.rsplit("_", 1)[1]) for row in history for k in row if k.startswith("kl_")}
     rows = [row for row in history if "kl" in row]
     left, right = st.columns(2)
-    left.plotly_chart(kl_per_group([r["step"] for r in rows], {level: [r[f"kl_{level}"] for r in rows]
+    chart(kl_per_group([r["step"] for r in rows], {level: [r[f"kl_{level}"] for r in rows]
                                                                for level in kls}, "KL per group (training batches)"),
-                      width="stretch")
-    right.plotly_chart(training_curves(history, ("loss", "recon", "kl", "test_elbo"), "Loss terms"), width="stretch")
+                      width="stretch", container=left)
+    chart(training_curves(history, ("loss", "recon", "kl", "test_elbo"), "Loss terms"), width="stretch",
+          container=right)
 
 
 def live_panel(dataset: data.Dataset, test: data.Dataset) -> None:

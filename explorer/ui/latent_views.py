@@ -16,6 +16,7 @@ from explorer.figures.images import tile, upscale
 from explorer.figures.latent import latent_map, manifold_figure
 from explorer.jobs import TrainingJob
 from explorer.ui import cache, hover_map, training
+from explorer.ui.figure_export import chart
 
 N_CODES = 1500  # held-out codes drawn on a map: enough to see the shape, light for the browser
 CLICK_GRID = 45  # faint clickable markers per axis
@@ -49,7 +50,7 @@ def clickable_map(model_name: str, dataset_name: str, title: str, prior_z: np.nd
     point = clicked_point(chart_key)
     fig = latent_map(codes, None if labels is None else labels[:N_CODES].numpy(), extent, title,
                      click_grid=latent.grid_points(extent, CLICK_GRID), crosshair=point, extra_points=prior_z)
-    st.plotly_chart(fig, key=chart_key, on_select="rerun", selection_mode="points", width="stretch")
+    chart(fig, key=chart_key, on_select="rerun", selection_mode="points", width="stretch")
     left, right = st.columns([1, 2])
     if point is None:
         left.caption("Click anywhere on the map to decode that point.")
@@ -97,8 +98,8 @@ def hover_and_manifold(dataset_name: str) -> None:
                    caption=f"exact decode at release: z = ({z[0]:.3f}, {z[1]:.3f})")
     else:
         left.info("Click or release on the map to decode that exact point here.")
-    right.plotly_chart(manifold_figure(tiles, extent, f"Decoded {MANIFOLD_N}×{MANIFOLD_N} grid over the same box"),
-                       width="stretch", key=f"manifold_{model_name}")
+    chart(manifold_figure(tiles, extent, f"Decoded {MANIFOLD_N}×{MANIFOLD_N} grid over the same box"),
+          width="stretch", key=f"manifold_{model_name}", container=right)
 
 
 def interpolation(dataset_name: str) -> None:
@@ -119,7 +120,7 @@ def interpolation(dataset_name: str) -> None:
         labels = test.labels[:N_CODES].numpy() if test.labels is not None else None
         fig = latent_map(codes, labels, latent.latent_extent(codes), f"{kind.upper()}: {mode} path",
                          path=path, height=380, legend=False)
-        left.plotly_chart(fig, width="stretch", key=f"interp_map_{kind}")
+        chart(fig, width="stretch", key=f"interp_map_{kind}", container=left)
         right.image(upscale(tile(images, steps), 4), caption=f"{kind.upper()}: decoded along the path",
                     width="stretch")
 
@@ -128,10 +129,10 @@ def _live_view(job: TrainingJob, test_x: torch.Tensor, labels: np.ndarray | None
     left, right = st.columns(2)
     history = job.history
     keys = ("loss", "recon", "kl", "test_elbo") if job.model.kind == "vae" else ("loss", "test_recon")
-    left.plotly_chart(training_curves(history, keys, "Loss terms (nats per image)"), width="stretch")
+    chart(training_curves(history, keys, "Loss terms (nats per image)"), width="stretch", container=left)
     codes = job.read(lambda m: latent.encode_means(m, test_x))
-    right.plotly_chart(latent_map(codes, labels, latent.latent_extent(codes), f"Latent map at step {job.step}",
-                                  height=420, legend=False), width="stretch")
+    chart(latent_map(codes, labels, latent.latent_extent(codes), f"Latent map at step {job.step}",
+                     height=420, legend=False), width="stretch", container=right)
 
 
 def train_your_own(dataset_name: str) -> None:

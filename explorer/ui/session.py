@@ -1,4 +1,5 @@
-"""Per-session settings from the shared sidebar (device, seed) and session liveness."""
+"""Per-session settings from the shared sidebar (device, seed, projector mode, figure format) and session
+liveness."""
 
 from __future__ import annotations
 
@@ -8,9 +9,16 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from explorer import devices
 
+FIGURE_FORMATS = ("png", "svg")
+PROJECTOR_ROOT_PX = 24  # the root font size in projector mode (the theme's is 17): Streamlit sizes text in rem
+PROJECTOR_CSS = f"""<style>
+html {{ font-size: {PROJECTOR_ROOT_PX}px !important; }}
+[data-testid="stMainBlockContainer"] {{ padding-left: 2rem; padding-right: 2rem; }}
+</style>"""
+
 
 def sidebar() -> None:
-    """The sidebar every page shares: device and seed, kept in session state."""
+    """The sidebar every page shares: device, seed, projector mode and figure format, kept in session state."""
     with st.sidebar:
         st.subheader("Compute")
         have = devices.available()
@@ -18,6 +26,28 @@ def sidebar() -> None:
                      help=f"'auto' picks the fastest this machine has. Available here: {', '.join(have)}.")
         st.number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, step=1, key="seed",
                         help="Fixes the initial weights and the order of batches of runs you start.")
+        lecture_settings()
+
+
+def lecture_settings() -> None:
+    """Projector mode and the figures' download format (inside the sidebar)."""
+    st.subheader("Lecture")
+    st.toggle("Projector mode", key="projector",
+              help="Larger text everywhere, larger fonts and thicker lines in the charts, for a lecture hall. "
+                   "Light or dark theme: the app menu ⋮ at the top right.")
+    st.segmented_control("Figure download format", FIGURE_FORMATS, default="png", key="figure_format",
+                         format_func=str.upper, required=True,
+                         help="The camera button in a chart's toolbar (on hover) saves the chart in this format.")
+    if projector():
+        st.html(PROJECTOR_CSS)
+
+
+def projector() -> bool:
+    return bool(st.session_state.get("projector", False))
+
+
+def figure_format() -> str:
+    return st.session_state.get("figure_format") or "png"
 
 
 def device() -> str:

@@ -17,6 +17,7 @@ from explorer.figures.images import tile, upscale
 from explorer.figures.vq import token_grid
 from explorer.jobs import TrainingJob
 from explorer.ui import cache, session, training
+from explorer.ui.figure_export import chart
 
 VQ_MODEL, PRIOR_MODEL = "mnist-vqvae", "mnist-vqvae-prior"
 GAUSSIAN_MODELS = ("mnist-convvae", "mnist-vae-b1")  # the first shipped one is the VAE beside the VQ-VAE
@@ -53,8 +54,8 @@ def token_view(vq: torch.nn.Module, test: data.Dataset) -> None:
     grid = tokens.encode_codes(vq, x[None])[0].numpy()
     cols = st.columns([1, 2, 1])
     cols[0].image(upscale(x.reshape(28, 28).numpy(), 8), clamp=True, caption="input")
-    cols[1].plotly_chart(token_grid(grid, vq.config.codebook_size, f"{grid.size} tokens out of K = "
-                                    f"{vq.config.codebook_size}"), width="stretch")
+    chart(token_grid(grid, vq.config.codebook_size, f"{grid.size} tokens out of K = "
+                                    f"{vq.config.codebook_size}"), width="stretch", container=cols[1])
     decoded = tokens.decode_codes(vq, torch.as_tensor(grid)[None])[0]
     cols[2].image(upscale(decoded.reshape(28, 28), 8), clamp=True, caption="decoded from the tokens alone")
 
@@ -139,4 +140,4 @@ def prior_curves(job: TrainingJob, codebook_size: int) -> None:
                           yaxis_title="nats per token")
     fig.add_hline(y=math.log(codebook_size), line=dict(dash="dash", width=2),
                   annotation_text=f"uniform: log K = {math.log(codebook_size):.2f}")
-    st.plotly_chart(fig, width="stretch")
+    chart(fig, width="stretch")

@@ -15,7 +15,7 @@ import streamlit as st
 from explorer import data, models
 from explorer.jobs import QueueFull, TrainingJob
 from explorer.train import TrainConfig
-from explorer.ui import session
+from explorer.ui import figure_export, session
 
 BETAS = (0.0, 0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 8.0, 10.0)
 POLL_SECONDS = 1.0  # the browser redraws the charts each poll: on a 2-core laptop that costs training speed
@@ -111,6 +111,7 @@ def live_job(key: str, start: Callable[[], TrainingJob], knobs: dict, hint: str,
         return None
     job.set_knobs(**knobs)
     poll(job, lambda: draw(job))
+    figure_export.history_download(job, key)
     return job
 
 

@@ -17,6 +17,7 @@ from explorer.figures.images import tile, upscale
 from explorer.jobs import TrainingJob
 from explorer.train import TrainConfig
 from explorer.ui import cache, canvas, session, training
+from explorer.ui.figure_export import chart
 
 PRETRAINED_VQ = {"mnist-vqvae": "MNIST", "sprites-vqvae": "Sprites"}
 VAE_MODEL, VQ_MODEL = "mnist-convvae", "mnist-vqvae"  # the blurry-vs-sharp pair: same encoder and decoder
@@ -36,19 +37,19 @@ def image(x: np.ndarray | torch.Tensor, shape: tuple[int, int], scale: int) -> n
 def usage_view(counts: np.ndarray, plane: dict, key: str) -> None:
     """The usage histogram and the codebook with the encoder outputs in the PCA plane, side by side."""
     left, right = st.columns(2)
-    left.plotly_chart(figures.usage_histogram(counts, f"Uses per code, {USAGE_IMAGES} held-out images"),
-                      width="stretch", key=f"{key}_hist")
-    right.plotly_chart(figures.codebook_scatter(plane["codes_2d"], plane["z_e_2d"], counts, plane["explained"]),
-                       width="stretch", key=f"{key}_pca")
+    chart(figures.usage_histogram(counts, f"Uses per code, {USAGE_IMAGES} held-out images"),
+          width="stretch", key=f"{key}_hist", container=left)
+    chart(figures.codebook_scatter(plane["codes_2d"], plane["z_e_2d"], counts, plane["explained"]),
+          width="stretch", key=f"{key}_pca", container=right)
 
 
 def token_view(grid: dict, x: torch.Tensor, codebook_size: int, shape: tuple[int, int], key: str) -> None:
     """Input, its token grid (each cell's code written in it) and the reconstruction from those codes."""
     cols = st.columns([1, 2, 1], vertical_alignment="center")
     cols[0].image(image(x, shape, 8), caption="input x", clamp=True)
-    cols[1].plotly_chart(figures.token_grid(grid["codes"], codebook_size, f"Token grid: {grid['codes'].shape[0]}×"
-                                            f"{grid['codes'].shape[1]} codes out of K = {codebook_size}"),
-                         width="stretch", key=f"{key}_tokens")
+    chart(figures.token_grid(grid["codes"], codebook_size, f"Token grid: {grid['codes'].shape[0]}×"
+                             f"{grid['codes'].shape[1]} codes out of K = {codebook_size}"),
+          width="stretch", key=f"{key}_tokens", container=cols[1])
     cols[2].image(image(grid["x_hat"], shape, 8), caption="decoded from the tokens", clamp=True)
 
 
@@ -84,10 +85,10 @@ def pretrained_tab() -> None:
                key=f"vq_pretrained_{name}")
     history = cache.pretrained_history(name)
     if {"test_perplexity", "test_unused_codes"} <= history.keys():
-        st.plotly_chart(figures.usage_curves(np.array(history["step"]), np.array(history["test_perplexity"]),
-                                             np.array(history["test_unused_codes"]), model.config.codebook_size,
-                                             "While it was pretrained (on held-out images)"),
-                        width="stretch", key=f"vq_pretrained_{name}_history")
+        chart(figures.usage_curves(np.array(history["step"]), np.array(history["test_perplexity"]),
+                                   np.array(history["test_unused_codes"]), model.config.codebook_size,
+                                   "While it was pretrained (on held-out images)"),
+              width="stretch", key=f"vq_pretrained_{name}_history")
 
 
 # --- a live run -----------------------------------------------------------------------------------------
@@ -133,9 +134,9 @@ def snapshot(model: torch.nn.Module, x: torch.Tensor) -> dict:
 def live_view(job: TrainingJob, test: data.Dataset) -> None:
     history = vq.usage_history(job.history)
     seen = job.read(lambda model: snapshot(model, test.x[:USAGE_IMAGES].to(session.device())))
-    st.plotly_chart(figures.usage_curves(history["step"], history["perplexity"], history["dead_codes"],
-                                         seen["size"], "Perplexity and dead codes per training batch"),
-                    width="stretch", key="vq_live_curves")
+    chart(figures.usage_curves(history["step"], history["perplexity"], history["dead_codes"],
+                               seen["size"], "Perplexity and dead codes per training batch"),
+          width="stretch", key="vq_live_curves")
     usage_view(seen["usage"]["counts"], seen["plane"], key="vq_live")
     st.caption(f"The curves count codes per training batch; the histogram and the plane show the codebook now, "
                f"on {USAGE_IMAGES} held-out images (red: codes none of them picks).")
@@ -177,8 +178,8 @@ def strips_view(x: torch.Tensor, results: dict, shape: tuple[int, int]) -> None:
         st.image(upscale(tile(result["x_hat"].reshape(-1, *shape), len(x)), 4), clamp=True,
                  caption=f"{LABELS[name]} — MSE per image: {numbers} (mean {result['mse'].mean():.4f})")
     labels = [f"input {i + 1}" for i in range(len(x))]
-    st.plotly_chart(figures.mse_bars(labels, {LABELS[n]: r["mse"] for n, r in results.items()}), width="stretch",
-                    key="vq_compare_bars")
+    chart(figures.mse_bars(labels, {LABELS[n]: r["mse"] for n, r in results.items()}), width="stretch",
+          key="vq_compare_bars")
 
 
 def zoom_view(x: torch.Tensor, results: dict, shape: tuple[int, int]) -> None:

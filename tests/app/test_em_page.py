@@ -49,7 +49,8 @@ def test_page_runs_clean_and_starts_at_theta_zero():
     at = run_page()
     assert at.title[0].value == "VAE as EM"
     assert len(at.latex) >= 4  # the model, E-step, M-step, ELBO
-    assert bound_chart(at)["log p(x | θ)"][0] == []
+    assert "em_bound" not in [c.key for c in at.get("plotly_chart")]  # no half-step yet: a hint, no empty chart
+    assert any("Press **Step E**" in i.value for i in at.info)
     assert at.button(key="em_step_e").disabled is False and at.button(key="em_step_m").disabled is True
     assert any("θ₀" in s["layout"]["title"]["text"] for s in charts(at))
 
@@ -103,7 +104,7 @@ def test_reset_clears_the_run():
     click(at, "em_step_m")
     click(at, "em_reset")
     assert at.session_state["em_state"].history == ()
-    assert bound_chart(at)["log p(x | θ)"][0] == [] and not at.metric
+    assert "em_bound" not in [c.key for c in at.get("plotly_chart")] and not at.metric
 
 
 def test_a_new_k_or_dataset_starts_a_new_run():

@@ -1,0 +1,112 @@
+"""Presets are data that must fit their pages: every key a widget there, every value one that widget allows;
+choosing a preset in AppTest sets every knob at once, shows its values, puts them in the URL, and runs clean."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from apptest import assert_clean, open_page
+from streamlit.testing.v1 import AppTest
+
+from explorer import zoo
+from explorer.ui import presets, state
+
+PAGES = Path(__file__).resolve().parents[2] / "pages"
+WIDGETS = ("slider", "select_slider", "radio", "checkbox", "toggle", "selectbox", "number_input")
+SEEDS = {"rep_seed", "gm_seed", "sg_seed"}  # a "New draw" button's counter, kept in session state, not a widget
+# States that show the widgets no preset reaches (the other dataset's live run, the 5th logit).
+EXTRA = {"beta_sigma": [{"beta_dataset": "mnist", "beta_live_mnist_lik": "gaussian"}],
+         "straight_through": [{"gm_k": 5}]}
+NEEDS_ZOO = {"latent_space", "categorical_vae", "vq_vae"}  # their knobs sit beside pretrained models
+
+
+@pytest.mark.parametrize("page", sorted(presets.PRESETS))
+def test_presets_name_only_knobs_of_their_page_with_allowed_values(page):
+    knobs = presets.KNOBS[page]
+    assert (PAGES / f"{page}.py").exists()
+    assert f'presets.use("{page}")' in (PAGES / f"{page}.py").read_text()
+    assert len(presets.PRESETS[page]) >= 2
+    for key, knob in knobs.items():
+        assert knob.allows(knob.default), (key, knob.default)
+        assert knob.parse(state.as_text(knob.default)) == knob.default
+    for name, values in presets.PRESETS[page].items():
+        assert values, f"{page}: preset {name!r} sets nothing"
+        assert set(values) <= set(knobs), f"{page}: preset {name!r} sets unknown keys {set(values) - set(knobs)}"
+        for key, value in values.items():
+            assert knobs[key].allows(value), f"{page}: preset {name!r}: {key} = {value!r} is not allowed"
+            assert knobs[key].parse(state.as_text(value)) == value  # survives the URL
+
+
+def test_every_page_with_knobs_has_presets():
+    assert set(presets.KNOBS) == set(presets.PRESETS)
+
+
+def widgets(at: AppTest) -> dict[str, object]:
+    """Every keyed widget on the page: key -> the value it shows."""
+    return {w.key: w.value for kind in WIDGETS for w in at.get(kind) if w.key}
+
+
+def choose(at: AppTest, page: str, name: str) -> None:
+    at.button_group(key=f"preset_{page}").set_value(name).run()
+    assert_clean(at)
+
+
+def check_shows(at: AppTest, page: str, name: str) -> set[str]:
+    """The page shows the preset's value of every knob: in its widget, or in session state where none is drawn;
+    returns the widget keys seen."""
+    shown = widgets(at)
+    expected = state.preset_values(presets.KNOBS[page], presets.PRESETS[page][name])
+    for key, value in expected.items():
+        got = shown[key] if key in shown else at.session_state[key]
+        assert state.as_text(got) == state.as_text(value), f"{page} / {name}: {key} shows {got!r}, not {value!r}"
+    url = {key: state.as_text(value) for key, value in expected.items()
+           if state.as_text(value) != state.as_text(presets.KNOBS[page][key].default)}
+    assert at.query_params == url, f"{page} / {name}: URL {at.query_params} instead of {url}"
+    assert at.button_group(key=f"preset_{page}").value == name
+    return set(shown)
+
+
+def set_widgets(at: AppTest, values: dict) -> set[str]:
+    for key, value in values.items():
+        next(w for kind in WIDGETS for w in at.get(kind) if w.key == key).set_value(value)
+        at.run()
+        assert_clean(at)
+    return set(widgets(at))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", sorted(presets.PRESETS))
+def test_choosing_each_preset_sets_every_knob_of_the_page(page, request, mnist_dir):
+    if page in NEEDS_ZOO:
+        if not zoo.names():
+            pytest.skip("no pretrained models: run `python -m explorer pretrain`")
+    else:
+        request.getfixturevalue("zoo_dir")  # an empty zoo: the live panels need none, and the page runs faster
+    at = open_page(f"{page}.py", timeout=180)
+    seen = set(widgets(at))
+    for name in presets.PRESETS[page]:
+        choose(at, page, name)
+        seen |= check_shows(at, page, name)
+    for extra in EXTRA.get(page, []):
+        seen |= set_widgets(at, extra)
+    missing = set(presets.KNOBS[page]) - seen - SEEDS
+    assert not missing, f"{page}: knobs that are no widget on the page: {missing}"
+    assert all(seed in at.session_state for seed in SEEDS & set(presets.KNOBS[page]))
+
+
+def test_a_preset_is_lit_while_the_knobs_match_it_also_from_a_link(zoo_dir):
+    at = open_page("reparameterization.py")
+    choose(at, "reparameterization", "Score function blows up")
+    at.slider(key="rep_sigma").set_value(0.5).run()
+    assert at.button_group(key="preset_reparameterization").value is None
+    assert at.query_params == {"rep_mu": "2", "rep_sigma": "0.5"}
+    choose(at, "reparameterization", "Step objective: pathwise gives 0")
+    at.button_group(key="preset_reparameterization").set_value(None).run()  # the lit pill clicked again
+    assert at.radio(key="rep_objective").value == "step" and at.slider(key="rep_mu").value == 0.5
+    assert at.button_group(key="preset_reparameterization").value == "Step objective: pathwise gives 0"
+    link = AppTest.from_file(str(PAGES / "reparameterization.py"), default_timeout=120)
+    link.query_params.update({"rep_mu": "2", "rep_sigma": "0.1"})
+    link.run()
+    assert_clean(link)
+    assert link.button_group(key="preset_reparameterization").value == "Score function blows up"
