@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import os
 import pickle
@@ -14,14 +15,16 @@ import torch
 
 from explorer import checkpoints
 from explorer.checkpoints import CheckpointError
-from explorer.models import build, config_to_dict, kinds
+from explorer.models import REGISTRY, build, config_to_dict, kinds
 
 TINY = {"hidden": (8,), "x_dim": 16, "image_shape": (4, 4)}
 
 
 def tiny_model(kind: str = "vae", **overrides):
     torch.manual_seed(0)
-    return build(kind, **{**TINY, **overrides})
+    config_fields = {f.name: str(f.type) for f in dataclasses.fields(REGISTRY[kind][1])}
+    tiny = {**TINY, "hidden": 8} if config_fields.get("hidden") == "int" else TINY  # one width for all stages
+    return build(kind, **{**tiny, **overrides})
 
 
 def raw_checkpoint(tensors: dict, **header_overrides) -> bytes:
