@@ -31,6 +31,7 @@ PAGES = {
     ],
     "Your own input": [
         st.Page("pages/draw_compare.py", title="Draw and compare", icon=":material/draw:"),
+        st.Page("pages/my_models.py", title="Your models", icon=":material/upload_file:"),
     ],
     "Exercises": [
         st.Page("pages/exercises.py", title="Exercises", icon=":material/school:"),

@@ -15,6 +15,9 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--json", default="bench.json", help="where to write the results")
     bench.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
     bench.add_argument("--skip-browser", action="store_true", help="skip the cold-start-to-first-paint check")
+    bench.add_argument("--load", type=int, nargs="*", metavar="N",
+                       help="instead: N concurrent browser sessions on the real server (default 1 5 10 20), "
+                            "written to bench_load.json unless --json is given")
     thumbnails = commands.add_parser("thumbnails", help="the home page's thumbnails from page screenshots")
     thumbnails.add_argument("screenshots", help="a folder written by ../shared/tools/screenshot_pages.py")
     args = parser.parse_args(argv)
@@ -27,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
         from explorer import pretrain as pretrain_module
 
         pretrain_module.main(tuple(args.only))
+    elif args.load is not None:
+        from explorer import bench_load
+
+        json_path = "bench_load.json" if args.json == bench.get_default("json") else args.json
+        bench_load.main(tuple(args.load) or (1, 5, 10, 20), json_path, quick=args.quick)
     else:
         from explorer import bench as bench_module
 

@@ -9,6 +9,7 @@ jobs would only slow each other down.
 
 from __future__ import annotations
 
+import atexit
 import copy
 import threading
 import time
@@ -22,6 +23,8 @@ from explorer.train import Diverged, TrainConfig, Trainer
 MAX_RUNNING = 2
 JOB_THREADS = 1
 ALIVE_CHECK_EVERY = 50
+PAUSED_ALIVE_CHECK_S = 1.0  # a paused job asks this often whether its session still exists
+EXIT_WAIT_S = 5.0  # at interpreter exit, how long each job may take to finish its step
 _running: set[TrainingJob] = set()
 _running_lock = threading.Lock()
 
@@ -116,14 +119,15 @@ class TrainingJob:
         torch.set_num_threads(JOB_THREADS)
         try:
             while self.step < self.config.steps and not self._stop.is_set():
-                self._resume.wait()
+                # paused: wake now and then, so a paused job whose tab was closed still ends
+                while not self._resume.wait(PAUSED_ALIVE_CHECK_S):
+                    self._check_alive()
                 if self._stop.is_set():
                     break
                 with self._lock:
                     self.trainer.step()
-                if self.step % ALIVE_CHECK_EVERY == 0 and self._alive is not None and not self._alive():
-                    self.message = "Stopped: the browser session that started this run has ended."
-                    self._stop.set()
+                if self.step % ALIVE_CHECK_EVERY == 0:
+                    self._check_alive()
             if self._stop.is_set():
                 with self._lock:  # a stopped run still ends with held-out numbers
                     self.trainer.state.history.append({"step": self.step, **self.trainer.evaluate()})
@@ -136,6 +140,26 @@ class TrainingJob:
             self.model.eval()
             with _running_lock:
                 _running.discard(self)
+
+    def _check_alive(self) -> None:
+        if self._alive is not None and not self._alive():
+            self.message = "Stopped: the browser session that started this run has ended."
+            self._stop.set()
+            self._resume.set()
+
+
+@atexit.register
+def _stop_all_at_exit() -> None:
+    """Stop every job before the interpreter finalizes: a daemon thread cut off inside a torch kernel
+    at exit aborts the process ("terminate called without an active exception", SIGABRT), e.g. when a
+    server is stopped while a session trains."""
+    with _running_lock:
+        running = list(_running)
+    for job in running:
+        job._stop.set()
+        job._resume.set()
+    for job in running:
+        job.join(EXIT_WAIT_S)
 
 
 def running_count() -> int:

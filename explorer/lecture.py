@@ -48,6 +48,8 @@ OUTLINE = (
          "Latent groups on groups: which level holds what, KL per group."),
     Stop("Your own digit", "pages/draw_compare.py", "Draw and compare",
          "Draw a digit; every model reconstructs it, with its error and likelihood."),
+    Stop("Your own models", "pages/my_models.py", "Your models",
+         "Download a model you trained here, load it back, or open a checkpoint someone shared."),
     Stop("Exercises", "pages/exercises.py", "Exercises",
          "The analytic KL, VQ-VAE's constant KL and the Gumbel-max proof, checked as you go."),
     Stop("Assignment", "pages/assignment.py", "Assignment: a VAE on toy data",

@@ -10,9 +10,13 @@ layer caches.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import re
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 from torch import nn
@@ -163,16 +167,42 @@ def register(
     # plain JSON values, checked before the checkpoint is written so that a refusal changes nothing
     provenance = json.loads(checkpoints.to_json(provenance, f"provenance of zoo model {name!r}"))
     models = read_manifest(zoo_dir)["models"]  # a broken manifest, too, is refused before writing
-    checkpoint = checkpoints.save(
-        model,
-        zoo_dir / f"{name}.safetensors",
-        metrics=metrics,
-        extra={"zoo_name": name, **{key: value for key, value in provenance.items() if key != "history"}},
-    )
-    new_entry = _manifest_entry(checkpoint, provenance)
-    models[name] = new_entry
-    write_manifest(models, zoo_dir)
-    return new_entry
+    target = zoo_dir / f"{name}.safetensors"
+    # each file is replaced atomically; the pair (checkpoint, manifest) is kept consistent by restoring
+    # the previous checkpoint if anything fails before the manifest names the new one
+    with _restored_on_failure(target, target.with_suffix(".json")):
+        extra = {"zoo_name": name, **{key: value for key, value in provenance.items() if key != "history"}}
+        models[name] = _manifest_entry(checkpoints.save(model, target, metrics=metrics, extra=extra), provenance)
+        write_manifest(models, zoo_dir)
+    return models[name]
+
+
+@contextlib.contextmanager
+def _restored_on_failure(*paths: Path) -> Iterator[None]:
+    """Keep the current files at `paths` (as hard links: no copy) and put them back if the body raises,
+    so a failed `register` never leaves a checkpoint that its manifest entry disowns."""
+    backups: dict[Path, Path] = {}
+    try:
+        for path in paths:
+            if path.exists():
+                backups[path] = path.with_name(f".{path.name}.{os.getpid()}.bak")
+                _link_or_copy(path, backups[path])
+        yield
+    except BaseException:
+        for path, backup in backups.items():
+            os.replace(backup, path)
+        raise
+    finally:
+        for backup in backups.values():
+            backup.unlink(missing_ok=True)
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    target.unlink(missing_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:  # a file system without hard links
+        shutil.copy2(source, target)
 
 
 def _manifest_entry(checkpoint: Path, provenance: dict) -> dict:

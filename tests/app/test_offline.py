@@ -32,3 +32,11 @@ def test_pages_without_mnist_warn_and_fall_back(page, no_mnist):
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert any("not available" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("page", sorted(p.name for p in (ROOT / "pages").glob("*.py")))
+def test_every_page_runs_without_mnist(page, no_mnist):
+    """Not only the pages above: none may show a traceback when MNIST cannot be loaded."""
+    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=180)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]

@@ -47,3 +47,32 @@ def test_a_filled_square_lands_exactly_where_a_hand_computation_puts_it():
     expected = np.zeros((28, 28), dtype=np.float32)
     expected[4:24, 4:24] = 1.0
     np.testing.assert_allclose(to_mnist(canvas), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("image_data, hint", [
+    (None, "Draw a digit on the black square."),
+    (np.zeros((280, 280, 4), dtype=np.uint8), "empty"),
+    (np.full((280, 280, 4), 255, dtype=np.uint8), "mostly ink"),
+], ids=["untouched", "empty", "full-of-ink"])
+def test_the_canvas_widget_shows_a_hint_not_a_traceback(image_data, hint, monkeypatch):
+    """`canvas.draw_digit` on a page: a blank or flooded drawing gets an info line and no image."""
+    import sys
+    import types
+
+    from streamlit.testing.v1 import AppTest
+
+    fake = types.ModuleType("streamlit_drawable_canvas")
+    fake.st_canvas = lambda **kwargs: types.SimpleNamespace(image_data=image_data)
+    monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", fake)
+
+    def script():
+        import streamlit as st
+
+        from explorer.ui import canvas
+
+        st.session_state["drawn"] = canvas.draw_digit("digit")
+
+    at = AppTest.from_function(script)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any(hint in i.value for i in at.info) and at.session_state["drawn"] is None

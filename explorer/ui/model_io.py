@@ -1,0 +1,235 @@
+"""The glue of the "Your models" page: checkpoint uploads, and downloads of the models this session trained.
+
+An upload comes from a stranger. Its size is checked before a byte of it is read (`UPLOAD_LIMIT_MB`, which
+`server.maxUploadSize` in .streamlit/config.toml also enforces), then `checkpoints.load_bytes` parses it
+without unpickling and refuses anything that is not exactly a Latent Lab checkpoint: a pickle, a truncated
+file, a config that does not fit the weights, NaN weights. A refusal is a `CheckpointError` whose message
+the page shows; it changes nothing. Models live in this session's `st.session_state` only, never in the
+shared cache. A model that a session trained (a `TrainingJob` under a key ending in `_job`, see
+`training.controls`) downloads as one .safetensors file, its config in the header, and loads back here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+import torch
+from torch import nn
+
+from explorer import checkpoints, models
+from explorer.checkpoints import CheckpointError
+from explorer.figures.images import tile, upscale
+from explorer.jobs import TrainingJob
+
+UPLOAD_LIMIT_MB = 20  # Latent Lab checkpoints are at most a few MB; keep equal to server.maxUploadSize
+UPLOAD_LIMIT_BYTES = UPLOAD_LIMIT_MB * 2**20
+SUFFIX = ".safetensors"
+SAMPLES = 16
+STATE_KEY = "my_models"  # name -> Loaded, this session's models
+SEEN_KEY = "my_models_seen"  # upload file id -> None (loaded) or the refusal message
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A checked checkpoint: what it is, the rebuilt model, and its decoded prior samples."""
+
+    name: str
+    kind: str
+    config: dict
+    metrics: dict
+    extra: dict
+    model: nn.Module
+    samples: np.ndarray | None  # (n, h, w) images, (n, x_dim) points, or None (a token prior)
+
+
+def upload_size(file) -> int:
+    """The size of an upload (`UploadedFile.size`) or of an open file, without reading it."""
+    size = getattr(file, "size", None)
+    if isinstance(size, int):
+        return size
+    return os.fstat(file.fileno()).st_size
+
+
+def check_size(size: int, name: str, limit: int | None = None) -> None:
+    limit = UPLOAD_LIMIT_BYTES if limit is None else limit
+    if size > limit:
+        raise CheckpointError(
+            f"{name} is {size / 2**20:,.1f} MB, over the {limit / 2**20:g} MB limit for uploads. Latent Lab "
+            "checkpoints are a few MB, so this is not one: upload a .safetensors file saved by Latent Lab")
+
+
+def read_upload(file, name: str, limit: int | None = None) -> bytes:
+    """The bytes of an upload, refusing one over `limit` before reading it (and reading at most limit + 1)."""
+    limit = UPLOAD_LIMIT_BYTES if limit is None else limit
+    check_size(upload_size(file), name, limit)
+    data = file.read(limit + 1)
+    check_size(len(data), name, limit)
+    return data
+
+
+def load_upload(data: bytes, name: str) -> Loaded:
+    """The model in an uploaded checkpoint; `CheckpointError` with a clear message for anything else."""
+    if not name.lower().endswith(SUFFIX):
+        raise CheckpointError(
+            f"{name} is not a {SUFFIX} file. Latent Lab loads only safetensors checkpoints, never pickles "
+            "(.pt, .pth, .pkl, .ckpt), because unpickling a file can run any code in it")
+    check_size(len(data), name)
+    model = checkpoints.load_bytes(data, label=name)
+    header = json.loads(data[8 : 8 + int.from_bytes(data[:8], "little")])["__metadata__"]  # checked by load_bytes
+    samples = prior_samples(model)
+    if samples is not None and not np.isfinite(samples).all():
+        raise CheckpointError(f"{name}'s decoder gives non-finite outputs for prior samples; retrain and save again")
+    return Loaded(name=name, kind=model.kind, config=models.config_to_dict(model.config),
+                  metrics=json.loads(header.get("metrics", "{}")), extra=json.loads(header.get("extra", "{}")),
+                  model=model, samples=samples)
+
+
+@torch.no_grad()
+def prior_samples(model: nn.Module, n: int = SAMPLES, seed: int = 0) -> np.ndarray | None:
+    """n decoded draws from the model's prior: images (n, h, w) where the config has an image shape,
+    else points (n, x_dim); None for a token prior, whose samples are codes of another model."""
+    if model.kind not in models.kinds():
+        return None
+    x = model.sample(n, generator=torch.Generator().manual_seed(seed)).float().numpy()
+    shape = getattr(model.config, "image_shape", None)
+    return x.reshape(n, *shape) if shape and int(np.prod(shape)) == x.shape[1] else x
+
+
+def trained_jobs(state: Mapping) -> dict[str, TrainingJob]:
+    """This session's training jobs: values of keys ending in `_job` (sweeps, which hold several, are left out)."""
+    return {str(key): value for key, value in state.items()
+            if str(key).endswith("_job") and isinstance(value, TrainingJob)}
+
+
+def job_checkpoint(job: TrainingJob, key: str) -> bytes:
+    """The job's model as one .safetensors checkpoint (between two steps if it is still training)."""
+    last = {k: v for row in job.history for k, v in row.items() if k.startswith("test_")}
+    metrics = {k: float(v) for k, v in last.items() if isinstance(v, (int, float)) and np.isfinite(v)}
+    extra = {"trained_in": key.removesuffix("_job"), "step": job.step, "state": job.state}
+    with tempfile.TemporaryDirectory() as folder:
+        path = job.read(lambda model: checkpoints.save(model, Path(folder) / "model.safetensors",
+                                                       metrics=metrics, extra=extra))
+        return path.read_bytes()
+
+
+def file_name(key: str, job: TrainingJob) -> str:
+    return f"{key.removesuffix('_job')}-{job.model.kind}-step{job.step}{SUFFIX}"
+
+
+def accept(data: bytes, name: str, store: dict) -> Loaded:
+    """Load `data` and add it to `store` under `name`; on a refusal `store` is left exactly as it was."""
+    loaded = load_upload(data, name)
+    store[name] = loaded
+    return loaded
+
+
+# --- the page's panels ----------------------------------------------------------------------------------------
+
+def _store() -> dict:
+    return st.session_state.setdefault(STATE_KEY, {})
+
+
+def upload_panel() -> None:
+    """The uploader; a file is checked once (by its upload id) and refused with the reason on screen."""
+    uploaded = st.file_uploader(f"A Latent Lab checkpoint ({SUFFIX}, at most {UPLOAD_LIMIT_MB} MB)",
+                                key="my_models_upload", max_upload_size=UPLOAD_LIMIT_MB,
+                                help="Saved by Latent Lab: `explorer.checkpoints.save`, `python -m explorer "
+                                     "pretrain`, or the download buttons below. Pickles are never opened.")
+    if uploaded is None:
+        return
+    seen = st.session_state.setdefault(SEEN_KEY, {})
+    if uploaded.file_id not in seen:
+        try:
+            accept(read_upload(uploaded, uploaded.name), uploaded.name, _store())
+            seen[uploaded.file_id] = None
+        except CheckpointError as err:
+            seen[uploaded.file_id] = str(err)
+    refusal = seen[uploaded.file_id]
+    if refusal:
+        st.error(f"**Not loaded.** {refusal}.", icon=":material/block:")
+    else:
+        st.success(f"Loaded **{uploaded.name}**: it is shown below.", icon=":material/check_circle:")
+
+
+def show_samples(loaded: Loaded, where) -> None:
+    samples = loaded.samples
+    if samples is None:
+        where.caption("A token prior: its samples are codes of a VQ-VAE (see the page *Tokens and priors*).")
+    elif samples.ndim == 3:
+        where.image(upscale(tile(samples, 8), 3), caption="decoded samples from the prior", width="stretch")
+    elif samples.shape[1] == 2:
+        where.scatter_chart({"x₁": samples[:, 0], "x₂": samples[:, 1]}, x="x₁", y="x₂", height=260)
+        where.caption("decoded samples from the prior")
+    else:
+        where.dataframe(samples[:8], height=260)
+
+
+def _shown(value) -> str:
+    return f"{value:.5g}" if isinstance(value, (int, float)) else json.dumps(value)[:80]
+
+
+def models_panel() -> None:
+    """Every model loaded in this session: kind, config, metrics and decoded prior samples."""
+    store = _store()
+    if not store:
+        st.info("No model loaded in this session yet: upload a checkpoint, or open one you trained.")
+        return
+    for name, loaded in list(store.items()):
+        with st.container(border=True):
+            left, right = st.columns([1, 1])
+            left.markdown(f"**{name}** — a `{loaded.kind}` model")
+            left.json(loaded.config, expanded=False)
+            if loaded.metrics:
+                left.dataframe({"metric": list(loaded.metrics), "value": [_shown(v) for v in loaded.metrics.values()]},
+                               hide_index=True)
+            else:
+                left.caption("No held-out metrics stored with it.")
+            show_samples(loaded, right)
+            left.button("Remove", key=f"my_models_remove_{name}", icon=":material/delete:",
+                        on_click=store.pop, args=(name, None))
+
+
+def _checkpoint_of(key: str, job: TrainingJob) -> bytes:
+    """`job_checkpoint`, kept per job and step in the session: reruns do not serialize it again."""
+    cached = st.session_state.setdefault("my_models_bytes", {})
+    stamp = (id(job), job.step, job.state)
+    if key not in cached or cached[key][0] != stamp:
+        cached[key] = (stamp, job_checkpoint(job, key))
+    return cached[key][1]
+
+
+def _open(key: str) -> None:
+    job = st.session_state.get(key)
+    if isinstance(job, TrainingJob):
+        try:
+            accept(_checkpoint_of(key, job), file_name(key, job), _store())
+        except CheckpointError as err:  # a run that diverged may hold weights no page can show
+            st.session_state["my_models_notice"] = str(err)
+
+
+def trained_panel() -> None:
+    """A download button and an "Open here" button per model this session trained."""
+    found = trained_jobs(st.session_state)
+    if not found:
+        st.info("Models you train on other pages (**Train from scratch**) appear here, to download as one "
+                f"{SUFFIX} file and load back.")
+        return
+    for key, job in found.items():
+        cols = st.columns([3, 1, 1])
+        cols[0].markdown(f"**{key.removesuffix('_job')}**: {job.model.kind.upper()}, step {job.step} of "
+                         f"{job.config.steps}, {job.state}")
+        cols[1].download_button("Download", _checkpoint_of(key, job), file_name=file_name(key, job),
+                                mime="application/octet-stream", key=f"my_models_download_{key}",
+                                icon=":material/download:", on_click="ignore")
+        cols[2].button("Open here", key=f"my_models_open_{key}", icon=":material/open_in_new:",
+                       on_click=_open, args=(key,))
+    notice = st.session_state.pop("my_models_notice", None)
+    if notice:
+        st.error(notice)

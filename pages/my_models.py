@@ -1,0 +1,20 @@
+"""Your models: upload a checkpoint and see what it holds; download the models trained in this session."""
+
+import streamlit as st
+
+from explorer.ui import model_io, pages
+
+pages.ensure_app_navigation()
+
+st.title("Your models")
+st.markdown("Bring a model to class, or take one home. A Latent Lab checkpoint is one `.safetensors` file: the "
+            "weights, and in its header the model's kind, config and held-out metrics. Files are checked before "
+            "anything is built from them and are never unpickled. What you load here stays in your browser "
+            "session: nobody else sees it, and it is gone when you close the tab.")
+
+st.subheader("Upload a checkpoint")
+model_io.upload_panel()
+st.subheader("Models in this session")
+model_io.models_panel()
+st.subheader("Trained in this session")
+model_io.trained_panel()

@@ -1,0 +1,91 @@
+"""The "Your models" page in AppTest: it runs clean, shows an uploaded checkpoint, refuses hostile files
+with a message (keeping what was loaded), and offers the session's trained models for download."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+import torch
+from apptest import assert_clean, open_page
+from streamlit.testing.v1 import AppTest
+
+from explorer import checkpoints, models
+from explorer.jobs import TrainingJob
+from explorer.train import TrainConfig
+from explorer.ui import model_io
+
+PAGE = Path(__file__).resolve().parents[2] / "pages" / "my_models.py"
+TINY = dict(x_dim=16, z_dim=2, hidden=(8,), image_shape=(4, 4))
+
+
+def tiny_checkpoint(tmp_path: Path, seed: int = 0) -> bytes:
+    torch.manual_seed(seed)
+    model = models.build("vae", None, **TINY)
+    return checkpoints.save(model, tmp_path / f"m{seed}.safetensors", metrics={"test_elbo": -9.5}).read_bytes()
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader(key="my_models_upload").set_value((name, data, "application/octet-stream"))
+    return at.run()
+
+
+def test_the_page_is_thin_and_runs_clean(zoo_dir):
+    tree = ast.parse(PAGE.read_text())
+    nodes = list(ast.walk(tree))
+    imported = {alias.name for node in nodes if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
+    imported |= {node.module for node in nodes if isinstance(node, ast.ImportFrom)}
+    assert "torch" not in imported
+    first_call = next(node for node in tree.body[1:] if isinstance(node, ast.Expr))  # after the docstring
+    assert ast.unparse(first_call) == "pages.ensure_app_navigation()"
+    at = open_page("my_models.py")
+    assert at.title[0].value == "Your models"
+    assert any("No model loaded" in i.value for i in at.info)
+
+
+def test_an_upload_is_shown_and_a_hostile_one_refused_without_losing_it(zoo_dir, tmp_path):
+    at = upload(open_page("my_models.py"), "mine.safetensors", tiny_checkpoint(tmp_path))
+    assert_clean(at)
+    assert any("Loaded **mine.safetensors**" in s.value for s in at.success)
+    assert at.get("image") and any('"z_dim": 2' in j.proto.body for j in at.json)
+    for name, data, message in [("evil.pkl", b"\x80\x04K\x01.", "not a .safetensors file"),
+                                ("cut.safetensors", tiny_checkpoint(tmp_path)[:500], "truncated")]:
+        upload(at, name, data)
+        assert not at.exception, [e.message for e in at.exception]
+        assert len(at.error) == 1 and message in at.error[0].value and "Not loaded" in at.error[0].value
+        assert list(at.session_state["my_models"]) == ["mine.safetensors"]
+
+
+def test_our_own_size_check_refuses_what_the_server_let_through(zoo_dir, tmp_path, monkeypatch):
+    monkeypatch.setattr(model_io, "UPLOAD_LIMIT_BYTES", 1024)  # the server's cap could be raised by mistake
+    at = upload(open_page("my_models.py"), "big.safetensors", tiny_checkpoint(tmp_path))
+    assert "over the" in at.error[0].value and not at.session_state["my_models"]
+
+
+def test_the_upload_limit_matches_the_server_config():
+    config = (Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text()
+    assert f"maxUploadSize = {model_io.UPLOAD_LIMIT_MB}\n" in config
+
+
+@pytest.mark.parametrize("state", ["running", "finished"])
+def test_a_trained_model_downloads_and_opens_here(state, zoo_dir):
+    torch.manual_seed(0)
+    x = torch.rand(128, 16)
+    steps = 30 if state == "finished" else 10**6
+    job = TrainingJob(models.build("vae", None, **TINY), x, TrainConfig(steps=steps, batch_size=32), {"beta": 1.0})
+    job.start()
+    if state == "finished":
+        job.join(30)
+    try:
+        at = AppTest.from_file(str(PAGE), default_timeout=60)
+        at.session_state["latent_train_job"] = job
+        at.run()
+        assert_clean(at)
+        assert at.get("download_button")
+        at.button(key="my_models_open_latent_train_job").click().run()
+        assert_clean(at)
+        (name,) = at.session_state["my_models"]
+        assert name.startswith("latent_train-vae-step") and at.get("image")
+    finally:
+        job.stop()
