@@ -2,7 +2,9 @@
 
 import streamlit as st
 
+from explorer.models.hvae import HierarchicalVAE
 from explorer.ui import cache, hvae_views, pages
+from explorer.ui.code import show_code
 
 pages.ensure_app_navigation()
 
@@ -22,6 +24,7 @@ pretrained, own = st.tabs(["Pretrained on MNIST", "Train your own"])
 
 with pretrained:
     hvae_views.pretrained_tab()
+    show_code(HierarchicalVAE.walk, HierarchicalVAE.loss)
 
 with own:
     dataset_name = pages.dataset_picker(("digits", "mnist"), key="hvae_dataset")

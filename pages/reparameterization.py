@@ -2,8 +2,10 @@
 
 import streamlit as st
 
+from explorer import estimators
 from explorer.ui import estimator_views as views
 from explorer.ui import pages, presets
+from explorer.ui.code import show_code
 
 pages.ensure_app_navigation()
 
@@ -32,6 +34,7 @@ with flow:
     views.flow_view(mu, sigma, seed)
 with estimates:
     views.estimator_view(kind, mu, sigma, component, seed)
+    show_code(estimators.pathwise, estimators.score_function, estimators.baseline)
 with variance:
     views.variance_view(kind, mu, sigma, component)
 presets.publish("reparameterization")  # "New ε" changed the seed in this run

@@ -2,8 +2,10 @@
 
 import streamlit as st
 
+from explorer import estimators, gumbel
 from explorer.ui import estimator_views as views
 from explorer.ui import pages, presets
+from explorer.ui.code import show_code
 
 pages.ensure_app_navigation()
 
@@ -32,6 +34,7 @@ with sampling:
         # confusing first view; seed 1's is typical. "New samples" shows how p-values vary.
         seed = views.seed_button("New samples", key="gm_seed", start=1)
     views.gumbel_max_view(logits, n, seed)
+    show_code(gumbel.gumbel_noise, gumbel.gumbel_max, gumbel.chi_square)
 
 with relaxed:
     cols = st.columns(4)
@@ -49,4 +52,6 @@ with relaxed:
         views.identity_view(logits, tau, seed)
     st.subheader("Bias and variance against the exact gradient")
     views.bias_variance_view(logits, tau)
+    show_code(estimators.straight_through_estimator, estimators.gumbel_softmax_estimator,
+              estimators.straight_through_gumbel, gumbel.straight_through)
 presets.publish("straight_through")  # a "New …" button changed a seed in this run

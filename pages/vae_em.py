@@ -3,7 +3,9 @@ log p(x) after each E-step and rises at each M-step."""
 
 import streamlit as st
 
+from explorer import em
 from explorer.ui import em_views, pages
+from explorer.ui.code import show_code
 
 pages.ensure_app_navigation()
 
@@ -45,6 +47,7 @@ with right:
     st.latex(r"\begin{aligned}\mathrm{ELBO} = \sum_{n,k} r_{nk}\big[&\log \pi_k + \log \mathcal{N}(x_n|\mu_k, "
              r"\Sigma_k) \\ &- \log r_{nk}\big]\end{aligned}")
     em_views.bound_view(state)
+    show_code(em.posterior, em.fit, em.elbo)
 
 with st.container(border=True):
     st.markdown("**And the VAE?** Both maximize the same ELBO, log p(x) − KL(q ‖ p(z|x)). In EM the E-step "

@@ -2,7 +2,10 @@
 
 import streamlit as st
 
+from explorer.models.quantizer import VectorQuantizer
+from explorer.models.vqvae import VQVAE
 from explorer.ui import cache, pages, presets, vq_views
+from explorer.ui.code import show_code
 
 pages.ensure_app_navigation()
 
@@ -29,6 +32,7 @@ with pretrained:
                 "of codes in effective use; a **dead code** is never picked), and the codebook among the "
                 "encoder outputs z_e, projected on their two principal directions.")
     vq_views.pretrained_tab()
+    show_code(VectorQuantizer.forward, VQVAE.loss)
 
 with live:
     dataset_name = pages.dataset_picker(("mnist", "digits", "sprites"), key="vq_dataset")
