@@ -97,7 +97,24 @@ class PointMass(Distribution):
         return torch.where(hit, 0.0, -math.inf)
 
 
-class MLPLatentModel(nn.Module):
+class DecoderHead:
+    """p(x|z) from a model's `_decoder_param(z)` (logits or means, (B, x_dim)) and its config's likelihood
+    and default decoder σ; `decoder_sigma` overrides σ, so a slider acts on a running model."""
+
+    def _sigma(self, decoder_sigma: float | None) -> float:
+        return self.config.decoder_sigma if decoder_sigma is None else float(decoder_sigma)
+
+    def decode(self, z: torch.Tensor, decoder_sigma: float | None = None) -> Distribution:
+        """p(x|z): a distribution with batch shape (B,), event shape (x_dim,)."""
+        return decoder_distribution(self._decoder_param(z), self.config.likelihood, self._sigma(decoder_sigma))
+
+    @torch.no_grad()
+    def decode_mean(self, z: torch.Tensor) -> torch.Tensor:
+        """E[x|z], (B, x_dim): what a page draws for a latent point."""
+        return decoder_mean(self._decoder_param(z), self.config.likelihood)
+
+
+class MLPLatentModel(DecoderHead, nn.Module):
     """What the AE and the VAE share: an MLP decoder, a standard-normal prior and sampling.
 
     Subclasses set `kind`, `KNOBS` (the loss arguments a slider may turn) and build
@@ -122,17 +139,9 @@ class MLPLatentModel(nn.Module):
         """p(z) = N(0, I)."""
         return Independent(Normal(self.prior_loc, self.prior_scale), 1)
 
-    def _sigma(self, decoder_sigma: float | None) -> float:
-        return self.config.decoder_sigma if decoder_sigma is None else float(decoder_sigma)
-
-    def decode(self, z: torch.Tensor, decoder_sigma: float | None = None) -> Distribution:
-        """p(x|z) for z of shape (B, z_dim): a distribution with batch shape (B,), event (x_dim,)."""
-        return decoder_distribution(self.decoder(z), self.config.likelihood, self._sigma(decoder_sigma))
-
-    @torch.no_grad()
-    def decode_mean(self, z: torch.Tensor) -> torch.Tensor:
-        """E[x|z], (B, z_dim) -> (B, x_dim): what a page draws for a latent point."""
-        return decoder_mean(self.decoder(z), self.config.likelihood)
+    def _decoder_param(self, z: torch.Tensor) -> torch.Tensor:
+        """(B, z_dim) -> logits or means (B, x_dim)."""
+        return self.decoder(z)
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from torch.distributions import Distribution, Independent, Normal
 
-from explorer.models.common import decoder_distribution, decoder_mean, reconstruction_nll
+from explorer.models.common import DecoderHead, reconstruction_nll
 from explorer.models.vae import LOGVAR_MAX, LOGVAR_MIN
 from explorer.models.vqvae import VQVAEConfig, check_config, conv_decoder, conv_encoder
 from explorer.objectives import kl_normal_standard_per_unit
@@ -46,7 +46,7 @@ class ConvVAEConfig:
         return math.prod(check_config(self.vq_config())) * self.code_dim
 
 
-class ConvVAE(nn.Module):
+class ConvVAE(DecoderHead, nn.Module):
     """encode(x) gives q(z|x) over the (H', W', D) grid, decode(z) gives p(x|z), `prior` is N(0, I)."""
 
     kind = "convvae"
@@ -85,18 +85,6 @@ class ConvVAE(nn.Module):
                              f"not {tuple(z.shape)}")
         x_param = self.decoder(z.permute(0, 3, 1, 2))  # (B, 7, 7, D) -> (B, D, 7, 7) -> (B, 1, 28, 28)
         return x_param.reshape(z.shape[0], self.config.x_dim)  # (B, 1, 28, 28) -> (B, 784)
-
-    def _sigma(self, decoder_sigma: float | None) -> float:
-        return self.config.decoder_sigma if decoder_sigma is None else float(decoder_sigma)
-
-    def decode(self, z: torch.Tensor, decoder_sigma: float | None = None) -> Distribution:
-        """p(x|z) for z (B, H', W', D): batch shape (B,), event shape (x_dim,)."""
-        return decoder_distribution(self._decoder_param(z), self.config.likelihood, self._sigma(decoder_sigma))
-
-    @torch.no_grad()
-    def decode_mean(self, z: torch.Tensor) -> torch.Tensor:
-        """E[x|z], (B, H', W', D) -> (B, x_dim): what a page draws."""
-        return decoder_mean(self._decoder_param(z), self.config.likelihood)
 
     @property
     def prior(self) -> Distribution:

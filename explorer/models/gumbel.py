@@ -78,13 +78,9 @@ class GumbelVAE(MLPLatentModel):
         """p(z): each group uniform over its K categories."""
         return Independent(OneHotCategorical(logits=self.uniform_logits), 1)
 
-    def decode(self, z: torch.Tensor, decoder_sigma: float | None = None) -> Distribution:
-        """p(x|z) for one-hot or relaxed codes (B, N, K) or (B, N*K)."""
-        return super().decode(z.flatten(1), decoder_sigma)  # (B, N, K) -> (B, N*K)
-
-    @torch.no_grad()
-    def decode_mean(self, z: torch.Tensor) -> torch.Tensor:
-        return super().decode_mean(z.flatten(1))  # (B, N, K) -> (B, N*K)
+    def _decoder_param(self, z: torch.Tensor) -> torch.Tensor:
+        """One-hot or relaxed codes (B, N, K) or (B, N*K) -> logits or means (B, x_dim)."""
+        return self.decoder(z.flatten(1))  # (B, N, K) -> (B, N*K)
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:

@@ -28,7 +28,7 @@ from torch import nn
 from torch.distributions import Distribution, constraints
 from torch.nn.functional import silu
 
-from explorer.models.common import LIKELIHOODS, decoder_distribution, decoder_mean, reconstruction_nll
+from explorer.models.common import LIKELIHOODS, DecoderHead, decoder_mean, reconstruction_nll
 from explorer.models.vae import LOGVAR_MAX, LOGVAR_MIN
 
 Params = tuple[torch.Tensor, torch.Tensor]  # (μ, log σ²), each (n, dim z_l)
@@ -129,7 +129,7 @@ class TopDownNormal(Distribution):
             value.shape[:-1])
 
 
-class HierarchicalVAE(nn.Module):
+class HierarchicalVAE(DecoderHead, nn.Module):
     kind = "hvae"
     KNOBS = ("beta", "decoder_sigma", "free_bits")
 
@@ -153,8 +153,6 @@ class HierarchicalVAE(nn.Module):
     def levels(self) -> int:
         return len(self.config.groups)
 
-    def _sigma(self, decoder_sigma: float | None) -> float:
-        return self.config.decoder_sigma if decoder_sigma is None else float(decoder_sigma)
 
     def split(self, z: torch.Tensor) -> dict[int, torch.Tensor]:
         """(n, Z) -> {l: z_l (n, dim z_l)}, bottom first."""
@@ -221,15 +219,9 @@ class HierarchicalVAE(nn.Module):
         """p(z) = p(z_L) Π_{l<L} p(z_l | z_>l) over [z_1, ..., z_L], event (Z,)."""
         return TopDownNormal(self)
 
-    def decode(self, z: torch.Tensor, decoder_sigma: float | None = None) -> Distribution:
-        """p(x|z) for every group given, z (B, Z) -> batch (B,), event (x_dim,)."""
-        x_param = self.walk(z.shape[0], z=self.split(z)).x_param
-        return decoder_distribution(x_param, self.config.likelihood, self._sigma(decoder_sigma))
-
-    @torch.no_grad()
-    def decode_mean(self, z: torch.Tensor) -> torch.Tensor:
-        """E[x|z], (B, Z) -> (B, x_dim)."""
-        return decoder_mean(self.walk(z.shape[0], z=self.split(z)).x_param, self.config.likelihood)
+    def _decoder_param(self, z: torch.Tensor) -> torch.Tensor:
+        """Every group given, z (B, Z) -> logits or means (B, x_dim) at the end of the top-down path."""
+        return self.walk(z.shape[0], z=self.split(z)).x_param
 
     def loss(self, x: torch.Tensor, beta: float = 1.0, decoder_sigma: float | None = None, free_bits: float = 0.0,
              reduce: bool = True) -> dict[str, torch.Tensor]:

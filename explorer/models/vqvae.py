@@ -22,7 +22,7 @@ import torch
 from torch import nn
 from torch.distributions import Categorical, Distribution, Independent
 
-from explorer.models.common import LIKELIHOODS, decoder_distribution, decoder_mean, mlp, reconstruction_nll
+from explorer.models.common import LIKELIHOODS, DecoderHead, mlp, reconstruction_nll
 from explorer.models.quantizer import VectorQuantizer, perplexity
 
 ARCHS = ("conv", "mlp")
@@ -87,7 +87,7 @@ def check_config(config: VQVAEConfig) -> tuple[int, ...]:
     return tuple(side // factor for side in config.image_shape)
 
 
-class VQVAE(nn.Module):
+class VQVAE(DecoderHead, nn.Module):
     """encode(x) gives codes, decode(codes or z_q) gives p(x | z_q), `prior` is uniform over codes."""
 
     kind = "vqvae"
@@ -152,19 +152,6 @@ class VQVAE(nn.Module):
             return self.decoder(z_q.reshape(z_q.shape[0], -1))  # (B, P, D) -> (B, P·D)
         x_param = self.decoder(z_q.permute(0, 3, 1, 2))  # (B, 7, 7, D) -> (B, D, 7, 7) -> (B, 1, 28, 28)
         return x_param.reshape(z_q.shape[0], self.config.x_dim)  # (B, 1, 28, 28) -> (B, 784)
-
-    def _sigma(self, decoder_sigma: float | None) -> float:
-        return self.config.decoder_sigma if decoder_sigma is None else float(decoder_sigma)
-
-    def decode(self, z: torch.Tensor, decoder_sigma: float | None = None) -> Distribution:
-        """p(x | z_q) for codes (LongTensor (B, *latent_shape)) or z_q (float (B, *latent_shape, D)):
-        a distribution with batch shape (B,), event shape (x_dim,)."""
-        return decoder_distribution(self._decoder_param(z), self.config.likelihood, self._sigma(decoder_sigma))
-
-    @torch.no_grad()
-    def decode_mean(self, z: torch.Tensor) -> torch.Tensor:
-        """E[x | z_q], (B, x_dim), for codes or z_q as in `decode`: what a page draws."""
-        return decoder_mean(self._decoder_param(z), self.config.likelihood)
 
     @property
     def prior(self) -> Distribution:
