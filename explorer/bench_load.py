@@ -13,6 +13,7 @@ process (`zoo_memory`) and the rerun time of each page alone in AppTest (`page_r
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -242,7 +243,14 @@ def run_load(n: int, duration_s: float = 40.0, think_s: float = THINK_S, trainer
     env = {"LATENT_LAB_MNIST_DIR": str(SHARED_MNIST)} if SHARED_MNIST.exists() else {}
     with streamlit_server(env=env) as url:
         pid = server_pid(int(url.rsplit(":", 1)[1]))
-        return asyncio.run(_run(url, pid, n, duration_s, think_s, trainers))
+        return in_own_thread(asyncio.run, _run(url, pid, n, duration_s, think_s, trainers))
+
+
+def in_own_thread(fn, *args):
+    """fn(*args) in a fresh thread, its result or its exception here: asyncio.run and Playwright's sync API
+    refuse a thread where an event loop already runs (a notebook; a test session with a browser open)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn, *args).result()
 
 
 ZOO_MEMORY_SCRIPT = """

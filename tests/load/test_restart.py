@@ -13,6 +13,7 @@ import time
 import pytest
 
 from explorer import zoo
+from explorer.bench_load import in_own_thread
 from explorer.browser import ROOT, free_port, launch, streamlit_server, wait_healthy
 from explorer.jobs import EXIT_WAIT_S
 
@@ -63,6 +64,10 @@ def closed_tab_frees_its_slot(browser, url: str) -> None:
 
 
 def test_a_closed_tab_frees_its_slot_and_a_stopped_server_loses_nothing(browser_and_zoo):
+    in_own_thread(closed_tab_and_restart)  # the e2e tests' browser may hold this thread's event loop
+
+
+def closed_tab_and_restart() -> None:
     from playwright.sync_api import sync_playwright
 
     before, port = pretrained_hashes(), free_port()
