@@ -7,7 +7,7 @@ in the page, from the click's mousedown until the new decoded image is fetched a
 `img.decode()`), so the driver's own delays do not count. Errors: exceptions on a page, JavaScript errors, clicks
 without a new image in time. Memory: RSS of the server and its children (/proc), idle with one and with N sessions,
 and at its peak under load. Also for `python -m explorer bench`: the memory of every pretrained model in one
-process (`zoo_memory`) and the rerun time of each page alone in AppTest (`page_rerun_times`).
+process (`zoo_memory`) and (in `explorer.ui.bench_pages`) the rerun time of each page alone in AppTest.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import json
 import os
 import random
 import re
-import statistics
 import subprocess
 import sys
 import time
@@ -271,29 +270,6 @@ def zoo_memory() -> dict:
     done = subprocess.run([sys.executable, "-c", ZOO_MEMORY_SCRIPT], cwd=ROOT, capture_output=True, text=True,
                           timeout=300, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def _seconds(fn) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
-
-
-def page_rerun_times(repeats: int = 5) -> dict:
-    """Each page in pages/ alone in AppTest: its first run in s (caches that earlier pages filled stay warm), and
-    the median of `repeats` reruns without input in ms."""
-    from streamlit.testing.v1 import AppTest
-
-    if SHARED_MNIST.exists():
-        os.environ.setdefault("LATENT_LAB_MNIST_DIR", str(SHARED_MNIST))
-    results = {}
-    for path in sorted((ROOT / "pages").glob("*.py")):
-        at = AppTest.from_file(str(path), default_timeout=600)
-        results[f"{path.stem}_first_s"] = round(_seconds(at.run), 2)
-        results[f"{path.stem}_rerun_ms"] = round(1e3 * statistics.median(_seconds(at.run) for _ in range(repeats)), 1)
-        if at.exception:
-            results[f"{path.stem}_exception"] = at.exception[0].message[:200]
-    return results
 
 
 def main(ns: tuple[int, ...] = (1, 5, 10, 20), json_path: str = "bench_load.json", quick: bool = False) -> dict:
