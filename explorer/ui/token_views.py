@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import weakref
 
 import numpy as np
 import streamlit as st
@@ -112,7 +113,11 @@ def heldout_numbers(vq: torch.nn.Module) -> None:
     prior, which = the_prior()
     if prior is None:
         return
-    numbers = tokens.heldout_nll(prior, codes("test"))
+    # a finished prior never changes: measure each once per session, not on every rerun of the page
+    measured = st.session_state.setdefault("tokens_heldout", weakref.WeakKeyDictionary())  # forgets freed priors
+    if prior not in measured:
+        measured[prior] = tokens.heldout_nll(prior, codes("test"))
+    numbers = measured[prior]
     uniform = tokens.uniform_nats_per_token(vq.config.codebook_size)
     cols = st.columns(4)
     cols[0].metric(f"Held-out, {which}", f"{numbers['bits_per_token']:.2f} bits/token")
