@@ -40,8 +40,12 @@ def clicked_point(chart_key: str) -> tuple[float, float] | None:
     return point
 
 
+@st.fragment
 def clickable_map(model_name: str, dataset_name: str, title: str, prior_z: np.ndarray) -> None:
-    """A latent map on which a click anywhere decodes that point, with a crosshair on it."""
+    """A latent map on which a click anywhere decodes that point, with a crosshair on it.
+
+    A fragment: a click reruns this map alone, so the browser redraws one chart, not the page's five
+    (in a hall of students on one server that is most of the click's cost)."""
     model = cache.pretrained(model_name)
     codes = cache.encodings(model_name, dataset_name)[:N_CODES]
     labels = cache.dataset(dataset_name, "test").labels
