@@ -105,7 +105,8 @@ async def open_session(browser, url: str, log: dict):
     page.on("pageerror", lambda err: log["page_errors"].append(str(err)[:200]))
     await page.goto(url + "/latent_space")
     await page.get_by_role("heading", name="Latent space").wait_for(timeout=OPEN_TIMEOUT_MS)
-    await page.locator('[data-testid="stPlotlyChart"]').nth(1).wait_for(timeout=OPEN_TIMEOUT_MS)
+    await page.locator("canvas.map").nth(1).wait_for(timeout=OPEN_TIMEOUT_MS)
+    await page.wait_for_timeout(500)  # the maps' sprite sheets load
     await page.evaluate(WATCH_JS)
     return page
 
@@ -136,15 +137,17 @@ async def progress_step(page) -> int | None:
 async def click_once(page, rng: random.Random, last: list[float]) -> list[float] | None:
     """Click a point of the VAE map far from the last one: seconds until the new image is in the page and
     until it is on screen (fetched and decoded); None on a timeout."""
-    box = await page.locator('[data-testid="stPlotlyChart"]').nth(1).locator(".nsewdrag").first.bounding_box()
+    box = await page.locator("canvas.map:visible").nth(1).bounding_box()  # the VAE's map
     fx, fy = last
     while abs(fx - last[0]) + abs(fy - last[1]) < 0.25:  # far enough to decode a different image
         fx, fy = rng.uniform(0.08, 0.92), rng.uniform(0.08, 0.92)
     last[:] = [fx, fy]
     await page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
     try:
+        # the times are stamped in the page; polling by interval, not by animation frame, so the waiting itself
+        # does not make N pages render 60 frames a second on the cores being measured
         await page.wait_for_function("() => window.__clickAt > 0 && window.__imageAt > window.__clickAt",
-                                     timeout=CLICK_TIMEOUT_S * 1000)
+                                     timeout=CLICK_TIMEOUT_S * 1000, polling=100)
     except Exception:  # noqa: BLE001 - playwright's TimeoutError: the image never came
         return None
     return await page.evaluate("() => [window.__srcAt - window.__clickAt, window.__imageAt - window.__clickAt]"

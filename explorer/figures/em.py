@@ -8,10 +8,10 @@ import numpy as np
 import plotly.graph_objects as go
 
 from explorer.figures import LINE_WIDTH, PALETTE, base_layout
-from explorer.figures.latent import CLICK_TRACE
 
 GAP_COLOUR = "rgba(214, 39, 40, 0.18)"
 NO_Q_COLOUR = "rgb(150, 150, 150)"
+CLICK_TRACE = "click grid"  # the faint markers that make the whole plane clickable (Streamlit selects markers only)
 
 
 def component_colour(k: int) -> str:

@@ -1,4 +1,4 @@
-"""Figures of a 2-D latent space: codes coloured by label, a clickable plane, paths, grids."""
+"""Figures of a 2-D latent space: codes coloured by label, paths, prior samples, decoded grids."""
 
 from __future__ import annotations
 
@@ -7,32 +7,21 @@ import plotly.graph_objects as go
 
 from explorer.figures import LINE_WIDTH, PALETTE, base_layout
 
-CLICK_TRACE = "click grid"  # the name of the faint marker trace that makes the whole plane clickable
-
 
 def latent_map(
     z: np.ndarray,
     labels: np.ndarray | None,
     extent: tuple[float, float, float, float],
     title: str = "",
-    click_grid: np.ndarray | None = None,
-    crosshair: tuple[float, float] | None = None,
     path: np.ndarray | None = None,
     extra_points: np.ndarray | None = None,
     extra_name: str = "prior samples z ~ N(0, I)",
     height: int = 560,
     legend: bool = True,
 ) -> go.Figure:
-    """Codes z (N, 2) coloured by label, in the box `extent`, with optional layers on top.
-
-    `click_grid` (M, 2) adds nearly invisible markers everywhere, because Streamlit reports
-    selections on markers only: with them, a click anywhere in the plane returns a point.
-    """
+    """Codes z (N, 2) coloured by label, in the box `extent`, with optional layers on top (the page that decodes
+    a clicked point draws its map on a canvas instead: `explorer.ui.hover_map`)."""
     fig = go.Figure()
-    if click_grid is not None:
-        fig.add_trace(go.Scatter(x=click_grid[:, 0], y=click_grid[:, 1], mode="markers", name=CLICK_TRACE,
-                                 marker=dict(size=9, color="rgba(128,128,128,0.04)"),
-                                 hoverinfo="none", showlegend=False))
     _add_codes(fig, z, labels)
     if extra_points is not None:
         fig.add_trace(go.Scatter(x=extra_points[:, 0], y=extra_points[:, 1], mode="markers", name=extra_name,
@@ -40,8 +29,6 @@ def latent_map(
     if path is not None:
         fig.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines+markers", name="path",
                                  line=dict(width=LINE_WIDTH, color="black"), marker=dict(size=7)))
-    if crosshair is not None:
-        _add_crosshair(fig, crosshair)
     x0, x1, y0, y1 = extent
     fig.update_xaxes(range=[x0, x1], title="z₁", zeroline=False)
     fig.update_yaxes(range=[y0, y1], title="z₂", zeroline=False)
@@ -62,14 +49,6 @@ def _add_codes(fig: go.Figure, z: np.ndarray, labels: np.ndarray | None) -> None
         mask = labels == label
         fig.add_trace(go.Scatter(x=z[mask, 0], y=z[mask, 1], mode="markers", name=str(label),
                                  marker=dict(size=5, color=PALETTE[int(label) % len(PALETTE)], opacity=0.75)))
-
-
-def _add_crosshair(fig: go.Figure, point: tuple[float, float]) -> None:
-    style = dict(color="crimson", width=2, dash="dot")
-    fig.add_vline(x=point[0], line=style)
-    fig.add_hline(y=point[1], line=style)
-    fig.add_trace(go.Scatter(x=[point[0]], y=[point[1]], mode="markers", name="decoded point", showlegend=False,
-                             marker=dict(symbol="cross-thin", size=22, line=dict(width=3, color="crimson"))))
 
 
 def manifold_figure(tiles: np.ndarray, extent: tuple[float, float, float, float], title: str = "",

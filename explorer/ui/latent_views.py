@@ -18,8 +18,7 @@ from explorer.jobs import TrainingJob
 from explorer.ui import cache, hover_map, training
 from explorer.ui.figure_export import chart
 
-N_CODES = 1500  # held-out codes drawn on a map: enough to see the shape, light for the browser
-CLICK_GRID = 45  # faint clickable markers per axis
+N_CODES = 1500  # held-out codes drawn on a map: enough to see the shape
 MANIFOLD_N = 20
 LIVE_CODES = 600  # codes redrawn at every poll while training: light for the browser
 
@@ -29,39 +28,40 @@ def image_of(model, z: tuple[float, float]) -> np.ndarray:
     return latent.decode_points(model, np.array([z], dtype=np.float32))[0].reshape(h, w)
 
 
-def clicked_point(chart_key: str) -> tuple[float, float] | None:
-    """The latest point clicked on a plotly chart with on_select, from its widget state."""
-    state = st.session_state.get(chart_key)
-    points = state.selection.points if state is not None and state.get("selection") else []
-    if not points:
-        return st.session_state.get(f"{chart_key}_last")
-    point = (float(points[0]["x"]), float(points[0]["y"]))
-    st.session_state[f"{chart_key}_last"] = point
-    return point
+@st.cache_data(show_spinner=False, max_entries=32)
+def _manifold(model_name: str, extent: tuple[float, float, float, float], n: int) -> np.ndarray:
+    return latent.manifold_grid(cache.pretrained(model_name), extent, n)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _map_payload(model_name: str, dataset_name: str, prior_z: np.ndarray | None) -> dict:
+    """The canvas map's data for one model: codes, labels, prior marks and the pre-decoded grid (a PNG), built
+    once for every session."""
+    codes = cache.encodings(model_name, dataset_name)[:N_CODES]
+    labels = cache.dataset(dataset_name, "test").labels
+    extent = latent.latent_extent(codes)
+    return hover_map.payload(codes, None if labels is None else labels[:N_CODES].numpy(),
+                             _manifold(model_name, extent, MANIFOLD_N), extent, version=f"{model_name}:{extent}",
+                             marks=prior_z, file_name=f"latent-lab-{model_name}-latent-map.png")
 
 
 @st.fragment
 def clickable_map(model_name: str, dataset_name: str, title: str, prior_z: np.ndarray) -> None:
-    """A latent map on which a click anywhere decodes that point, with a crosshair on it.
+    """A latent map that previews the decoded image under the pointer and decodes exactly where it is clicked.
 
-    A fragment: a click reruns this map alone, so the browser redraws one chart, not the page's five
-    (in a hall of students on one server that is most of the click's cost)."""
-    model = cache.pretrained(model_name)
-    codes = cache.encodings(model_name, dataset_name)[:N_CODES]
-    labels = cache.dataset(dataset_name, "test").labels
-    extent = latent.latent_extent(codes)
-    chart_key = f"click_{model_name}"
-    point = clicked_point(chart_key)
-    fig = latent_map(codes, None if labels is None else labels[:N_CODES].numpy(), extent, title,
-                     click_grid=latent.grid_points(extent, CLICK_GRID), crosshair=point, extra_points=prior_z)
-    chart(fig, key=chart_key, on_select="rerun", selection_mode="points", width="stretch")
-    left, right = st.columns([1, 2])
+    A fragment: a click reruns this map alone, and the canvas redraws only itself (BENCHMARKS.md, issue 11)."""
+    st.markdown(f"**{title}**")
+    last_key = f"click_{model_name}_last"
+    released = hover_map.hover_map(_map_payload(model_name, dataset_name, prior_z), key=f"click_{model_name}",
+                                   released=st.session_state.get(last_key))
+    if released is not None:
+        st.session_state[last_key] = released
+    point = st.session_state.get(last_key)
     if point is None:
-        left.caption("Click anywhere on the map to decode that point.")
+        st.caption("Click anywhere on the map to decode that exact point.")
     else:
-        left.image(upscale(image_of(model, point), 5), caption=f"decoded at z = ({point[0]:.2f}, {point[1]:.2f})")
-    samples = latent.decode_points(model, prior_z).reshape(-1, *model.config.image_shape)
-    right.image(upscale(tile(samples, 8), 3), caption="the × prior samples z ~ N(0, I), decoded", width="stretch")
+        st.image(upscale(image_of(cache.pretrained(model_name), point), 5),
+                 caption=f"decoded at z = ({point[0]:.2f}, {point[1]:.2f})")
 
 
 def ae_vs_vae(dataset_name: str) -> None:
@@ -69,40 +69,37 @@ def ae_vs_vae(dataset_name: str) -> None:
                 "2-D latent. The black × are draws from the prior N(0, I). The VAE's KL term pulls its codes into "
                 "that cloud, so prior samples decode to digits of every kind. Nothing shapes the AE's codes: they "
                 "spread on a scale of their own, N(0, I) covers a small corner of them, and the empty space "
-                "between its clusters decodes to blends that are no digit: click there to see.")
+                "between its clusters decodes to blends that are no digit: move the pointer there to see.")
     prior_z = torch.randn(16, 2, generator=torch.Generator().manual_seed(0)).numpy()
-    left, right = st.columns(2)
-    with left:
-        clickable_map(f"{dataset_name}-ae-2d", dataset_name, "Autoencoder", prior_z)
-    with right:
-        clickable_map(f"{dataset_name}-vae-2d", dataset_name, "VAE", prior_z)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _manifold(model_name: str, extent: tuple[float, float, float, float], n: int) -> np.ndarray:
-    return latent.manifold_grid(cache.pretrained(model_name), extent, n)
+    for column, kind, title in zip(st.columns(2), ("ae", "vae"), ("Autoencoder", "VAE"), strict=True):
+        model_name = f"{dataset_name}-{kind}-2d"
+        with column:
+            clickable_map(model_name, dataset_name, title, prior_z)
+            model = cache.pretrained(model_name)
+            samples = latent.decode_points(model, prior_z).reshape(-1, *model.config.image_shape)
+            st.image(upscale(tile(samples, 8), 3), caption="the × prior samples z ~ N(0, I), decoded",
+                     width="stretch")
 
 
 def hover_and_manifold(dataset_name: str) -> None:
     kind = st.radio("Model", ("vae", "ae"), format_func=str.upper, horizontal=True, key="hover_kind")
     model_name = f"{dataset_name}-{kind}-2d"
-    codes = cache.encodings(model_name, dataset_name)[:N_CODES]
-    labels = cache.dataset(dataset_name, "test").labels
-    extent = latent.latent_extent(codes)
-    tiles = _manifold(model_name, extent, MANIFOLD_N)
-    released = hover_map.hover_map(codes, None if labels is None else labels[:N_CODES].numpy(), tiles,
-                                   extent, version=f"{model_name}:{extent}", key=f"hover_{model_name}")
-    if released is not None:
-        st.session_state["hover_exact"] = (model_name, released)
-    left, right = st.columns([1, 2])
+    data = _map_payload(model_name, dataset_name, None)
+    extent = tuple(data["extent"])
     exact = st.session_state.get("hover_exact")
+    released = hover_map.hover_map(data, key=f"hover_{model_name}",
+                                   released=exact[1] if exact and exact[0] == model_name else None)
+    if released is not None:
+        st.session_state["hover_exact"] = exact = (model_name, released)
+    left, right = st.columns([1, 2])
     if exact and exact[0] == model_name:
         z = exact[1]
         left.image(upscale(image_of(cache.pretrained(model_name), z), 8),
                    caption=f"exact decode at release: z = ({z[0]:.3f}, {z[1]:.3f})")
     else:
         left.info("Click or release on the map to decode that exact point here.")
-    chart(manifold_figure(tiles, extent, f"Decoded {MANIFOLD_N}×{MANIFOLD_N} grid over the same box"),
+    chart(manifold_figure(_manifold(model_name, extent, MANIFOLD_N), extent,
+                          f"Decoded {MANIFOLD_N}×{MANIFOLD_N} grid over the same box"),
           width="stretch", key=f"manifold_{model_name}", container=right)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from pathlib import Path
 
@@ -50,8 +52,14 @@ def test_latent_space_shows_both_models_and_decodes(mnist_dir):
     assert_clean(at)
     assert [t.label for t in at.tabs] == ["AE vs VAE", "Drag through latent space", "Interpolation",
                                           "Train your own"]
-    titles = [c.proto.spec for c in at.get("plotly_chart")]
-    assert any('"Autoencoder"' in s for s in titles) and any('"VAE"' in s for s in titles)
+    maps = {re.search(r"click_mnist-(\w+)-2d$", c.proto.id).group(1): json.loads(c.proto.json)
+            for c in at.get("bidi_component") if "click_" in c.proto.id}
+    assert set(maps) == {"ae", "vae"}  # the AE's and the VAE's canvas maps, side by side
+    for data in maps.values():
+        assert len(data["points"]) >= 500 and len(data["marks"]) == 16  # held-out codes, prior samples ×
+        assert [text for text, _ in data["legend"]] == [str(d) for d in range(10)]
+        assert data["sprite"].startswith("data:image/png;base64,") and data["n"] == 20
+    assert maps["ae"]["extent"] != maps["vae"]["extent"]  # each map spans its own codes
     assert len(at.get("image")) >= 4  # prior samples of both models, interpolation strips
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -13,14 +14,13 @@ TIMEOUT = 60_000
 def open_page(page, server_url: str):
     page.goto(server_url + "/latent_space")
     page.get_by_role("heading", name="Latent space").wait_for(timeout=TIMEOUT)
-    page.locator('[data-testid="stPlotlyChart"]').nth(1).wait_for(timeout=TIMEOUT)
+    page.locator("canvas.map:visible").nth(1).wait_for(timeout=TIMEOUT)
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
-def click_in_plot(page, chart_index: int, fx: float, fy: float) -> None:
-    """Click at fractions (fx, fy) of a plotly chart's plotting area."""
-    area = page.locator('[data-testid="stPlotlyChart"]').nth(chart_index).locator(".nsewdrag").first
-    box = area.bounding_box()
+def click_in_map(page, map_index: int, fx: float, fy: float) -> None:
+    """Click at fractions (fx, fy) of a visible canvas latent map."""
+    box = page.locator("canvas.map:visible").nth(map_index).bounding_box()
     page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
 
 
@@ -37,10 +37,11 @@ def decoded_image_src(page) -> str:
 
 def test_click_anywhere_on_the_latent_map_decodes_that_point(page, server_url, shots):
     open_page(page, server_url)
-    click_in_plot(page, 1, 0.3, 0.3)  # the VAE's map, upper left: not necessarily on a data point
+    page.wait_for_timeout(500)  # the sprite sheet loads
+    click_in_map(page, 1, 0.3, 0.3)  # the VAE's map, upper left: not necessarily on a data point
     first = decoded_caption(page)
     first_src = decoded_image_src(page)
-    click_in_plot(page, 1, 0.75, 0.8)
+    click_in_map(page, 1, 0.75, 0.8)
     page.wait_for_function(
         "old => [...document.querySelectorAll('[data-testid=\"stImageCaption\"]')]"
         ".some(e => e.innerText.startsWith('decoded at z = ') && e.innerText !== old)", arg=first, timeout=TIMEOUT)
@@ -54,12 +55,30 @@ def test_click_anywhere_on_the_latent_map_decodes_that_point(page, server_url, s
     page.screenshot(path=str(shots / "latent-space-click.png"), full_page=True)
 
 
+def test_keyboard_moves_the_crosshair_and_enter_decodes(page, server_url):
+    open_page(page, server_url)
+    page.wait_for_timeout(500)
+    vae_map = page.locator("canvas.map:visible").nth(1)
+    vae_map.focus()
+    page.keyboard.press("Enter")  # decode at the centre of the map
+    first = decoded_caption(page)
+    for _ in range(3):
+        page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "old => [...document.querySelectorAll('[data-testid=\"stImageCaption\"]')]"
+        ".some(e => e.innerText.startsWith('decoded at z = ') && e.innerText !== old)", arg=first, timeout=TIMEOUT)
+    z1a, z2a = map(float, re.findall(r"-?\d+\.\d+", first))
+    z1b, z2b = map(float, re.findall(r"-?\d+\.\d+", decoded_caption(page)))
+    assert z1b > z1a and z2b == z2a  # moved right only
+
+
 def test_hover_decodes_in_the_browser_and_release_decodes_exactly(page, server_url, shots):
     open_page(page, server_url)
     page.get_by_role("tab", name="Drag through latent space").click()
-    canvas = page.locator("canvas.map")
+    canvas = page.locator("canvas.map:visible")
     canvas.wait_for(timeout=TIMEOUT)
-    view = page.locator("canvas.view")
+    view = page.locator("canvas.view:visible")
     page.wait_for_timeout(500)  # the sprite sheet loads
     box = canvas.bounding_box()
     page.mouse.move(box["x"] + 0.2 * box["width"], box["y"] + 0.2 * box["height"])
@@ -71,3 +90,18 @@ def test_hover_decodes_in_the_browser_and_release_decodes_exactly(page, server_u
     page.mouse.up()
     page.get_by_text(re.compile(r"^exact decode at release")).wait_for(timeout=TIMEOUT)
     page.screenshot(path=str(shots / "latent-space-hover.png"), full_page=True)
+
+
+def test_a_tap_on_a_touch_screen_decodes_and_the_map_saves_as_png(browser, server_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 1500}, has_touch=True, accept_downloads=True)
+    page = context.new_page()
+    open_page(page, server_url)
+    page.wait_for_timeout(500)
+    box = page.locator("canvas.map:visible").nth(1).bounding_box()
+    page.touchscreen.tap(box["x"] + 0.6 * box["width"], box["y"] + 0.4 * box["height"])
+    assert decoded_caption(page).startswith("decoded at z = ")
+    with page.expect_download(timeout=TIMEOUT) as download:
+        page.get_by_text("Save the map as PNG").nth(1).click()
+    assert download.value.suggested_filename == "latent-lab-mnist-vae-2d-latent-map.png"
+    assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    context.close()

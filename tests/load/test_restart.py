@@ -31,7 +31,7 @@ def open_latent_space(browser, url: str):
     context = browser.new_context(viewport={"width": 1400, "height": 1500})
     page = context.new_page()
     page.goto(url + "/latent_space")
-    page.locator('[data-testid="stPlotlyChart"]').nth(1).wait_for(timeout=TIMEOUT)
+    page.locator("canvas.map").nth(1).wait_for(timeout=TIMEOUT)
     assert page.locator('[data-testid="stException"]').count() == 0
     return page
 
@@ -60,7 +60,7 @@ def closed_tab_frees_its_slot(browser, url: str) -> None:
         assert time.monotonic() < deadline, "the closed tab's job still holds its training slot"
         third.wait_for_timeout(2000)
         third.reload()
-        third.locator('[data-testid="stPlotlyChart"]').nth(1).wait_for(timeout=TIMEOUT)
+        third.locator("canvas.map").nth(1).wait_for(timeout=TIMEOUT)
 
 
 def test_a_closed_tab_frees_its_slot_and_a_stopped_server_loses_nothing(browser_and_zoo):

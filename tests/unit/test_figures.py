@@ -5,16 +5,15 @@ import numpy as np
 from explorer.figures.bounds import bounds_figure, elbo_split_figure, ellipse, gap_history_figure, posterior_figure
 from explorer.figures.curves import training_curves
 from explorer.figures.images import tile, upscale
-from explorer.figures.latent import CLICK_TRACE, latent_map, manifold_figure
+from explorer.figures.latent import latent_map, manifold_figure
 
 
 def test_latent_map_layers():
     z = np.random.default_rng(0).normal(size=(50, 2))
     labels = np.arange(50) % 3
-    fig = latent_map(z, labels, (-3, 3, -3, 3), click_grid=np.zeros((16, 2)), crosshair=(0.5, -1.0),
-                     path=z[:4], extra_points=z[:5])
+    fig = latent_map(z, labels, (-3, 3, -3, 3), path=z[:4], extra_points=z[:5])
     names = [t.name for t in fig.data]
-    assert names[0] == CLICK_TRACE and {"0", "1", "2", "path", "decoded point"} <= set(names)
+    assert names == ["0", "1", "2", "prior samples z ~ N(0, I)", "path"]
     assert sum(len(t.x) for t in fig.data if t.name in {"0", "1", "2"}) == 50
     assert fig.layout.xaxis.range == (-3, 3)
     assert latent_map(z, None, (-3, 3, -3, 3), legend=False).layout.showlegend is False
