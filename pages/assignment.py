@@ -3,7 +3,7 @@
 import streamlit as st
 
 from explorer.ui import assignment_views as views
-from explorer.ui import pages
+from explorer.ui import notes, pages, presets
 
 pages.ensure_app_navigation()
 
@@ -15,9 +15,11 @@ st.latex(r"\mathcal{L}(x) = \mathbb{E}_{q(z|x)}\big[\log \mathcal{N}(x;\ \mu_\th
          r" - \mathrm{KL}\big(\mathcal{N}(\mu_\phi(x), \operatorname{diag}\sigma_\phi^2(x))"
          r"\,\|\,\mathcal{N}(0, I)\big)")
 
+presets.use("assignment")
 train_tab, code_tab = st.tabs(["Train the reference", "Reference code"])
 
 with train_tab:
+    notes.show("assignment", "Train the reference")
     views.setup_view()
     name, steps = views.settings()
     job = views.controls(name, steps)
@@ -25,7 +27,7 @@ with train_tab:
         views.data_view(name)
     else:
         views.results_view(name, job)
-    views.hint_view()
 
 with code_tab:
+    notes.show("assignment", "Reference code")
     views.source_view()

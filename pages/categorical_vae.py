@@ -3,7 +3,7 @@
 import streamlit as st
 
 from explorer.models.gumbel import GumbelVAE, kl_to_uniform
-from explorer.ui import cache, gumbel_views, pages, presets
+from explorer.ui import cache, gumbel_views, notes, pages, presets
 from explorer.ui.code import show_code
 
 pages.ensure_app_navigation()
@@ -14,17 +14,16 @@ st.markdown("Replace the Gaussian latent by **N groups of K categories**. Sampli
             "inside the simplex that becomes one-hot as the temperature τ goes to 0.")
 st.latex(r"y = \mathrm{softmax}\!\left(\frac{\log \pi + g}{\tau}\right),\quad g_k \sim \mathrm{Gumbel}(0, 1)"
          r"\qquad \mathrm{KL}(q\,\|\,\mathrm{Unif}) = \sum_{n}\sum_{k} q_{nk}\log(K\,q_{nk})")
-st.caption("Straight-through: the forward pass uses one_hot(argmax y), the backward pass y's gradient — "
-           "sg(hard − y) + y. What to try: set τ to 10 and watch the relaxed code (and its decoding) turn grey; "
-           "at τ = 0.1 it matches the hard code.")
 
 presets.use("categorical_vae")
 pretrained, own = st.tabs(["Pretrained on MNIST", "Train your own"])
 
 with pretrained:
+    notes.show("categorical_vae", "Pretrained on MNIST")
     gumbel_views.pretrained_tab()
     show_code(GumbelVAE.codes, GumbelVAE.loss, kl_to_uniform)
 
 with own:
+    notes.show("categorical_vae", "Train your own")
     dataset_name = pages.dataset_picker(("digits", "mnist"), key="gumbel_dataset")
     gumbel_views.live_panel(cache.dataset(dataset_name, "train"), cache.dataset(dataset_name, "test"))

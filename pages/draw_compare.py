@@ -3,7 +3,7 @@
 import streamlit as st
 
 from explorer import compare, drawing
-from explorer.ui import canvas, compare_views, pages
+from explorer.ui import canvas, compare_views, notes, pages
 from explorer.ui.code import show_code
 
 pages.ensure_app_navigation()
@@ -12,9 +12,7 @@ st.title("Draw and compare")
 st.markdown("Draw a digit. It is preprocessed as MNIST was (its bounding box scaled into 20×20, centred by its "
             "centre of mass in 28×28), then **every pretrained MNIST model** reconstructs it. Blurry or sharp, "
             "close or far: the numbers say which model explains your digit best.")
-st.caption("MSE: squared error summed over the 784 pixels. log p(x): exact, by quadrature over the 2-D latent. "
-           "ELBO: a lower bound on log p(x), averaged over posterior samples. The autoencoder defines no likelihood. "
-           "What to try: draw a 4 that is almost a 9 — then keep it as digit A and draw the 9.")
+notes.show("draw_compare", "main")
 
 left, right = st.columns([1, 3])
 with left:

@@ -3,17 +3,15 @@
 import streamlit as st
 
 from explorer import bounds, likelihood
-from explorer.ui import elbo_views, pages
+from explorer.ui import elbo_views, notes, pages, presets
 from explorer.ui.code import show_code
 
 pages.ensure_app_navigation()
 
 st.title("The ELBO and its gap")
-st.markdown("*A very bad estimate: what is the gap?* With a 2-D latent, log p(x) = log ∫ p(x|z) p(z) dz can be "
-            "computed on a grid, so every bound and every gap below is exact, not estimated.")
-st.latex(r"\log p(x) = \underbrace{\mathbb{E}_{q(z|x)}[\log p(x|z)] - \mathrm{KL}(q(z|x)\,\|\,p(z))}_{\text{ELBO}}"
-         r" + \underbrace{\mathrm{KL}(q(z|x)\,\|\,p(z|x))}_{\text{gap}\ \ge\ 0}")
+notes.show("elbo_gap", "main")
 
+presets.use("elbo_gap")
 model_name = pages.pretrained_picker(elbo_views.MODELS, key="gap_model")
 left, right = st.columns([1, 2])
 with left:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from explorer.models.hvae import HierarchicalVAE
-from explorer.ui import cache, hvae_views, pages
+from explorer.ui import cache, hvae_views, notes, pages, presets
 from explorer.ui.code import show_code
 
 pages.ensure_app_navigation()
@@ -20,12 +20,17 @@ st.caption("Both sides of each KL are Gaussians, so each term is computed in clo
            "groups above. Free bits per group (Kingma et al. 2016) and KL warm-up keep the upper groups alive. "
            "Here z₁ is next to x and z_L is the top.")
 
+presets.use("hierarchical_vae")
 pretrained, own = st.tabs(["Pretrained on MNIST", "Train your own"])
 
 with pretrained:
+    notes.show("hierarchical_vae", "Pretrained on MNIST")
     hvae_views.pretrained_tab()
     show_code(HierarchicalVAE.walk, HierarchicalVAE.loss)
 
 with own:
+    notes.show("hierarchical_vae", "Train your own")
     dataset_name = pages.dataset_picker(("digits", "mnist"), key="hvae_dataset")
     hvae_views.live_panel(cache.dataset(dataset_name, "train"), cache.dataset(dataset_name, "test"))
+
+presets.publish("hierarchical_vae")  # a "New …" button changed a seed in this run

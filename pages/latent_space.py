@@ -5,7 +5,7 @@ import streamlit as st
 from explorer import latent
 from explorer.models.ae import Autoencoder
 from explorer.models.vae import VAE
-from explorer.ui import latent_views, pages, presets
+from explorer.ui import latent_views, notes, pages, presets
 from explorer.ui.code import show_code
 
 pages.ensure_app_navigation()
@@ -22,13 +22,17 @@ dataset_name = pages.dataset_picker(("mnist", "digits"), key="latent_dataset")
 compare, explore, interpolate, train = st.tabs(
     ["AE vs VAE", "Drag through latent space", "Interpolation", "Train your own"])
 with compare:
+    notes.show("latent_space", "AE vs VAE")
     latent_views.ae_vs_vae(dataset_name)
     show_code(Autoencoder.loss, VAE.loss)
 with explore:
+    notes.show("latent_space", "Drag through latent space")
     latent_views.hover_and_manifold(dataset_name)
     show_code(latent.decode_points, latent.manifold_grid)
 with interpolate:
+    notes.show("latent_space", "Interpolation")
     latent_views.interpolation(dataset_name)
     show_code(latent.lerp, latent.slerp)
 with train:
+    notes.show("latent_space", "Train your own")
     latent_views.train_your_own(dataset_name)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from explorer.ui import model_io, pages
+from explorer.ui import model_io, notes, pages
 
 pages.ensure_app_navigation()
 
@@ -11,6 +11,7 @@ st.markdown("Bring a model to class, or take one home. A Latent Lab checkpoint i
             "weights, and in its header the model's kind, config and held-out metrics. Files are checked before "
             "anything is built from them and are never unpickled. What you load here stays in your browser "
             "session: nobody else sees it, and it is gone when you close the tab.")
+notes.show("my_models", "main")
 
 st.subheader("Upload a checkpoint")
 model_io.upload_panel()

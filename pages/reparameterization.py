@@ -4,7 +4,7 @@ import streamlit as st
 
 from explorer import estimators
 from explorer.ui import estimator_views as views
-from explorer.ui import pages, presets
+from explorer.ui import notes, pages, presets
 from explorer.ui.code import show_code
 
 pages.ensure_app_navigation()
@@ -31,10 +31,13 @@ with cols[3]:
 
 flow, estimates, variance = st.tabs(["z = μ + σ·ε", "One-sample gradient estimates", "Variance and sample size"])
 with flow:
+    notes.show("reparameterization", "z = μ + σ·ε")
     views.flow_view(mu, sigma, seed)
 with estimates:
+    notes.show("reparameterization", "One-sample gradient estimates")
     views.estimator_view(kind, mu, sigma, component, seed)
     show_code(estimators.pathwise, estimators.score_function, estimators.baseline)
 with variance:
+    notes.show("reparameterization", "Variance and sample size")
     views.variance_view(kind, mu, sigma, component)
 presets.publish("reparameterization")  # "New ε" changed the seed in this run

@@ -4,7 +4,7 @@ import streamlit as st
 
 from explorer import estimators, gumbel
 from explorer.ui import estimator_views as views
-from explorer.ui import pages, presets
+from explorer.ui import notes, pages, presets
 from explorer.ui.code import show_code
 
 pages.ensure_app_navigation()
@@ -22,6 +22,7 @@ presets.use("straight_through")
 sampling, relaxed = st.tabs(["Gumbel-max sampling", "Gumbel-softmax and straight-through"])
 
 with sampling:
+    notes.show("straight_through", "Gumbel-max sampling")
     top = st.columns([1, 2])
     k = top[0].select_slider("categories", (3, 4, 5), value=4, key="gm_k")
     n = top[1].select_slider("samples", views.SAMPLE_SIZES, value=1000, format_func=lambda v: f"{v:,}",
@@ -37,6 +38,7 @@ with sampling:
     show_code(gumbel.gumbel_noise, gumbel.gumbel_max, gumbel.chi_square)
 
 with relaxed:
+    notes.show("straight_through", "Gumbel-softmax and straight-through")
     cols = st.columns(4)
     logits = tuple(cols[i].slider(f"θ{i + 1}", -3.0, 3.0, DEFAULT_LOGITS[i], 0.1, key=f"gs_logit_{i}")
                    for i in range(3))

@@ -4,18 +4,15 @@ log p(x) after each E-step and rises at each M-step."""
 import streamlit as st
 
 from explorer import em
-from explorer.ui import em_views, pages
+from explorer.ui import em_views, notes, pages, presets
 from explorer.ui.code import show_code
 
 pages.ensure_app_navigation()
 
 st.title("VAE as EM")
-st.markdown("A Gaussian mixture is a latent variable model with a *discrete* latent: z says which component "
-            "drew x. EM (Dempster, Laird & Rubin 1977) climbs the same evidence lower bound as a VAE, in two "
-            "alternating half-steps. Step through it by hand and watch the gap.")
-st.latex(r"p(x|\theta) = \sum_{k=1}^{K} \pi_k\,\mathcal{N}(x\,|\,\mu_k, \Sigma_k) \qquad "
-         r"\log p(x|\theta) = \mathrm{ELBO}(q, \theta) + \mathrm{KL}\big(q(z)\,\|\,p(z|x, \theta)\big)")
+notes.show("vae_em", "main")
 
+presets.use("vae_em")
 choice = em_views.settings()
 x = em_views.points(choice)
 state = em_views.current_state(choice, x)

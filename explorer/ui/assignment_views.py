@@ -17,7 +17,6 @@ from explorer import data, exercises
 from explorer.figures import exercises as figures
 from explorer.jobs import QueueFull, TrainingJob
 from explorer.ui import cache, session
-from explorer.ui.estimator_views import hint
 from explorer.ui.figure_export import chart
 
 LABELS = {"moons": "two moons", "circles": "circles", "pinwheel": "pinwheel", "8gaussians": "8 Gaussians",
@@ -125,16 +124,7 @@ def setup_view() -> None:
 
 
 def source_view() -> None:
-    st.markdown("The real code behind the run in the other tab, read from the package: compare it with yours. "
-                "`VAE.loss` is the ELBO; `kl_normal_standard` the analytic KL of the exercise.")
     for name, source in exercises.reference_sources().items():
         with st.expander(f"`{name}`", expanded=name == "VAE.loss"):
             st.code(source, language="python")
 
-
-def hint_view() -> None:
-    hint("train on **8 Gaussians** or **checkerboard**: the prior samples land on the modes but also between "
-         "them. N(0, I) is one connected blob and the decoder is continuous, so the regions of z that separate "
-         "two modes are decoded to the space between them; the decoded grid shows where the decoder stretches "
-         "(few z, long cells) and where it packs the plane onto a mode. Change the seed in the sidebar and train "
-         "again: the folding changes, the held-out ELBO hardly does.")

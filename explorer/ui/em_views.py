@@ -25,6 +25,8 @@ N_POINTS = 300  # points drawn from a toy set: enough to see the clusters, light
 RUN_ITERATIONS = 20
 EXTENT = (-3.0, 3.0, -3.0, 3.0)  # the toy sets are standardized: all of them fit in this box
 CLICK_GRID = 41  # faint clickable markers per axis on the plane of your own points
+MAX_K, DEFAULT_K = 8, 3  # the components slider
+MAX_DRAW = 999  # the "Start" input: which random points the means start at
 STATE, CONFIG, POINTS, PLANE = "em_state", "em_config", "em_points", "em_plane"
 
 
@@ -41,13 +43,13 @@ def settings() -> Settings:
     """The data and model widgets, in one row."""
     cols = st.columns([3, 2, 2, 1])
     dataset = cols[0].selectbox("Data", tuple(LABELS), format_func=LABELS.get, key="em_data")
-    k = cols[1].slider("Components K", 1, 8, 3, key="em_k")
+    k = cols[1].slider("Components K", 1, MAX_K, DEFAULT_K, key="em_k")
     kmeans = cols[2].toggle("k-means (hard assignments)", key="em_kmeans",
                             help="Equal weights, one shared σ²I, each point wholly to its nearest centre: "
                                  "the σ → 0 limit of EM.")
     covariance = cols[2].radio("Covariance", tuple(COVARIANCES), format_func=COVARIANCES.get, horizontal=True,
                                key="em_cov", disabled=kmeans)
-    draw = cols[3].number_input("Start", 0, 999, 0, key="em_draw", help="Which random data points the means "
+    draw = cols[3].number_input("Start", 0, MAX_DRAW, 0, key="em_draw", help="Which random data points the means "
                                 "start at. Change it to land in another local optimum.")
     return Settings(dataset, int(k), covariance, kmeans, int(draw))
 

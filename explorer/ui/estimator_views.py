@@ -2,7 +2,8 @@
 Welling 2014; Bengio et al. 2013; Jang et al. 2017; Maddison et al. 2017).
 
 Numbers come from `explorer.estimators` and `explorer.gumbel` (cached per slider value), figures from
-`explorer.figures.estimators`; each view shows its equation and a hint of what to try.
+`explorer.figures.estimators`. Each tab's equation and hint are its lecture note (`explorer.ui.notes`);
+the sub-views under a tab's subheaders add their own.
 """
 
 from __future__ import annotations
@@ -68,24 +69,14 @@ def bias_variance_numbers(logits: tuple[float, ...]) -> dict:
 # --- the reparameterization page ------------------------------------------------------------------------
 
 def flow_view(mu: float, sigma: float, seed: int) -> None:
-    st.latex(r"z = \mu + \sigma\,\varepsilon,\quad \varepsilon \sim \mathcal{N}(0, 1)"
-             r"\qquad\Rightarrow\qquad \frac{\partial z}{\partial \mu} = 1,\quad \frac{\partial z}{\partial \sigma}"
-             r" = \varepsilon")
     eps = estimators.standard_normal(FLOW_SHOWN, seed).numpy()
     z = estimators.reparameterize(mu, sigma, eps)
     chart(figures.reparameterization_figure(eps, z, mu, sigma, FLOW_RANGE), width="stretch",
           key="rep_flow")
-    hint("move μ and σ: the same ε's slide and stretch. The randomness stays in ε, so z is a differentiable "
-         "function of μ and σ. **New ε** draws other noise.")
 
 
 def estimator_view(kind: str, mu: float, sigma: float, component: str, seed: int) -> None:
-    st.latex(OBJECTIVE_LATEX[kind])
-    st.latex(r"\underbrace{f'(\mu+\sigma\varepsilon)\,\tfrac{\partial z}{\partial\phi}}_{\text{pathwise}}"
-             r"\qquad \underbrace{f(z)\,\nabla_\phi \log q_\phi(z)}_{\text{score function}}"
-             r"\qquad \underbrace{\big(f(z) - b\big)\,\nabla_\phi \log q_\phi(z)}_{\text{score + baseline}}"
-             r"\qquad \nabla_\mu \log q = \tfrac{\varepsilon}{\sigma},\ "
-             r"\nabla_\sigma \log q = \tfrac{\varepsilon^2-1}{\sigma}")
+    st.latex(OBJECTIVE_LATEX[kind])  # the estimators' formulas are in the tab's note
     numbers, i = gaussian_numbers(kind, mu, sigma, seed), COMPONENTS[component]
     samples = {name: values[:, i] for name, values in numbers["samples"].items()}
     title = f"{N_SAMPLES:,} one-sample estimates of ∂E f/∂{component} (dotted: exact, dashed: mean)"
@@ -98,28 +89,20 @@ def estimator_view(kind: str, mu: float, sigma: float, component: str, seed: int
                           index=list(samples)).style.format("{:.4f}"))
     st.caption(f"Baseline b = {numbers['baseline']:.3f}: the mean of f over {estimators.BASELINE_DRAWS} other draws "
                "of q. Any b that does not depend on the sample keeps the estimator unbiased, since E[∇ log q] = 0.")
-    hint("compare the widths: the pathwise estimate is much narrower. Pick the **step** f: its derivative is 0, "
-         "so the pathwise estimate is 0, biased, while the score function still works. With **sin z**, "
-         "a baseline near E f can even add variance.")
 
 
 def variance_view(kind: str, mu: float, sigma: float, component: str) -> None:
-    st.latex(r"\operatorname{Var}\Big[\frac{1}{N}\sum_{n=1}^{N} \hat g_n\Big] = \frac{\operatorname{Var}[\hat g]}{N}")
     numbers, i = variance_numbers(kind, mu, sigma), COMPONENTS[component]
     measured = {name: values[:, i] for name, values in numbers["measured"].items()}
     per_sample = {name: float(values[i]) for name, values in numbers["per_sample"].items()}
     title = f"Variance of the N-sample estimate of ∂E f/∂{component}"
     chart(figures.variance_figure(numbers["sizes"], measured, per_sample, title), width="stretch",
           key="rep_variance")
-    hint("the lines are parallel (slope −1), so the gap between them is a fixed factor: the score function "
-         "needs that many times more samples for the same precision. Increase σ, or move μ away from 1.")
 
 
 # --- the straight-through and Gumbel page --------------------------------------------------------------
 
 def gumbel_max_view(logits: tuple[float, ...], n: int, seed: int) -> None:
-    st.latex(r"k = \arg\max_i\,(\theta_i + g_i),\quad g_i = -\log(-\log u_i),\ u_i \sim U(0,1)"
-             r"\quad\Rightarrow\quad P(k = i) = \frac{e^{\theta_i}}{\sum_j e^{\theta_j}}")
     numbers = gumbel_max_numbers(logits, seed)
     at = SAMPLE_SIZES.index(n)
     left, right = st.columns(2)
@@ -134,19 +117,12 @@ def gumbel_max_view(logits: tuple[float, ...], n: int, seed: int) -> None:
     cols[1].metric("χ² statistic", f"{numbers['chi2'][at]:.2f}", help=f"{len(logits) - 1} degrees of freedom")
     cols[2].metric("χ² p-value", f"{numbers['p_value'][at]:.3f}",
                    help="the chance of a statistic this large if the samples do follow p")
-    hint("raise the number of samples: the bars settle on the diamonds at the 1/√N rate. Under the "
-         "hypothesis the p-value is uniform: **New samples** gives one below 0.05 about once in twenty.")
 
 
 def simplex_view(logits: tuple[float, ...], tau: float) -> None:
-    st.latex(r"y = \operatorname{softmax}\!\big((\theta + g)/\tau\big)")
-    st.markdown("As τ → 0, y → one_hot(argmax(θ + g)), the Gumbel-max sample, a corner; as τ → ∞, "
-                "y → (⅓, ⅓, ⅓), the centre.")
     numbers = gumbel.simplex_report(logits, tau, SIMPLEX_SHOWN)
     chart(figures.simplex_figure(numbers["samples"], numbers["probs"], numbers["mean"], numbers["category"],
                                  tau), width="stretch", key="gs_simplex")
-    hint("lower τ to 0.01: the samples run into the corners (one-hot, the Gumbel-max sample) and their mean "
-         "reaches p. Raise it to 10: they gather in the centre and the mean leaves p.")
 
 
 def identity_table(numbers: dict) -> pd.DataFrame:

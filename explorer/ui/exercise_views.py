@@ -16,18 +16,20 @@ from explorer import checkpoints, data, exercises, safe_expr, zoo
 from explorer.figures import estimators as estimator_figures
 from explorer.figures import exercises as figures
 from explorer.ui import cache
-from explorer.ui.estimator_views import hint
 from explorer.ui.figure_export import chart
 
 KL_SAMPLES = 10_000
 DIMS = (1, 2, 3, 4)
 DEFAULT_MU, DEFAULT_SIGMA = (0.5, -1.0, 0.0, 1.5), (0.8, 1.5, 0.3, 1.0)
+MU_LOW, MU_HIGH, MU_STEP = -3.0, 3.0, 0.1
+SIGMA_LOW, SIGMA_HIGH, SIGMA_STEP = 0.05, 3.0, 0.05
 K_CHOICES = (2, 4, 8, 16, 32, 64, 128, 256, 512)
 TEMPERATURES = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 VQ_MODEL, VQ_IMAGES = "mnist-vqvae", 256
 VQ_REMEDY = "run `python -m explorer pretrain --only mnist-vqvae` (it needs MNIST: see the README)"
 TAUS = (10.0, 3.0, 1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01)
 GUMBEL_SIZES = (100, 1000, 10_000, 100_000)
+DEFAULT_LOGITS = (1.0, 0.0, -0.5, 0.5, -1.0)  # the θ sliders of the Gumbel-max exercise
 RELAXED_SAMPLES = 10_000
 
 
@@ -54,8 +56,9 @@ def steps(rows: list[tuple[str, str]]) -> None:
 def gaussian_sliders() -> tuple[tuple[float, ...], tuple[float, ...]]:
     d = st.select_slider("dimensions d", DIMS, value=2, key="kl_d")
     cols = st.columns(d)
-    mu = tuple(cols[j].slider(f"μ{j + 1}", -3.0, 3.0, DEFAULT_MU[j], 0.1, key=f"kl_mu_{j}") for j in range(d))
-    sigma = tuple(cols[j].slider(f"σ{j + 1}", 0.05, 3.0, DEFAULT_SIGMA[j], 0.05, key=f"kl_sigma_{j}")
+    mu = tuple(cols[j].slider(f"μ{j + 1}", MU_LOW, MU_HIGH, DEFAULT_MU[j], MU_STEP, key=f"kl_mu_{j}")
+               for j in range(d))
+    sigma = tuple(cols[j].slider(f"σ{j + 1}", SIGMA_LOW, SIGMA_HIGH, DEFAULT_SIGMA[j], SIGMA_STEP, key=f"kl_sigma_{j}")
                   for j in range(d))
     return mu, sigma
 
@@ -94,9 +97,6 @@ def derivation_view(mu: tuple[float, ...], sigma: tuple[float, ...], seed: int) 
     cols[2].metric("torch kl_divergence", f"{torch_kl:.4f}")
     chart(figures.kl_convergence_figure(mc["sizes"], mc["running"], mc["running_stderr"],
                                                   step["closed_form"]), width="stretch", key="kl_convergence")
-    hint("make one σ small (0.05): −log σ² dominates and the Monte-Carlo error grows. Set μ = 0 and σ = 1 in "
-         "every dimension: the KL is 0, q is the prior. **New draws**: the estimate misses the closed form by more "
-         "than 2 standard errors about once in twenty.")
 
 
 def expression_view(mu: tuple[float, ...], sigma: tuple[float, ...]) -> None:
@@ -223,8 +223,6 @@ def proof_view(numbers: dict) -> None:
                    help="the chance of a statistic this large if the samples do follow p")
     cols[2].metric("p-value against softmax(2θ)", _p_value(numbers["p_value_wrong"]),
                    help=f"a wrong p: {fmt(numbers['wrong_probs'])}")
-    hint("the p-value against p is uniform under the hypothesis, so **New samples** gives one below 0.05 about "
-         "once in twenty; against the wrong p it collapses as the samples grow (unless all θ are equal).")
 
 
 def relaxed_view(numbers: dict) -> None:

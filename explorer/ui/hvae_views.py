@@ -23,6 +23,9 @@ PRETRAINED, BASELINE = "mnist-hvae", "mnist-hvae-1group"
 TEMPERATURES = (0.3, 0.5, 0.7, 0.85, 1.0)
 ROWS, COLS, INPUTS = 4, 8, 8
 FREE_BITS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0)
+LEVELS = (1, 2, 3)  # a live model's number of latent groups
+LIVE_STEPS = (100, 250, 500, 1000, 2000, 3000)
+DRAW = "hvae_draw"  # the "New samples" counter, added to the seed
 
 
 def images(x: torch.Tensor, shape: tuple[int, int], rows: int) -> np.ndarray:
@@ -111,16 +114,14 @@ def grids_view(name: str) -> None:
     temperature = right.select_slider("Temperature t", TEMPERATURES, value=1.0, key="hvae_temperature",
                                       help="ε ~ N(0, t²I) for every draw from the prior (NVAE samples at t < 1)")
     if right.button("New samples", icon=":material/casino:", key="hvae_resample"):
-        st.session_state["hvae_draw"] = st.session_state.get("hvae_draw", 0) + 1
-    seed = session.seed() + st.session_state.get("hvae_draw", 0)
+        st.session_state[DRAW] = st.session_state.get(DRAW, 0) + 1
+    seed = session.seed() + st.session_state.get(DRAW, 0)
     fixed_top, fixed_lower = pretrained_grids(name, seed, temperature)
     with left:
         st.image(image_grid(fixed_top), clamp=True,
                  caption="Each row: one top z_L held fixed; along the row the lower groups are redrawn")
         st.image(image_grid(fixed_lower), clamp=True,
                  caption="Each row: the lower groups' noise ε held fixed; along the row z_L is redrawn")
-    st.caption("What to try: in the first grid a row keeps the digit's identity while its strokes vary; in the "
-               "second a row keeps little — the top decides what the lower groups mean. Lower t for cleaner digits.")
 
 
 def keep_view(name: str) -> None:
@@ -159,12 +160,12 @@ def pretrained_tab() -> None:
 
 def live_settings(key: str, dataset: data.Dataset) -> tuple[dict, TrainConfig, dict]:
     cols = st.columns(4)
-    levels = cols[0].radio("Groups", (1, 2, 3), index=2, key=f"{key}_levels", horizontal=True,
+    levels = cols[0].radio("Groups", LEVELS, index=2, key=f"{key}_levels", horizontal=True,
                            help="1 group is the plain VAE with the same network")
     free_bits = cols[1].select_slider("Free bits λ per group", FREE_BITS, value=0.0, key=f"{key}_free_bits",
                                       help="Each group's first λ nats of KL cost nothing. Acts on the next step.")
     warmup = cols[2].toggle("KL warm-up", value=True, key=f"{key}_warmup", help="β ramps from 0 to 1 over a quarter")
-    steps = cols[3].select_slider("Steps", (100, 250, 500, 1000, 2000, 3000), value=1000, key=f"{key}_steps")
+    steps = cols[3].select_slider("Steps", LIVE_STEPS, value=1000, key=f"{key}_steps")
     big = dataset.x_dim > 100
     sizes = {3: (32, 16, 4), 2: (32, 8), 1: (52,)} if big else {3: (8, 4, 2), 2: (8, 4), 1: (14,)}
     model = dict(groups=sizes[levels], hidden=256 if big else 128, blocks=3 // levels)  # ~ the same depth
@@ -206,5 +207,3 @@ def live_view(job: TrainingJob) -> None:
     grid = job.read(lambda model: swap_grids(model.eval(), 0, 1.0, rows=3)[0])
     st.image(image_grid(grid, 4 if grid.shape[-1] < 16 else 2), clamp=True,
              caption="Your model: each row one top z_L, the lower groups redrawn along it")
-    st.caption("What to try: 3 groups without warm-up and free bits, then with λ = 0.5: does the weakest group's "
-               "KL rise towards λ? Then 1 group against 3: which has the better held-out ELBO?")

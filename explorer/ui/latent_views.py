@@ -65,11 +65,6 @@ def clickable_map(model_name: str, dataset_name: str, title: str, prior_z: np.nd
 
 
 def ae_vs_vae(dataset_name: str) -> None:
-    st.markdown("The same held-out data encoded by a deterministic **autoencoder** and by a **VAE**, both with a "
-                "2-D latent. The black × are draws from the prior N(0, I). The VAE's KL term pulls its codes into "
-                "that cloud, so prior samples decode to digits of every kind. Nothing shapes the AE's codes: they "
-                "spread on a scale of their own, N(0, I) covers a small corner of them, and the empty space "
-                "between its clusters decodes to blends that are no digit: move the pointer there to see.")
     prior_z = torch.randn(16, 2, generator=torch.Generator().manual_seed(0)).numpy()
     for column, kind, title in zip(st.columns(2), ("ae", "vae"), ("Autoencoder", "VAE"), strict=True):
         model_name = f"{dataset_name}-{kind}-2d"

@@ -3,14 +3,15 @@
 `KNOBS[page]` maps a widget key on the page to its allowed values and default (the widget's own); it is what
 a link may set. `PRESETS[page]` maps a preset's name to the knobs it sets; the others go to their defaults.
 Pages call `use(page)` before their widgets (and `publish(page)` at their end where a button changes state
-mid-run). tests/app/test_presets.py checks that every key is a widget on its page and every value allowed.
+mid-run). The dicts of the later pages are in `presets_more`, merged in below. tests/app/test_presets.py checks
+that every key is a widget on its page and every value allowed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from explorer.ui import beta_views, estimator_views, gumbel_views, state, training, vq_views
+from explorer.ui import beta_views, estimator_views, gumbel_views, presets_more, state, training, vq_views
 from explorer.ui.state import Choice, Range
 
 OFF_ON = (False, True)
@@ -120,6 +121,8 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
         "Strong commitment (β = 2)": {"vq_live_beta": 2.0},
     },
 }
+KNOBS |= presets_more.KNOBS
+PRESETS |= presets_more.PRESETS
 
 
 def use(page: str) -> None:

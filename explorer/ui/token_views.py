@@ -26,6 +26,7 @@ N_SAMPLES = 16
 TEMPERATURES = (0.3, 0.5, 0.7, 0.8, 0.9, 1.0, 1.2, 1.5, 2.0)
 LIVE_KEY = "tokens_live"
 STEPS = (200, 500, 1000, 1500, 3000)  # a live prior's choices of steps; tests monkeypatch tiny ones
+TOP_K = (1, 2, 4, 8, 16, 32, "all")  # "all": no top-k cut, the prior's own distribution
 
 
 def strip(images: np.ndarray, ncols: int = 8, scale: int = 3) -> np.ndarray:
@@ -74,7 +75,7 @@ def the_prior() -> tuple[torch.nn.Module | None, str]:
 def sample_view(vq: torch.nn.Module) -> None:
     cols = st.columns(3)
     temperature = cols[0].select_slider("Temperature", TEMPERATURES, value=1.0, key="tokens_temperature")
-    top_k = cols[1].select_slider("Top-k", (1, 2, 4, 8, 16, 32, "all"), value="all", key="tokens_top_k")
+    top_k = cols[1].select_slider("Top-k", TOP_K, value="all", key="tokens_top_k")
     seed = int(cols[2].number_input("Sample seed", 0, 10**6, session.seed(), key="tokens_seed"))
     prior, which = the_prior()
     gaussian = next((name for name in GAUSSIAN_MODELS if name in zoo.names()), None)

@@ -14,11 +14,13 @@ from explorer.ui import presets, state
 
 PAGES = Path(__file__).resolve().parents[2] / "pages"
 WIDGETS = ("slider", "select_slider", "radio", "checkbox", "toggle", "selectbox", "number_input")
-SEEDS = {"rep_seed", "gm_seed", "sg_seed"}  # a "New draw" button's counter, kept in session state, not a widget
+# a "New draw" button's counter, kept in session state, not a widget
+SEEDS = {"rep_seed", "gm_seed", "sg_seed", "kl_seed", "gx_seed", "hvae_draw"}
 # States that show the widgets no preset reaches (the other dataset's live run, the 5th logit).
 EXTRA = {"beta_sigma": [{"beta_dataset": "mnist", "beta_live_mnist_lik": "gaussian"}],
          "straight_through": [{"gm_k": 5}]}
-NEEDS_ZOO = {"latent_space", "categorical_vae", "vq_vae"}  # their knobs sit beside pretrained models
+# their knobs sit beside pretrained models
+NEEDS_ZOO = {"latent_space", "categorical_vae", "vq_vae", "elbo_gap", "hierarchical_vae", "tokens_priors"}
 
 
 @pytest.mark.parametrize("page", sorted(presets.PRESETS))
@@ -45,6 +47,27 @@ def test_every_page_with_knobs_has_presets():
 def widgets(at: AppTest) -> dict[str, object]:
     """Every keyed widget on the page: key -> the value it shows."""
     return {w.key: w.value for kind in WIDGETS for w in at.get(kind) if w.key}
+
+
+def check_widgets_fit_knobs(at: AppTest, page: str, fresh: bool) -> None:
+    """Every knob drawn is its widget's: a Range within the widget's bounds on its grid, a Choice with as many
+    options (a toggle's two), so a link can set only what the widget offers; on a fresh page, at its default."""
+    knobs = presets.KNOBS[page]
+    for kind in WIDGETS:
+        for widget in at.get(kind):
+            knob = knobs.get(widget.key)
+            if knob is None:
+                continue
+            if fresh:
+                assert state.as_text(widget.value) == state.as_text(knob.default), (page, widget.key, widget.value)
+            if isinstance(knob, state.Range):
+                steps = (knob.low - widget.min) / widget.step
+                assert widget.min <= knob.low and knob.high <= widget.max, (page, widget.key, widget.min, widget.max)
+                assert knob.step == pytest.approx(widget.step) and steps == pytest.approx(round(steps)), widget.key
+            elif kind in ("toggle", "checkbox"):
+                assert set(knob.options) == {False, True}, (page, widget.key, knob.options)
+            else:
+                assert len(widget.options) == len(knob.options), (page, widget.key, widget.options, knob.options)
 
 
 def choose(at: AppTest, page: str, name: str) -> None:
@@ -84,9 +107,11 @@ def test_choosing_each_preset_sets_every_knob_of_the_page(page, request, mnist_d
     else:
         request.getfixturevalue("zoo_dir")  # an empty zoo: the live panels need none, and the page runs faster
     at = open_page(f"{page}.py", timeout=180)
+    check_widgets_fit_knobs(at, page, fresh=True)
     seen = set(widgets(at))
     for name in presets.PRESETS[page]:
         choose(at, page, name)
+        check_widgets_fit_knobs(at, page, fresh=False)
         seen |= check_shows(at, page, name)
     for extra in EXTRA.get(page, []):
         seen |= set_widgets(at, extra)

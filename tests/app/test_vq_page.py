@@ -47,7 +47,8 @@ def test_page_runs_alone_without_pretrained_models(zoo_dir):
     notices = " ".join(i.value for i in at.info)
     assert "python -m explorer pretrain --only mnist-vqvae sprites-vqvae" in notices
     assert "python -m explorer pretrain --only mnist-convvae mnist-vqvae" in notices
-    assert len(at.latex) == 2 and any("What to try" in c.value for c in at.caption)
+    # the page's loss and straight-through equations, and one lecture note per tab
+    assert len(at.latex) == 2 + len(at.tabs) and sum("Try:" in c.value for c in at.caption) == len(at.tabs)
 
 
 def test_page_shows_pretrained_codebook_and_blurry_vs_sharp(zoo_dir, mnist_dir):

@@ -1,0 +1,25 @@
+"""Lecture mode on screen: the pages draw every view's note, its equation as LaTeX and its hint as text.
+
+Four pages that need no pretrained model and no MNIST, so the check stays cheap; which notes exist for
+which tab is held by tests/unit/test_lecture_notes.py for every page.
+"""
+
+from __future__ import annotations
+
+import pytest
+from apptest import open_page
+
+from explorer.lecture_notes import NOTES
+from explorer.ui.notes import TRY
+
+
+@pytest.mark.parametrize("page", ["reparameterization", "straight_through", "vae_em", "assignment"])
+def test_every_view_of_the_page_shows_its_note(page):
+    at = open_page(f"{page}.py")
+    latex = [element.value.strip("$\n") for element in at.latex]  # st.latex stores "$$\n…\n$$"
+    markdown = [element.value for element in at.markdown]
+    captions = [element.value for element in at.caption]
+    for view, note in NOTES[page].items():
+        assert note.equation in latex, view
+        assert note.explanation in markdown, view
+        assert TRY.format(note.try_this) in captions, view
