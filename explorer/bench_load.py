@@ -111,9 +111,10 @@ async def open_session(browser, url: str, log: dict):
     return page
 
 
-async def start_training(page) -> str:
-    """Train from scratch (the most steps offered, so the run lasts) on the "Train your own" tab: 'training'
-    or 'queue full'."""
+async def start_training(page) -> tuple[str, int | None, float]:
+    """Train from scratch (the most steps offered, so the run lasts) on the "Train your own" tab, then go back to the
+    maps (the tabs are lazy: the training charts are not drawn meanwhile): 'training' or 'queue full', and the
+    step the run had reached, and when."""
     await page.get_by_role("tab", name="Train your own").click()
     steps = await page.get_by_role("slider", name=re.compile("^Steps")).element_handle()
     before = await steps.get_attribute("aria-valuetext")
@@ -125,13 +126,22 @@ async def start_training(page) -> str:
     full = page.get_by_text(QUEUE_FULL)
     await progress.or_(full).first.wait_for(timeout=OPEN_TIMEOUT_MS)
     outcome = "queue full" if await full.count() else "training"
+    step, at = await progress_step(page), time.monotonic()
     await page.get_by_role("tab", name="AE vs VAE").click()
-    return outcome
+    await page.locator("canvas.map:visible").nth(1).wait_for(timeout=OPEN_TIMEOUT_MS)
+    return outcome, step, at
 
 
 async def progress_step(page) -> int | None:
     texts = await page.get_by_text(PROGRESS).all_inner_texts()
     return int(PROGRESS.match(texts[0]).group(1)) if texts else None
+
+
+async def step_now(page) -> int | None:
+    """The training step, read on the "Train your own" tab."""
+    await page.get_by_role("tab", name="Train your own").click()
+    await page.get_by_text(PROGRESS).first.wait_for(timeout=OPEN_TIMEOUT_MS)
+    return await progress_step(page)
 
 
 async def click_once(page, rng: random.Random, last: list[float]) -> list[float] | None:
@@ -192,10 +202,11 @@ async def _open_all(browser, url: str, n: int, log: dict, pid: int) -> tuple[lis
 async def _train(pages: list, trainers: int) -> dict:
     from explorer.jobs import MAX_RUNNING
 
-    outcomes = [await start_training(page) for page in pages[:trainers]]
-    result = {"trainers": trainers, "trainers_started": outcomes.count("training")}
+    started = [await start_training(page) for page in pages[:trainers]]
+    result = {"trainers": trainers, "trainers_started": [outcome for outcome, _, _ in started].count("training"),
+              "steps_at_start": [(step, at) for _, step, at in started]}
     if trainers == MAX_RUNNING and len(pages) > trainers:  # one more trainer than the server allows
-        result["third_trainer"] = await start_training(pages[trainers])
+        result["third_trainer"] = (await start_training(pages[trainers]))[0]
     return result
 
 
@@ -208,7 +219,7 @@ async def _run(url: str, pid: int, n: int, duration_s: float, think_s: float, tr
         pages, memory = await _open_all(browser, url, n, log, pid)
         trainers = min(trainers, n)
         training = await _train(pages, trainers)
-        steps_before = [await progress_step(p) for p in pages[:trainers]]
+        steps_before = training.pop("steps_at_start")
         samples, stop = [], asyncio.Event()
         sampler = asyncio.create_task(_sample_rss(pid, samples, stop))
         browser_pids = [p for p in process_tree(os.getpid()) if p not in (os.getpid(), pid)]
@@ -218,11 +229,11 @@ async def _run(url: str, pid: int, n: int, duration_s: float, think_s: float, tr
         elapsed = time.monotonic() - started
         cpu = {"server_cpu_cores": round((cpu_s([pid]) - cpu0[0]) / elapsed, 2),
                "browser_cpu_cores": round((cpu_s(browser_pids) - cpu0[1]) / elapsed, 2)}
-        steps_after = [await progress_step(p) for p in pages[:trainers]]
+        steps_after = [(await step_now(p), time.monotonic()) for p in pages[:trainers]]
         stop.set()
         await sampler
         await browser.close()
-    rates = [round((b - a) / elapsed, 1) for a, b in zip(steps_before, steps_after, strict=True)
+    rates = [round((b - a) / (tb - ta), 1) for (a, ta), (b, tb) in zip(steps_before, steps_after, strict=True)
              if a is not None and b is not None]
     memory["rss_peak_under_load_mb"] = max(samples, default=None)
     return _summary(n, log, memory, {**training, "training_steps_per_s": rates}, cpu, elapsed)

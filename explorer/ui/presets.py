@@ -16,6 +16,7 @@ from explorer.ui.state import Choice, Range
 
 OFF_ON = (False, True)
 LOGIT = {"low": -3.0, "high": 3.0, "step": 0.1}
+LATENT_TABS = ("AE vs VAE", "Drag through latent space", "Interpolation", "Train your own")  # pages/latent_space.py
 INTERP_MAX = 296  # the smallest held-out set of the page (digits: 297 images); larger indices are ignored
 
 
@@ -37,6 +38,7 @@ def _gumbel_logits(prefix: str, n: int) -> dict[str, state.Knob]:
 KNOBS: dict[str, dict[str, state.Knob]] = {
     "latent_space": {
         "latent_dataset": Choice(("mnist", "digits"), "mnist"),
+        "latent_tab": Choice(LATENT_TABS, LATENT_TABS[0]),
         "hover_kind": Choice(("vae", "ae"), "vae"),
         "interp_a": Range(0, INTERP_MAX, 1, 0),
         "interp_b": Range(0, INTERP_MAX, 1, 1),
@@ -83,9 +85,11 @@ KNOBS: dict[str, dict[str, state.Knob]] = {
 
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     "latent_space": {
-        "MNIST: holes in the AE": {"latent_dataset": "mnist", "hover_kind": "ae"},
+        "MNIST: holes in the AE": {"latent_dataset": "mnist", "hover_kind": "ae",
+                                   "latent_tab": "Drag through latent space"},
         "MNIST: the VAE fills the plane": {"latent_dataset": "mnist", "hover_kind": "vae"},
-        "Spherical path, 16 steps": {"latent_dataset": "mnist", "interp_mode": "spherical", "interp_steps": 16,
+        "Spherical path, 16 steps": {"latent_dataset": "mnist", "latent_tab": "Interpolation",
+                                     "interp_mode": "spherical", "interp_steps": 16,
                                      "interp_a": 2, "interp_b": 7},
         "Small digits (8×8)": {"latent_dataset": "digits", "hover_kind": "ae"},
     },

@@ -16,7 +16,7 @@ callback, which runs before the next script run: there (and only there) a widget
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,8 +79,19 @@ Knob = Choice | Range
 Knobs = Mapping[str, Knob]
 
 
+def keep(keys: Iterable[str]) -> None:
+    """Keep these widgets' values through runs that do not draw them (a closed lazy tab): Streamlit drops the
+    state of a widget a run leaves out, and writing the value back makes it the session's own (the documented
+    way). Not for buttons, whose state cannot be written."""
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def bind(knobs: Knobs) -> None:
-    """Call before the page's widgets: seed unset knobs from a valid URL value, then write the URL."""
+    """Call before the page's widgets: keep the knobs' values, seed unset knobs from a valid URL value, then write
+    the URL."""
+    keep(knobs)
     params = st.query_params
     for key, knob in knobs.items():
         if key not in st.session_state and key in params:

@@ -15,10 +15,19 @@ import streamlit as st
 from explorer import data, models
 from explorer.jobs import QueueFull, TrainingJob
 from explorer.train import TrainConfig
-from explorer.ui import figure_export, session
+from explorer.ui import figure_export, session, state
 
 BETAS = (0.0, 0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 8.0, 10.0)
 POLL_SECONDS = 1.0  # the browser redraws the charts each poll: on a 2-core laptop that costs training speed
+
+
+SETTINGS = ("kind", "steps", "lr", "lik", "beta", "sigma")  # the panel's widgets: f"{key}_{setting}"
+
+
+def keep_settings(key: str) -> None:
+    """Call at the top of a page whose panel sits in a lazy tab: the sliders keep their values (and so the running
+    job its β and σ, which the sliders set at every rerun) while another tab is open."""
+    state.keep(f"{key}_{setting}" for setting in SETTINGS)
 
 
 def knob_sliders(key: str, likelihood: str) -> dict:

@@ -22,3 +22,11 @@ def open_page(page: str, timeout: float = 120, clean: bool = True) -> AppTest:
     if clean:
         assert_clean(at)
     return at
+
+
+def open_tab(at: AppTest, key: str, label: str) -> AppTest:
+    """Open the tab `label` of the lazy `st.tabs(..., key=key, on_change="rerun")`, as a click on it does."""
+    at.session_state[key] = label
+    at.run()
+    assert_clean(at)
+    return at

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from apptest import assert_clean, open_page
+from apptest import assert_clean, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
 from explorer import checkpoints, jobs, models, zoo
@@ -51,6 +51,7 @@ def digits_page(page: str, picker: str) -> AppTest:
 def test_training_with_extreme_beta_and_sigma_in_one_session_leaves_another_untouched():
     a, b = digits_page("latent_space.py", "latent_dataset"), digits_page("latent_space.py", "latent_dataset")
     seen_by_b = view(b)
+    open_tab(a, "latent_tab", "Train your own")
     a.radio(key="latent_train_lik").set_value("gaussian").run()
     a.select_slider(key="latent_train_beta").set_value(10.0).run()
     a.slider(key="latent_train_sigma").set_value(0.01).run()

@@ -8,10 +8,11 @@ import time
 from pathlib import Path
 
 import pytest
-from apptest import assert_clean, open_page
+from apptest import assert_clean, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
 from explorer import zoo
+from explorer.ui import presets
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
@@ -50,8 +51,7 @@ def test_navigation_reaches_every_page(mnist_dir):
 def test_latent_space_shows_both_models_and_decodes(mnist_dir):
     at = run_page("pages/latent_space.py")
     assert_clean(at)
-    assert [t.label for t in at.tabs] == ["AE vs VAE", "Drag through latent space", "Interpolation",
-                                          "Train your own"]
+    assert tuple(t.label for t in at.tabs) == presets.LATENT_TABS  # the knob that opens a tab from a link
     maps = {re.search(r"click_mnist-(\w+)-2d$", c.proto.id).group(1): json.loads(c.proto.json)
             for c in at.get("bidi_component") if "click_" in c.proto.id}
     assert set(maps) == {"ae", "vae"}  # the AE's and the VAE's canvas maps, side by side
@@ -60,14 +60,16 @@ def test_latent_space_shows_both_models_and_decodes(mnist_dir):
         assert [text for text, _ in data["legend"]] == [str(d) for d in range(10)]
         assert data["sprite"].startswith("data:image/png;base64,") and data["n"] == 20
     assert maps["ae"]["extent"] != maps["vae"]["extent"]  # each map spans its own codes
-    assert len(at.get("image")) >= 4  # prior samples of both models, interpolation strips
+    assert len(at.get("image")) == 2  # the decoded prior samples under each map; the other tabs are not drawn
+    open_tab(at, "latent_tab", "Interpolation")
+    assert not at.get("bidi_component") and len(at.get("image")) == 2  # a strip per model, and no maps
 
 
 @NEEDS_ZOO
 def test_switching_to_digits_and_interpolating(mnist_dir):
     at = run_page("pages/latent_space.py")
     at.radio(key="latent_dataset").set_value("digits").run()
-    assert_clean(at)
+    open_tab(at, "latent_tab", "Interpolation")
     at.radio(key="interp_mode").set_value("spherical").run()
     at.number_input(key="interp_b").set_value(5).run()
     assert_clean(at)
@@ -79,6 +81,7 @@ def test_switching_to_digits_and_interpolating(mnist_dir):
 def test_training_panel_starts_pauses_and_takes_new_beta(mnist_dir):
     at = run_page("pages/latent_space.py")
     at.radio(key="latent_dataset").set_value("digits").run()
+    open_tab(at, "latent_tab", "Train your own")
     at.select_slider(key="latent_train_steps").set_value(500).run()
     at.button(key="latent_train_start").click().run()
     assert_clean(at)
@@ -88,6 +91,9 @@ def test_training_panel_starts_pauses_and_takes_new_beta(mnist_dir):
         time.sleep(0.1)
     at.select_slider(key="latent_train_beta").set_value(3.0).run()
     assert job.trainer.knobs["beta"] == 3.0
+    open_tab(at, "latent_tab", "AE vs VAE")  # the panel is not drawn while another tab is open ...
+    open_tab(at, "latent_tab", "Train your own")  # ... and its sliders, and so the running job, keep β
+    assert at.select_slider(key="latent_train_beta").value == 3.0 and job.trainer.knobs["beta"] == 3.0
     at.button(key="latent_train_pause").click().run()
     assert job.state == "paused"
     at.button(key="latent_train_stop").click().run()

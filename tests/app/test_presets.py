@@ -45,8 +45,13 @@ def test_every_page_with_knobs_has_presets():
 
 
 def widgets(at: AppTest) -> dict[str, object]:
-    """Every keyed widget on the page: key -> the value it shows."""
-    return {w.key: w.value for kind in WIDGETS for w in at.get(kind) if w.key}
+    """Every keyed widget on the page: key -> the value it shows (for keyed tabs, the open tab's label)."""
+    shown = {w.key: w.value for kind in WIDGETS for w in at.get(kind) if w.key}
+    for tabs in at.get("tab_container"):
+        _, _, key = tabs.proto.tab_container.id.partition("-")[2].partition("-")  # "$$ID-<hash>-<key>"
+        if key:
+            shown[key] = [tab.label for tab in tabs.children.values()][tabs.proto.tab_container.default_tab_index]
+    return shown
 
 
 def check_widgets_fit_knobs(at: AppTest, page: str, fresh: bool) -> None:

@@ -105,3 +105,15 @@ def test_a_tap_on_a_touch_screen_decodes_and_the_map_saves_as_png(browser, serve
     assert download.value.suggested_filename == "latent-lab-mnist-vae-2d-latent-map.png"
     assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     context.close()
+
+
+def test_a_link_opens_its_tab_with_its_knobs(page, server_url):
+    page.goto(server_url + "/latent_space?latent_tab=Interpolation&interp_mode=spherical&interp_steps=16")
+    page.get_by_role("heading", name="Latent space").wait_for(timeout=TIMEOUT)
+    assert page.get_by_role("tab", name="Interpolation").get_attribute("aria-selected") == "true"
+    page.get_by_text("VAE: spherical path").first.wait_for(timeout=TIMEOUT)
+    assert page.get_by_role("radio", name="spherical", exact=True).is_checked()
+    page.get_by_role("tab", name="AE vs VAE").click()  # a tab clicked goes into the link too
+    page.wait_for_url(re.compile(r"^(?!.*latent_tab=)"), timeout=TIMEOUT)  # the default tab is left out
+    page.get_by_role("tab", name="Train your own").click()
+    page.wait_for_url(re.compile(r"latent_tab=Train"), timeout=TIMEOUT)

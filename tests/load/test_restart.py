@@ -59,8 +59,8 @@ def closed_tab_frees_its_slot(browser, url: str) -> None:
     while train(third) != "training":
         assert time.monotonic() < deadline, "the closed tab's job still holds its training slot"
         third.wait_for_timeout(2000)
-        third.reload()
-        third.locator("canvas.map").nth(1).wait_for(timeout=TIMEOUT)
+        third.reload()  # the link now opens the "Train your own" tab (the open tab is in the URL)
+        third.get_by_role("button", name="Train from scratch").wait_for(timeout=TIMEOUT)
 
 
 def test_a_closed_tab_frees_its_slot_and_a_stopped_server_loses_nothing(browser_and_zoo):
