@@ -16,6 +16,7 @@ from explorer import estimators, gumbel
 from explorer.estimators import CategoricalObjective, GaussianObjective
 from explorer.figures import estimators as figures
 from explorer.ui.figure_export import chart
+from explorer.ui.notes import hint
 
 N_SAMPLES = 10_000  # per-sample estimates behind every histogram and every bias and variance
 FLOW_SHOWN = 40  # ε ↦ z lines drawn
@@ -29,10 +30,6 @@ OBJECTIVE_LATEX = {"square": r"f(z) = (z-1)^2,\quad \mathbb{E}f = (\mu-1)^2 + \s
                    "step": r"f(z) = \mathbb{1}[z > 1],\quad \mathbb{E}f = \Phi\big(\tfrac{\mu-1}{\sigma}\big)"}
 COMPONENTS = {"μ": 0, "σ": 1}
 CATEGORICAL = CategoricalObjective()
-
-
-def hint(text: str) -> None:
-    st.caption(f":material/lightbulb: **Try:** {text}")
 
 
 def seed_button(label: str, key: str, start: int = 0) -> int:

@@ -18,6 +18,7 @@ from explorer.jobs import TrainingJob
 from explorer.train import TrainConfig
 from explorer.ui import cache, session, training
 from explorer.ui.figure_export import chart
+from explorer.ui.notes import hint
 
 PRETRAINED, BASELINE = "mnist-hvae", "mnist-hvae-1group"
 TEMPERATURES = (0.3, 0.5, 0.7, 0.85, 1.0)
@@ -86,9 +87,9 @@ def kl_history_view(name: str) -> None:
         st.info(f"{name} was saved without a training history: re-run `python -m explorer pretrain --only {name}`.")
         return
     chart(kl_per_group(history["step"], kls, "Held-out KL per group while it trained"), width="stretch")
-    st.caption("Each line is the nats that group l carries about x beyond what the groups above already say. "
-               "What to try: find the group that carries the most; then, under *Train your own*, switch warm-up and "
-               "free bits off and see whether a group's KL sinks towards 0 (posterior collapse of that group).")
+    st.caption("Each line is the nats that group l carries about x beyond what the groups above already say.")
+    hint("find the group that carries the most; then, under *Train your own*, switch warm-up and free bits off "
+         "and see whether a group's KL sinks towards 0 (posterior collapse of that group).")
 
 
 def comparison_view() -> None:
@@ -106,7 +107,8 @@ def comparison_view() -> None:
         "test_elbo", [])) for name in entries}
     chart(elbo_curves(curves), width="stretch")
     st.caption("Held-out ELBO on 1,000 MNIST images (10 draws). Same total latent size and the same residual "
-               "blocks: only the hierarchy differs. What to try: read the gap off the curves at each step.")
+               "blocks: only the hierarchy differs.")
+    hint("read the gap between the two curves off at each step: does the hierarchy pay off early or only late?")
 
 
 def grids_view(name: str) -> None:
@@ -134,7 +136,7 @@ def keep_view(name: str) -> None:
         text, picture = st.columns([1, 4])
         text.markdown(f"**{label}**")
         picture.image(image_grid(row[None]), clamp=True)
-    st.caption("What to try: walk down the rows: which k first loses the digit's class, which its style?")
+    hint("walk down the rows: which k first loses the digit's class, and which its style?")
 
 
 def pretrained_tab() -> None:

@@ -1,7 +1,7 @@
 """Lecture mode on screen: a view's note (`explorer.lecture_notes`) at the top of the view.
 
 One look everywhere, readable from the back of a hall: the equation large, the explanation as body text, and
-the hint as a caption with a bulb, the same look as the hints inside some views (`estimator_views.hint`).
+the hint at body size with a bulb (a grey caption is too faint on a projector); hints inside views use `hint`.
 """
 
 from __future__ import annotations
@@ -18,4 +18,9 @@ def show(page: str, view: str) -> None:
     note = lecture_notes.note(page, view)
     st.latex(note.equation)
     st.markdown(note.explanation)
-    st.caption(TRY.format(note.try_this))
+    hint(note.try_this)
+
+
+def hint(text: str) -> None:
+    """A "Try:" hint, at body size."""
+    st.markdown(TRY.format(text))

@@ -57,7 +57,7 @@ def test_reparameterization_page_shows_every_view_with_its_equation(reparameteri
     at = reparameterization
     assert [t.label for t in at.tabs] == ["z = μ + σ·ε", "One-sample gradient estimates", "Variance and sample size"]
     assert len(at.get("plotly_chart")) == 3
-    assert len(at.latex) >= 5 and sum("Try:" in c.value for c in at.caption) == 3
+    assert len(at.latex) >= 5 and sum("Try:" in m.value for m in at.markdown) == 3
     stats = table(at, "pathwise")
     assert list(stats.index) == ["pathwise", "score function", "score + baseline"]
     assert (stats["exact"] == -1.0).all()  # ∂/∂μ E(z − 1)² = 2(μ − 1) at μ = 0.5
@@ -95,7 +95,7 @@ def test_straight_through_page_runs_with_both_tabs(straight_through):
     at = straight_through
     assert [t.label for t in at.tabs] == ["Gumbel-max sampling", "Gumbel-softmax and straight-through"]
     assert len(at.get("plotly_chart")) == 4
-    assert sum("Try:" in c.value for c in at.caption) == 4 and len(at.latex) >= 5
+    assert sum("Try:" in m.value for m in at.markdown) == 4 and len(at.latex) >= 5
     assert 0 <= float(metric(at, "χ² p-value")) <= 1
 
 

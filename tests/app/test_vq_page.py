@@ -48,7 +48,7 @@ def test_page_runs_alone_without_pretrained_models(zoo_dir):
     assert "python -m explorer pretrain --only mnist-vqvae sprites-vqvae" in notices
     assert "python -m explorer pretrain --only mnist-convvae mnist-vqvae" in notices
     # the page's loss and straight-through equations, and one lecture note per tab
-    assert len(at.latex) == 2 + len(at.tabs) and sum("Try:" in c.value for c in at.caption) == len(at.tabs)
+    assert len(at.latex) == 2 + len(at.tabs) and sum("Try:" in m.value for m in at.markdown) == len(at.tabs)
 
 
 def test_page_shows_pretrained_codebook_and_blurry_vs_sharp(zoo_dir, mnist_dir):
