@@ -2,8 +2,10 @@
 
 import streamlit as st
 
+from explorer import exercises
 from explorer.ui import assignment_views as views
 from explorer.ui import notes, pages, presets
+from explorer.ui.code import show_code
 
 pages.ensure_app_navigation()
 
@@ -27,7 +29,11 @@ with train_tab:
         views.data_view(name)
     else:
         views.results_view(name, job)
+    show_code(exercises.assignment_model, exercises.assignment_config, exercises.prior_samples,
+              exercises.decoded_grid)
 
 with code_tab:
     notes.show("assignment", "Reference code")
     views.source_view()
+    # the tab's own listing comes from this: inspect.getsource of the objects the reference runs
+    show_code(exercises.reference_sources)

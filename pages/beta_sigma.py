@@ -3,7 +3,7 @@
 import streamlit as st
 
 from explorer import collapse as collapse_cases
-from explorer import metrics
+from explorer import latent, metrics
 from explorer import sweep as sweeps
 from explorer.models.common import reconstruction_nll
 from explorer.models.vae import VAE
@@ -59,3 +59,4 @@ with traversals:
 with samples:
     notes.show("beta_sigma", "Blurry or sharp")
     beta_views.samples_view(dataset_name)
+    show_code(latent.encode_means, latent.decode_points, metrics.rate_distortion)

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from explorer.models.gumbel import GumbelVAE, kl_to_uniform
+from explorer.train import Trainer
 from explorer.ui import cache, gumbel_views, notes, pages, presets
 from explorer.ui.code import show_code
 
@@ -27,3 +28,4 @@ with own:
     notes.show("categorical_vae", "Train your own")
     dataset_name = pages.dataset_picker(("digits", "mnist"), key="gumbel_dataset")
     gumbel_views.live_panel(cache.dataset(dataset_name, "train"), cache.dataset(dataset_name, "test"))
+    show_code(GumbelVAE.codes, GumbelVAE.loss, Trainer.step_knobs)  # step_knobs anneals τ

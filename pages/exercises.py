@@ -2,8 +2,10 @@
 
 import streamlit as st
 
+from explorer import exercises, safe_expr
 from explorer.ui import exercise_views as views
 from explorer.ui import notes, pages, presets
+from explorer.ui.code import show_code
 from explorer.ui.estimator_views import seed_button
 
 pages.ensure_app_navigation()
@@ -28,6 +30,8 @@ with kl_tab:
     views.derivation_view(mu, sigma, kl_seed)
     st.divider()
     views.expression_view(mu, sigma)
+    show_code(exercises.kl_closed_form, exercises.kl_monte_carlo, exercises.check_kl_expression,
+              safe_expr.evaluate)
 
 with vq_tab:
     notes.show("exercises", "The VQ-VAE's KL is a constant")
@@ -40,6 +44,7 @@ with vq_tab:
     views.soft_view(k, temperature)
     st.subheader("Checked on the shipped MNIST VQ-VAE")
     views.model_view(temperature)
+    show_code(exercises.one_hot_kl, exercises.soft_code_kl, exercises.vq_model_kl)
 
 with gumbel_tab:
     notes.show("exercises", "Gumbel-max is distributed as p")
@@ -56,5 +61,6 @@ with gumbel_tab:
     views.proof_view(exact)
     st.subheader("Gumbel-softmax as τ → 0")
     views.relaxed_view(relaxed)
+    show_code(exercises.gumbel_max_integral, exercises.gumbel_max_check, exercises.relaxed_limit)
 
 presets.publish("exercises")  # a "New …" button changed a seed in this run

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from explorer.models.hvae import HierarchicalVAE
+from explorer.models.hvae import HierarchicalVAE, kl_normal_normal
+from explorer.train import Trainer
 from explorer.ui import cache, hvae_views, notes, pages, presets
 from explorer.ui.code import show_code
 
@@ -32,5 +33,6 @@ with own:
     notes.show("hierarchical_vae", "Train your own")
     dataset_name = pages.dataset_picker(("digits", "mnist"), key="hvae_dataset")
     hvae_views.live_panel(cache.dataset(dataset_name, "train"), cache.dataset(dataset_name, "test"))
+    show_code(HierarchicalVAE.loss, kl_normal_normal, Trainer.step_knobs)  # step_knobs: the KL warm-up
 
 presets.publish("hierarchical_vae")  # a "New …" button changed a seed in this run

@@ -5,6 +5,7 @@ import streamlit as st
 from explorer import latent
 from explorer.models.ae import Autoencoder
 from explorer.models.vae import VAE
+from explorer.train import Trainer
 from explorer.ui import latent_views, notes, pages, presets, training
 from explorer.ui.code import show_code
 
@@ -43,3 +44,4 @@ if train.open:
     with train:
         notes.show("latent_space", "Train your own")
         latent_views.train_your_own(dataset_name)
+        show_code(Trainer.step, VAE.loss)

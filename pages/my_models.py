@@ -2,7 +2,9 @@
 
 import streamlit as st
 
+from explorer import checkpoints
 from explorer.ui import model_io, notes, pages
+from explorer.ui.code import show_code
 
 pages.ensure_app_navigation()
 
@@ -19,3 +21,5 @@ st.subheader("Models in this session")
 model_io.models_panel()
 st.subheader("Trained in this session")
 model_io.trained_panel()
+# upload goes through load_bytes; _model_from_bytes and _check_tensors are why nothing is ever unpickled
+show_code(checkpoints.save, checkpoints.load_bytes, checkpoints._model_from_bytes, checkpoints._check_tensors)

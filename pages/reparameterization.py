@@ -33,6 +33,7 @@ flow, estimates, variance = st.tabs(["z = μ + σ·ε", "One-sample gradient est
 with flow:
     notes.show("reparameterization", "z = μ + σ·ε")
     views.flow_view(mu, sigma, seed)
+    show_code(estimators.standard_normal, estimators.reparameterize)
 with estimates:
     notes.show("reparameterization", "One-sample gradient estimates")
     views.estimator_view(kind, mu, sigma, component, seed)
@@ -40,4 +41,5 @@ with estimates:
 with variance:
     notes.show("reparameterization", "Variance and sample size")
     views.variance_view(kind, mu, sigma, component)
+    show_code(estimators.variance_by_sample_size, estimators.gaussian_estimates)
 presets.publish("reparameterization")  # "New ε" changed the seed in this run

@@ -4,6 +4,7 @@ import streamlit as st
 
 from explorer import tokens
 from explorer.models.prior import TokenPrior
+from explorer.models.vqvae import VQVAE
 from explorer.ui import notes, pages, presets, token_views
 from explorer.ui.code import show_code
 
@@ -25,6 +26,7 @@ if found is not None:
     with grid:
         notes.show("tokens_priors", "Tokens")
         token_views.token_view(vq, test)
+        show_code(tokens.encode_codes, VQVAE.encode, tokens.decode_codes)
     with train:
         notes.show("tokens_priors", "Train a prior")
         token_views.heldout_numbers(vq)

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from explorer.models.quantizer import VectorQuantizer
+from explorer import vq
+from explorer.models.quantizer import VectorQuantizer, perplexity
 from explorer.models.vqvae import VQVAE
 from explorer.ui import cache, notes, pages, presets, vq_views
 from explorer.ui.code import show_code
@@ -33,7 +34,11 @@ with live:
     notes.show("vq_vae", "Train your own")
     dataset_name = pages.dataset_picker(("mnist", "digits", "sprites"), key="vq_dataset")
     vq_views.live_panel(cache.dataset(dataset_name, "train"), cache.dataset(dataset_name, "test"))
+    # the toggles of this tab: EMA codebook, k-means init, dead-code reset; and the perplexity it plots
+    show_code(VectorQuantizer._ema_update, VectorQuantizer._kmeans_init, VectorQuantizer._reset_dead_codes,
+              perplexity)
 
 with compare:
     notes.show("vq_vae", "Blurry vs sharp")
     vq_views.blurry_vs_sharp_tab()
+    show_code(vq.compare, vq.per_image_mse)
