@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -11,7 +13,8 @@ TIMEOUT = 90_000
 def test_drawing_a_digit_gives_its_exact_gap(page, server_url, shots):
     page.goto(server_url + "/elbo_gap")
     page.get_by_role("heading", name="The ELBO and its gap").wait_for(timeout=TIMEOUT)
-    page.get_by_text("Draw a digit").click()
+    # the radio's label, not the words "Draw a digit" in the view's hint
+    page.locator('[data-testid="stRadio"] label').filter(has_text=re.compile(r"^Draw a digit$")).click()
     canvas = page.locator("canvas").last  # the drawing layer, on top of the canvas's own stack
     canvas.wait_for(timeout=TIMEOUT)
     page.get_by_text("Draw a digit on the black square").wait_for(timeout=TIMEOUT)  # empty: a hint, no error
