@@ -18,22 +18,24 @@ st.latex(r"\mathcal{L}(x) = \mathbb{E}_{q(z|x)}\big[\log \mathcal{N}(x;\ \mu_\th
          r"\,\|\,\mathcal{N}(0, I)\big)")
 
 presets.use("assignment")
-train_tab, code_tab = st.tabs(["Train the reference", "Reference code"])
+train_tab, code_tab = st.tabs(["Train the reference", "Reference code"], key="asg_tab", on_change="rerun")
 
-with train_tab:
-    notes.show("assignment", "Train the reference")
-    views.setup_view()
-    name, steps = views.settings()
-    job = views.controls(name, steps)
-    if job is None:
-        views.data_view(name)
-    else:
-        views.results_view(name, job)
-    show_code(exercises.assignment_model, exercises.assignment_config, exercises.prior_samples,
-              exercises.decoded_grid)
+if train_tab.open:
+    with train_tab:
+        notes.show("assignment", "Train the reference")
+        views.setup_view()
+        name, steps = views.settings()
+        job = views.controls(name, steps)
+        if job is None:
+            views.data_view(name)
+        else:
+            views.results_view(name, job)
+        show_code(exercises.assignment_model, exercises.assignment_config, exercises.prior_samples,
+                  exercises.decoded_grid)
 
-with code_tab:
-    notes.show("assignment", "Reference code")
-    views.source_view()
-    # the tab's own listing comes from this: inspect.getsource of the objects the reference runs
-    show_code(exercises.reference_sources)
+if code_tab.open:
+    with code_tab:
+        notes.show("assignment", "Reference code")
+        views.source_view()
+        # the tab's own listing comes from this: inspect.getsource of the objects the reference runs
+        show_code(exercises.reference_sources)

@@ -25,38 +25,44 @@ dataset_name = pages.dataset_picker(("sprites", "mnist"), key="beta_dataset")
 beta_views.pretrained_notice(dataset_name)
 
 live, sweep, collapse, traversals, samples = st.tabs(
-    ["Live β and σ", "Rate–distortion sweep", "Posterior collapse", "Traversals and MIG", "Blurry or sharp"])
+    ["Live β and σ", "Rate–distortion sweep", "Posterior collapse", "Traversals and MIG", "Blurry or sharp"],
+    key="beta_tab", on_change="rerun")
 
-with live:
-    notes.show("beta_sigma", "Live β and σ")
-    beta_views.live_panel(dataset_name)
-    show_code(VAE.loss, reconstruction_nll)
+if live.open:
+    with live:
+        notes.show("beta_sigma", "Live β and σ")
+        beta_views.live_panel(dataset_name)
+        show_code(VAE.loss, reconstruction_nll)
 
-with sweep:
-    notes.show("beta_sigma", "Rate–distortion sweep")
-    beta_views.sweep_view(dataset_name)
-    show_code(metrics.rate_distortion, sweeps.run_sweep)
+if sweep.open:
+    with sweep:
+        notes.show("beta_sigma", "Rate–distortion sweep")
+        beta_views.sweep_view(dataset_name)
+        show_code(metrics.rate_distortion, sweeps.run_sweep)
 
-with collapse:
-    notes.show("beta_sigma", "Posterior collapse")
-    left, right = st.columns([2, 3])
-    with left:
-        st.subheader("KL per latent unit")
-        beta_views.unit_kl_view(dataset_name)
-    with right:
-        st.subheader("A case of collapse, and what prevents it")
-        st.markdown("Near collapse a VAE acts like a linear one, which keeps only the directions whose data "
-                    "variance exceeds βσ² (Lucas et al. 2019). Below that, collapse is stable: sometimes the "
-                    "optimum, sometimes a trap that a better code lies beyond.")
-        collapse_views.collapse_demo_view()
-    show_code(metrics.kl_per_unit, metrics.active_units, metrics.collapsed_units, collapse_cases.demo)
+if collapse.open:
+    with collapse:
+        notes.show("beta_sigma", "Posterior collapse")
+        left, right = st.columns([2, 3])
+        with left:
+            st.subheader("KL per latent unit")
+            beta_views.unit_kl_view(dataset_name)
+        with right:
+            st.subheader("A case of collapse, and what prevents it")
+            st.markdown("Near collapse a VAE acts like a linear one, which keeps only the directions whose data "
+                        "variance exceeds βσ² (Lucas et al. 2019). Below that, collapse is stable: sometimes the "
+                        "optimum, sometimes a trap that a better code lies beyond.")
+            collapse_views.collapse_demo_view()
+        show_code(metrics.kl_per_unit, metrics.active_units, metrics.collapsed_units, collapse_cases.demo)
 
-with traversals:
-    notes.show("beta_sigma", "Traversals and MIG")
-    beta_views.traversal_view(dataset_name)
-    show_code(metrics.latent_traversal, metrics.mig_of_model)
+if traversals.open:
+    with traversals:
+        notes.show("beta_sigma", "Traversals and MIG")
+        beta_views.traversal_view(dataset_name)
+        show_code(metrics.latent_traversal, metrics.mig_of_model)
 
-with samples:
-    notes.show("beta_sigma", "Blurry or sharp")
-    beta_views.samples_view(dataset_name)
-    show_code(latent.encode_means, latent.decode_points, metrics.rate_distortion)
+if samples.open:
+    with samples:
+        notes.show("beta_sigma", "Blurry or sharp")
+        beta_views.samples_view(dataset_name)
+        show_code(latent.encode_means, latent.decode_points, metrics.rate_distortion)

@@ -17,15 +17,17 @@ st.latex(r"y = \mathrm{softmax}\!\left(\frac{\log \pi + g}{\tau}\right),\quad g_
          r"\qquad \mathrm{KL}(q\,\|\,\mathrm{Unif}) = \sum_{n}\sum_{k} q_{nk}\log(K\,q_{nk})")
 
 presets.use("categorical_vae")
-pretrained, own = st.tabs(["Pretrained on MNIST", "Train your own"])
+pretrained, own = st.tabs(["Pretrained on MNIST", "Train your own"], key="gumbel_tab", on_change="rerun")
 
-with pretrained:
-    notes.show("categorical_vae", "Pretrained on MNIST")
-    gumbel_views.pretrained_tab()
-    show_code(GumbelVAE.codes, GumbelVAE.loss, kl_to_uniform)
+if pretrained.open:
+    with pretrained:
+        notes.show("categorical_vae", "Pretrained on MNIST")
+        gumbel_views.pretrained_tab()
+        show_code(GumbelVAE.codes, GumbelVAE.loss, kl_to_uniform)
 
-with own:
-    notes.show("categorical_vae", "Train your own")
-    dataset_name = pages.dataset_picker(("digits", "mnist"), key="gumbel_dataset")
-    gumbel_views.live_panel(cache.dataset(dataset_name, "train"), cache.dataset(dataset_name, "test"))
-    show_code(GumbelVAE.codes, GumbelVAE.loss, Trainer.step_knobs)  # step_knobs anneals τ
+if own.open:
+    with own:
+        notes.show("categorical_vae", "Train your own")
+        dataset_name = pages.dataset_picker(("digits", "mnist"), key="gumbel_dataset")
+        gumbel_views.live_panel(cache.dataset(dataset_name, "train"), cache.dataset(dataset_name, "test"))
+        show_code(GumbelVAE.codes, GumbelVAE.loss, Trainer.step_knobs)  # step_knobs anneals τ

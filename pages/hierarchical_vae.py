@@ -22,17 +22,19 @@ st.caption("Both sides of each KL are Gaussians, so each term is computed in clo
            "Here z₁ is next to x and z_L is the top.")
 
 presets.use("hierarchical_vae")
-pretrained, own = st.tabs(["Pretrained on MNIST", "Train your own"])
+pretrained, own = st.tabs(["Pretrained on MNIST", "Train your own"], key="hvae_tab", on_change="rerun")
 
-with pretrained:
-    notes.show("hierarchical_vae", "Pretrained on MNIST")
-    hvae_views.pretrained_tab()
-    show_code(HierarchicalVAE.walk, HierarchicalVAE.loss)
+if pretrained.open:
+    with pretrained:
+        notes.show("hierarchical_vae", "Pretrained on MNIST")
+        hvae_views.pretrained_tab()
+        show_code(HierarchicalVAE.walk, HierarchicalVAE.loss)
 
-with own:
-    notes.show("hierarchical_vae", "Train your own")
-    dataset_name = pages.dataset_picker(("digits", "mnist"), key="hvae_dataset")
-    hvae_views.live_panel(cache.dataset(dataset_name, "train"), cache.dataset(dataset_name, "test"))
-    show_code(HierarchicalVAE.loss, kl_normal_normal, Trainer.step_knobs)  # step_knobs: the KL warm-up
+if own.open:
+    with own:
+        notes.show("hierarchical_vae", "Train your own")
+        dataset_name = pages.dataset_picker(("digits", "mnist"), key="hvae_dataset")
+        hvae_views.live_panel(cache.dataset(dataset_name, "train"), cache.dataset(dataset_name, "test"))
+        show_code(HierarchicalVAE.loss, kl_normal_normal, Trainer.step_knobs)  # step_knobs: the KL warm-up
 
 presets.publish("hierarchical_vae")  # a "New …" button changed a seed in this run

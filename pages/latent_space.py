@@ -6,7 +6,7 @@ from explorer import latent
 from explorer.models.ae import Autoencoder
 from explorer.models.vae import VAE
 from explorer.train import Trainer
-from explorer.ui import latent_views, notes, pages, presets, training
+from explorer.ui import latent_views, notes, pages, presets
 from explorer.ui.code import show_code
 
 pages.ensure_app_navigation()
@@ -20,7 +20,6 @@ st.latex(r"\text{AE: } \min \|x - g(f(x))\| \qquad\quad "
 presets.use("latent_space")
 dataset_name = pages.dataset_picker(("mnist", "digits"), key="latent_dataset")
 
-training.keep_settings("latent_train")
 # Lazy tabs: only the open tab runs and reaches the browser, so a student who trains and then looks at the maps
 # does not redraw the training charts every second in a hidden tab (BENCHMARKS.md, issue 11).
 compare, explore, interpolate, train = st.tabs(

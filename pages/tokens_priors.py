@@ -22,21 +22,26 @@ presets.use("tokens_priors")
 found = token_views.models_or_remedy()
 if found is not None:
     vq, test = found
-    grid, train, sample, complete = st.tabs(["Tokens", "Train a prior", "Sample", "Complete an image"])
-    with grid:
-        notes.show("tokens_priors", "Tokens")
-        token_views.token_view(vq, test)
-        show_code(tokens.encode_codes, VQVAE.encode, tokens.decode_codes)
-    with train:
-        notes.show("tokens_priors", "Train a prior")
-        token_views.heldout_numbers(vq)
-        token_views.live_panel(token_views.codes("train"), token_views.codes("test"), vq.config.codebook_size)
-        show_code(TokenPrior.logits, TokenPrior.loss)
-    with sample:
-        notes.show("tokens_priors", "Sample")
-        token_views.sample_view(vq)
-        show_code(TokenPrior.sample)
-    with complete:
-        notes.show("tokens_priors", "Complete an image")
-        token_views.completion_view(vq, test)
-        show_code(tokens.complete)
+    grid, train, sample, complete = st.tabs(["Tokens", "Train a prior", "Sample", "Complete an image"],
+                                            key="tokens_tab", on_change="rerun")
+    if grid.open:
+        with grid:
+            notes.show("tokens_priors", "Tokens")
+            token_views.token_view(vq, test)
+            show_code(tokens.encode_codes, VQVAE.encode, tokens.decode_codes)
+    if train.open:
+        with train:
+            notes.show("tokens_priors", "Train a prior")
+            token_views.heldout_numbers(vq)
+            token_views.live_panel(token_views.codes("train"), token_views.codes("test"), vq.config.codebook_size)
+            show_code(TokenPrior.logits, TokenPrior.loss)
+    if sample.open:
+        with sample:
+            notes.show("tokens_priors", "Sample")
+            token_views.sample_view(vq)
+            show_code(TokenPrior.sample)
+    if complete.open:
+        with complete:
+            notes.show("tokens_priors", "Complete an image")
+            token_views.completion_view(vq, test)
+            show_code(tokens.complete)

@@ -23,22 +23,26 @@ st.latex(r"z_q^{\mathrm{ST}} = z_e + \mathrm{sg}[z_q - z_e]\quad\Rightarrow\quad
          r"\frac{\partial \mathcal{L}}{\partial z_e} := \frac{\partial \mathcal{L}}{\partial z_q}")
 
 presets.use("vq_vae")
-pretrained, live, compare = st.tabs(["Pretrained codebook", "Train your own", "Blurry vs sharp"])
+pretrained, live, compare = st.tabs(["Pretrained codebook", "Train your own", "Blurry vs sharp"],
+                                    key="vq_tab", on_change="rerun")
 
-with pretrained:
-    notes.show("vq_vae", "Pretrained codebook")
-    vq_views.pretrained_tab()
-    show_code(VectorQuantizer.forward, VQVAE.loss)
+if pretrained.open:
+    with pretrained:
+        notes.show("vq_vae", "Pretrained codebook")
+        vq_views.pretrained_tab()
+        show_code(VectorQuantizer.forward, VQVAE.loss)
 
-with live:
-    notes.show("vq_vae", "Train your own")
-    dataset_name = pages.dataset_picker(("mnist", "digits", "sprites"), key="vq_dataset")
-    vq_views.live_panel(cache.dataset(dataset_name, "train"), cache.dataset(dataset_name, "test"))
-    # the toggles of this tab: EMA codebook, k-means init, dead-code reset; and the perplexity it plots
-    show_code(VectorQuantizer._ema_update, VectorQuantizer._kmeans_init, VectorQuantizer._reset_dead_codes,
-              perplexity)
+if live.open:
+    with live:
+        notes.show("vq_vae", "Train your own")
+        dataset_name = pages.dataset_picker(("mnist", "digits", "sprites"), key="vq_dataset")
+        vq_views.live_panel(cache.dataset(dataset_name, "train"), cache.dataset(dataset_name, "test"))
+        # the toggles of this tab: EMA codebook, k-means init, dead-code reset; and the perplexity it plots
+        show_code(VectorQuantizer._ema_update, VectorQuantizer._kmeans_init, VectorQuantizer._reset_dead_codes,
+                  perplexity)
 
-with compare:
-    notes.show("vq_vae", "Blurry vs sharp")
-    vq_views.blurry_vs_sharp_tab()
-    show_code(vq.compare, vq.per_image_mse)
+if compare.open:
+    with compare:
+        notes.show("vq_vae", "Blurry vs sharp")
+        vq_views.blurry_vs_sharp_tab()
+        show_code(vq.compare, vq.per_image_mse)

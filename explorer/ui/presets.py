@@ -16,6 +16,7 @@ from explorer.ui.state import Choice, Range
 
 OFF_ON = (False, True)
 LOGIT = {"low": -3.0, "high": 3.0, "step": 0.1}
+OWN = VQ_LIVE = "Train your own"  # the live tab of the VQ-VAE, categorical and hierarchical pages
 LATENT_TABS = ("AE vs VAE", "Drag through latent space", "Interpolation", "Train your own")  # pages/latent_space.py
 INTERP_MAX = 296  # the smallest held-out set of the page (digits: 297 images); larger indices are ignored
 
@@ -38,7 +39,6 @@ def _gumbel_logits(prefix: str, n: int) -> dict[str, state.Knob]:
 KNOBS: dict[str, dict[str, state.Knob]] = {
     "latent_space": {
         "latent_dataset": Choice(("mnist", "digits"), "mnist"),
-        "latent_tab": Choice(LATENT_TABS, LATENT_TABS[0]),
         "hover_kind": Choice(("vae", "ae"), "vae"),
         "interp_a": Range(0, INTERP_MAX, 1, 0),
         "interp_b": Range(0, INTERP_MAX, 1, 1),
@@ -115,22 +115,54 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     "categorical_vae": {
         "τ too low (0.01)": {"gumbel_pretrained_tau": 0.01, "gumbel_live_tau": 0.01},
         "τ too high (10)": {"gumbel_pretrained_tau": 10.0, "gumbel_live_tau": 10.0},
-        "τ annealed": {"gumbel_live_tau": 2.0, "gumbel_live_anneal": True, "gumbel_live_steps": 2000},
-        "Straight-through": {"gumbel_live_hard": True},
+        "τ annealed": {"gumbel_tab": OWN, "gumbel_live_tau": 2.0, "gumbel_live_anneal": True,
+                       "gumbel_live_steps": 2000},
+        "Straight-through": {"gumbel_tab": OWN, "gumbel_live_hard": True},
     },
     "vq_vae": {
-        "Codebook collapse": {"vq_live_k": 512},
-        "Healthy codebook": {"vq_live_k": 512, "vq_live_kmeans": True, "vq_live_reset": True},
-        "No commitment (β = 0)": {"vq_live_beta": 0.0},
-        "Strong commitment (β = 2)": {"vq_live_beta": 2.0},
+        "Codebook collapse": {"vq_tab": VQ_LIVE, "vq_live_k": 512},
+        "Healthy codebook": {"vq_tab": VQ_LIVE, "vq_live_k": 512, "vq_live_kmeans": True, "vq_live_reset": True},
+        "No commitment (β = 0)": {"vq_tab": VQ_LIVE, "vq_live_beta": 0.0},
+        "Strong commitment (β = 2)": {"vq_tab": VQ_LIVE, "vq_live_beta": 2.0},
     },
 }
 KNOBS |= presets_more.KNOBS
 PRESETS |= presets_more.PRESETS
 
+# Lazy tabs (`st.tabs(labels, key=key, on_change="rerun")`): only the open tab runs, so a hidden training panel does
+# not redraw its charts every second. The open tab is a knob: a link opens it, and a preset opens the tab its knobs
+# are on. The labels equal the page's (tests/app/test_lazy_tabs.py).
+TABS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "latent_space": ("latent_tab", LATENT_TABS),
+    "beta_sigma": ("beta_tab", ("Live β and σ", "Rate–distortion sweep", "Posterior collapse", "Traversals and MIG",
+                                "Blurry or sharp")),
+    "vq_vae": ("vq_tab", ("Pretrained codebook", "Train your own", "Blurry vs sharp")),
+    "categorical_vae": ("gumbel_tab", ("Pretrained on MNIST", "Train your own")),
+    "hierarchical_vae": ("hvae_tab", ("Pretrained on MNIST", "Train your own")),
+    "tokens_priors": ("tokens_tab", ("Tokens", "Train a prior", "Sample", "Complete an image")),
+    "assignment": ("asg_tab", ("Train the reference", "Reference code")),
+}
+for _page, (_key, _labels) in TABS.items():
+    KNOBS[_page][_key] = Choice(_labels, _labels[0])
+
+# Widgets in lazy tabs that are no knobs: kept through the runs that do not draw them (`state.keep`), so a closed
+# tab loses nothing (a running job keeps the β its slider set).
+KEEP: dict[str, tuple[str, ...]] = {
+    "latent_space": training.setting_keys("latent_train"),
+    "beta_sigma": (*(f"beta_sweep_{dataset}_{knob}" for dataset in ("sprites", "mnist")
+                     for knob in ("betas", "free_bits", "steps", "warmup")),
+                   "beta_collapse_case", "beta_collapse_demo", "beta_collapse_model", "beta_traversal_index",
+                   "beta_traversal_model"),
+    "vq_vae": (*(f"vq_pretrained_index_{model}" for model in vq_views.PRETRAINED_VQ), "vq_compare_source",
+               "vq_compare_start", "vq_zoom"),
+    "categorical_vae": ("gumbel_index",),
+}
+
 
 def use(page: str) -> None:
-    """Call on a page before its widgets: seed its knobs from the link, write the URL, offer its presets."""
+    """Call on a page before its widgets: keep its widgets' values, seed its knobs from the link, write the URL,
+    offer its presets."""
+    state.keep(KEEP.get(page, ()))
     state.bind(KNOBS[page])
     state.presets(page, PRESETS[page], KNOBS[page])
 

@@ -18,6 +18,7 @@ HVAE_START_MAX = HELD_OUT_MAX + 1 - hvae_views.INPUTS  # the first of INPUTS ima
 TOKEN_ROWS = 7  # mnist-vqvae's token grid is 7×7: "Token rows kept" runs from 0 to 6
 LOGIT = {"low": -3.0, "high": 3.0, "step": 0.1}  # pages/exercises.py's θ sliders
 MNIST_GAP, MOONS_GAP = "mnist-vae-2d", "moons-vae-2d"
+OWN = "Train your own"  # the hierarchical VAE page's live tab
 
 
 def _elbo_knobs() -> dict[str, Knob]:
@@ -102,18 +103,18 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
         "Click your own points": {"em_data": em_views.OWN, "em_k": 2},
     },
     "hierarchical_vae": {
-        "One group: the plain VAE": {"hvae_live_levels": 1},
-        "Two groups": {"hvae_live_levels": 2},
-        "No warm-up, no free bits": {"hvae_live_warmup": False},
-        "Free bits λ = 0.5": {"hvae_live_warmup": False, "hvae_live_free_bits": 0.5},
+        "One group: the plain VAE": {"hvae_tab": OWN, "hvae_live_levels": 1},
+        "Two groups": {"hvae_tab": OWN, "hvae_live_levels": 2},
+        "No warm-up, no free bits": {"hvae_tab": OWN, "hvae_live_warmup": False},
+        "Free bits λ = 0.5": {"hvae_tab": OWN, "hvae_live_warmup": False, "hvae_live_free_bits": 0.5},
         "Cooler samples (t = 0.5)": {"hvae_temperature": 0.5},
     },
     "tokens_priors": {
-        "Temperature too high": {"tokens_temperature": 2.0},
-        "Temperature too low": {"tokens_temperature": 0.3},
-        "Greedy: top-k 1": {"tokens_top_k": 1},
-        "Complete from one row": {"tokens_keep_rows": 1},
-        "Complete from six rows": {"tokens_keep_rows": 6},
+        "Temperature too high": {"tokens_tab": "Sample", "tokens_temperature": 2.0},
+        "Temperature too low": {"tokens_tab": "Sample", "tokens_temperature": 0.3},
+        "Greedy: top-k 1": {"tokens_tab": "Sample", "tokens_top_k": 1},
+        "Complete from one row": {"tokens_tab": "Complete an image", "tokens_keep_rows": 1},
+        "Complete from six rows": {"tokens_tab": "Complete an image", "tokens_keep_rows": 6},
     },
     "exercises": {
         "KL = 0: q is the prior": {"kl_mu_0": 0.0, "kl_mu_1": 0.0, "kl_sigma_0": 1.0, "kl_sigma_1": 1.0},

@@ -15,7 +15,7 @@ import streamlit as st
 from explorer import data, models
 from explorer.jobs import QueueFull, TrainingJob
 from explorer.train import TrainConfig
-from explorer.ui import figure_export, session, state
+from explorer.ui import figure_export, session
 
 BETAS = (0.0, 0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 8.0, 10.0)
 POLL_SECONDS = 1.0  # the browser redraws the charts each poll: on a 2-core laptop that costs training speed
@@ -24,10 +24,11 @@ POLL_SECONDS = 1.0  # the browser redraws the charts each poll: on a 2-core lapt
 SETTINGS = ("kind", "steps", "lr", "lik", "beta", "sigma")  # the panel's widgets: f"{key}_{setting}"
 
 
-def keep_settings(key: str) -> None:
-    """Call at the top of a page whose panel sits in a lazy tab: the sliders keep their values (and so the running
-    job its β and σ, which the sliders set at every rerun) while another tab is open."""
-    state.keep(f"{key}_{setting}" for setting in SETTINGS)
+def setting_keys(key: str) -> tuple[str, ...]:
+    """The widget keys of the panel under `key`. A page whose panel sits in a lazy tab keeps them
+    (`presets.KEEP`): the sliders keep their values while another tab is open, and so the running job its β and σ,
+    which the sliders set at every rerun."""
+    return tuple(f"{key}_{setting}" for setting in SETTINGS)
 
 
 def knob_sliders(key: str, likelihood: str) -> dict:

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import torch
-from apptest import assert_clean, open_page
+from apptest import assert_clean, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
 from explorer import data, jobs, models, sweep, zoo
@@ -62,9 +62,12 @@ def test_page_uses_the_pretrained_beta_models_when_shipped(zoo_dir, mnist_dir):
     at = run_page()
     notices = " ".join(i.value for i in at.info)
     assert "sprites-vae-b1" in notices and "sprites-vae-b4" not in notices
+    open_tab(at, "beta_tab", "Rate–distortion sweep")
+    assert "Each β is a point on the R–D curve" in chart_specs(at)
+    open_tab(at, "beta_tab", "Traversals and MIG")  # the tabs are lazy: one at a time
     assert at.radio(key="beta_traversal_model").options == ["pretrained β = 0.5", "pretrained β = 4"]
     specs = chart_specs(at)
-    for title in ("Each β is a point on the R–D curve", "Unit z_u from −3 to +3", "Gap per factor"):
+    for title in ("Unit z_u from −3 to +3", "Gap per factor"):
         assert title in specs
     at.radio(key="beta_traversal_model").set_value("pretrained β = 4").run()
     at.number_input(key="beta_traversal_index").set_value(7).run()
@@ -74,7 +77,7 @@ def test_page_uses_the_pretrained_beta_models_when_shipped(zoo_dir, mnist_dir):
 
 def test_sweep_button_trains_a_tiny_sweep(zoo_dir, mnist_dir, monkeypatch):
     monkeypatch.setattr(beta_views, "SWEEP_STEPS", (20, 40))
-    at = run_page()
+    at = open_tab(run_page(), "beta_tab", "Rate–distortion sweep")
     at.multiselect(key="beta_sweep_sprites_betas").set_value([0.5, 4.0]).run()
     at.select_slider(key="beta_sweep_sprites_steps").set_value(20).run()
     at.button(key="beta_sweep_sprites_start").click().run()
@@ -86,7 +89,9 @@ def test_sweep_button_trains_a_tiny_sweep(zoo_dir, mnist_dir, monkeypatch):
     at.run()
     assert_clean(at)
     assert "Each β is a point on the R–D curve" in chart_specs(at)
+    open_tab(at, "beta_tab", "Posterior collapse")
     assert at.radio(key="beta_collapse_model").options == ["sweep β = 0.5", "sweep β = 4"]
+    open_tab(at, "beta_tab", "Blurry or sharp")
     assert len(at.get("image")) >= 2 * 2 + 1  # inputs, then reconstructions and samples per model
 
 
@@ -114,7 +119,7 @@ def test_live_run_takes_new_beta_sigma_and_free_bits(zoo_dir, mnist_dir):
 
 
 def test_collapse_demo_shows_three_runs_of_each_case(zoo_dir, mnist_dir):
-    at = run_page()
+    at = open_tab(run_page(), "beta_tab", "Posterior collapse")
     at.toggle(key="beta_collapse_demo").set_value(True).run()
     assert_clean(at)
     specs = chart_specs(at)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from apptest import open_page
+from apptest import open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
 from explorer import jobs, zoo
@@ -33,7 +33,7 @@ def test_pretrained_codes_follow_tau(mnist_dir):
 
 
 def test_live_run_on_digits_records_the_tau_curve(monkeypatch):
-    at = run_page()
+    at = open_tab(run_page(), "gumbel_tab", "Train your own")
     at.radio(key="gumbel_dataset").set_value("digits").run()
     at.select_slider(key="gumbel_live_steps").set_value(250).run()
     at.toggle(key="gumbel_live_anneal").set_value(True).run()

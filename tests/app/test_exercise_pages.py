@@ -8,7 +8,7 @@ import json
 import math
 from pathlib import Path
 
-from apptest import assert_clean, open_page
+from apptest import assert_clean, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
 from explorer import data, exercises, jobs, models, zoo
@@ -119,6 +119,7 @@ def test_assignment_page_shows_the_data_and_the_reference_code():
     at = run_page("assignment.py")
     assert [t.label for t in at.tabs] == ["Train the reference", "Reference code"]
     assert "Press **Train**" in " ".join(i.value for i in at.info)
+    open_tab(at, "asg_tab", "Reference code")
     shown_code = {c.value for e in at.expander if e.label == "Show the code" for c in e.code}  # not the listing
     codes = [c.value for c in at.tabs[1].code if c.value not in shown_code]
     assert len(codes) == len(exercises.REFERENCE) and any(c.startswith("def loss(") for c in codes)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import streamlit as st
 import torch
-from apptest import assert_clean, open_page
+from apptest import assert_clean, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
 from explorer import data, jobs, models, zoo
@@ -73,7 +73,7 @@ def test_the_shipped_models(mnist_dir):
 
 
 def test_live_run_on_digits_records_the_kl_of_every_group():
-    at = run_page()
+    at = open_tab(run_page(), "hvae_tab", "Train your own")
     at.radio(key="hvae_dataset").set_value("digits").run()
     at.select_slider(key="hvae_live_steps").set_value(100).run()
     at.select_slider(key="hvae_live_free_bits").set_value(0.25).run()

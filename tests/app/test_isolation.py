@@ -40,8 +40,11 @@ def view(at: AppTest) -> list:
     return [images, charts, widgets]
 
 
-def digits_page(page: str, picker: str) -> AppTest:
+def digits_page(page: str, picker: str, tab: tuple[str, str] | None = None) -> AppTest:
+    """The page on digits; `tab` = (key, label) opens the lazy tab the dataset picker is on first."""
     at = open_page(page, timeout=180)
+    if tab is not None:
+        open_tab(at, *tab)
     at.radio(key=picker).set_value("digits").run()
     assert_clean(at)
     return at
@@ -68,7 +71,9 @@ def test_training_with_extreme_beta_and_sigma_in_one_session_leaves_another_unto
 
 
 def test_tau_and_training_on_the_categorical_page_stay_in_their_session():
-    a, b = digits_page("categorical_vae.py", "gumbel_dataset"), digits_page("categorical_vae.py", "gumbel_dataset")
+    live = ("gumbel_tab", "Train your own")
+    a, b = (digits_page("categorical_vae.py", "gumbel_dataset", live),
+            digits_page("categorical_vae.py", "gumbel_dataset", live))
     seen_by_b = view(b)
     a.select_slider(key="gumbel_live_tau").set_value(0.01).run()
     a.select_slider(key="gumbel_live_steps").set_value(250).run()

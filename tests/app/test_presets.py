@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from apptest import assert_clean, open_page
+from apptest import assert_clean, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
 from explorer import zoo
@@ -18,7 +18,7 @@ WIDGETS = ("slider", "select_slider", "radio", "checkbox", "toggle", "selectbox"
 SEEDS = {"rep_seed", "gm_seed", "sg_seed", "kl_seed", "gx_seed", "hvae_draw"}
 # States that show the widgets no preset reaches (the other dataset's live run, the 5th logit).
 EXTRA = {"beta_sigma": [{"beta_dataset": "mnist", "beta_live_mnist_lik": "gaussian"}],
-         "straight_through": [{"gm_k": 5}]}
+         "straight_through": [{"gm_k": 5}], "tokens_priors": [{"tokens_tab": "Train a prior"}]}
 # their knobs sit beside pretrained models
 NEEDS_ZOO = {"latent_space", "categorical_vae", "vq_vae", "elbo_gap", "hierarchical_vae", "tokens_priors"}
 
@@ -97,6 +97,9 @@ def check_shows(at: AppTest, page: str, name: str) -> set[str]:
 
 def set_widgets(at: AppTest, values: dict) -> set[str]:
     for key, value in values.items():
+        if any(key == tab_key for tab_key, _ in presets.TABS.values()):
+            open_tab(at, key, value)
+            continue
         next(w for kind in WIDGETS for w in at.get(kind) if w.key == key).set_value(value)
         at.run()
         assert_clean(at)

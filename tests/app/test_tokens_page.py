@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from apptest import open_page
+from apptest import open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
 from explorer import jobs, zoo
@@ -36,12 +36,15 @@ def test_without_a_vq_vae_the_page_names_the_remedy(tmp_path, monkeypatch):
 def test_tokens_samples_and_completion(mnist_dir):
     at = run_page()
     assert "tokens out of K" in " ".join(c.proto.spec for c in at.get("plotly_chart"))
+    open_tab(at, "tokens_tab", "Sample")  # the tabs are lazy: one at a time
     text = captions(at)
     assert "codes drawn uniformly and independently" in text
     at.select_slider(key="tokens_temperature").set_value(0.5).run()
     assert not at.exception
     if token_views.PRIOR_MODEL in zoo.names():
-        assert "codes from the pretrained prior" in text and "token rows kept" in text
+        assert "codes from the pretrained prior" in text
+        open_tab(at, "tokens_tab", "Complete an image")
+        assert "token rows kept" in captions(at)
         at.slider(key="tokens_keep_rows").set_value(1).run()
         assert not at.exception and "1 of 7 token rows kept" in captions(at)
 
@@ -49,13 +52,12 @@ def test_tokens_samples_and_completion(mnist_dir):
 @NEEDS_VQ
 def test_a_live_prior_trains_and_then_samples(mnist_dir, monkeypatch):
     monkeypatch.setattr(token_views, "STEPS", (3, 6))
-    at = run_page()
+    at = open_tab(run_page(), "tokens_tab", "Train a prior")
     at.button(key=f"{token_views.LIVE_KEY}_start").click().run()
     job = at.session_state[f"{token_views.LIVE_KEY}_job"]
     try:
         assert jobs.wait_until(lambda: job.done, timeout=120) and job.state == "finished", job.message
-        at.run()
-        assert not at.exception
+        open_tab(at, "tokens_tab", "Sample")
         assert "codes from your prior" in captions(at)
     finally:
         job.stop()
