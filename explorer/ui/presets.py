@@ -12,11 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from explorer.ui import beta_views, estimator_views, gumbel_views, presets_more, state, training, vq_views
+from explorer.ui.presets_more import LOGIT, OWN
 from explorer.ui.state import Choice, Range
 
 OFF_ON = (False, True)
-LOGIT = {"low": -3.0, "high": 3.0, "step": 0.1}
-OWN = VQ_LIVE = "Train your own"  # the live tab of the VQ-VAE, categorical and hierarchical pages
 LATENT_TABS = ("AE vs VAE", "Drag through latent space", "Interpolation", "Train your own")  # pages/latent_space.py
 INTERP_MAX = 296  # the smallest held-out set of the page (digits: 297 images); larger indices are ignored
 
@@ -120,10 +119,10 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
         "Straight-through": {"gumbel_tab": OWN, "gumbel_live_hard": True},
     },
     "vq_vae": {
-        "Codebook collapse": {"vq_tab": VQ_LIVE, "vq_live_k": 512},
-        "Healthy codebook": {"vq_tab": VQ_LIVE, "vq_live_k": 512, "vq_live_kmeans": True, "vq_live_reset": True},
-        "No commitment (β = 0)": {"vq_tab": VQ_LIVE, "vq_live_beta": 0.0},
-        "Strong commitment (β = 2)": {"vq_tab": VQ_LIVE, "vq_live_beta": 2.0},
+        "Codebook collapse": {"vq_tab": OWN, "vq_live_k": 512},
+        "Healthy codebook": {"vq_tab": OWN, "vq_live_k": 512, "vq_live_kmeans": True, "vq_live_reset": True},
+        "No commitment (β = 0)": {"vq_tab": OWN, "vq_live_beta": 0.0},
+        "Strong commitment (β = 2)": {"vq_tab": OWN, "vq_live_beta": 2.0},
     },
 }
 KNOBS |= presets_more.KNOBS

@@ -16,9 +16,9 @@ SEED = Range(0, 10**6, 1, 0)
 HELD_OUT_MAX = 999
 HVAE_START_MAX = HELD_OUT_MAX + 1 - hvae_views.INPUTS  # the first of INPUTS images, in steps of INPUTS
 TOKEN_ROWS = 7  # mnist-vqvae's token grid is 7×7: "Token rows kept" runs from 0 to 6
-LOGIT = {"low": -3.0, "high": 3.0, "step": 0.1}  # pages/exercises.py's θ sliders
+LOGIT = {"low": -3.0, "high": 3.0, "step": 0.1}  # the θ sliders of pages/exercises.py and straight_through.py
 MNIST_GAP, MOONS_GAP = "mnist-vae-2d", "moons-vae-2d"
-OWN = "Train your own"  # the hierarchical VAE page's live tab
+OWN = "Train your own"  # the live tab of the VQ-VAE, categorical and hierarchical pages
 
 
 def _elbo_knobs() -> dict[str, Knob]:
