@@ -1,7 +1,11 @@
-"""Running a page alone in AppTest, and what every test asks of it: no exception and no error shown."""
+"""Running a page alone in AppTest, what every test asks of it (no exception, no error shown), and reading its
+charts as data: a figure's spec is parsed (`json.loads`) before any text in it is compared, so no test depends
+on how a Plotly release writes its JSON (plotly 7.1 escapes "τ" as "\\u03c4")."""
 
 from __future__ import annotations
 
+import json
+from html.parser import HTMLParser
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -30,3 +34,68 @@ def open_tab(at: AppTest, key: str, label: str) -> AppTest:
     at.run()
     assert_clean(at)
     return at
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    """Every Plotly chart on the page, parsed: {"data": [...], "layout": {...}}."""
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def _title(node) -> str:
+    title = (node or {}).get("title", "")
+    return title.get("text", "") if isinstance(title, dict) else str(title)
+
+
+def figure_texts(spec: dict) -> list[str]:
+    """The words a reader sees on one figure: its title, axis titles, annotations (subplot titles among them),
+    trace names, colour-bar titles, category labels and text labels, each as one string."""
+    layout = spec.get("layout", {})
+    texts = [_title(layout), _title(layout.get("legend"))]
+    texts += [_title(value) for key, value in layout.items() if key.startswith(("xaxis", "yaxis"))]
+    texts += [str(note.get("text", "")) for note in layout.get("annotations", [])]
+    for trace in spec.get("data", []):
+        colorbars = trace.get("colorbar"), trace.get("marker", {}).get("colorbar")
+        texts += [str(trace.get("name", ""))] + [_title(colorbar) for colorbar in colorbars]
+        for key in ("x", "y", "text"):  # numeric arrays may be base64 blocks; words stay lists of strings
+            values = trace.get(key)
+            texts += [value for value in values if isinstance(value, str)] if isinstance(values, list) else []
+    return [text for text in texts if text]
+
+
+def chart_texts(at: AppTest) -> list[str]:
+    """The words on every chart of the page (see `figure_texts`)."""
+    return [text for spec in chart_specs(at) for text in figure_texts(spec)]
+
+
+def chart_titles(at: AppTest) -> str:
+    """The titles of every chart of the page, parsed, then joined by spaces for a phrase to be looked up in."""
+    return " ".join(_title(spec.get("layout", {})) for spec in chart_specs(at))
+
+
+class _StyleSheets(HTMLParser):
+    """Collects the text of every <style> element of an HTML fragment."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sheets: list[str] = []
+        self._inside = False
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self._inside = tag == "style"
+        if self._inside:
+            self.sheets.append("")
+
+    def handle_endtag(self, tag) -> None:
+        self._inside = False
+
+    def handle_data(self, data) -> None:
+        if self._inside:
+            self.sheets[-1] += data
+
+
+def style_sheets(at: AppTest) -> list[str]:
+    """The CSS of every <style> element the page injected through `st.html`, parsed out of the HTML."""
+    parser = _StyleSheets()
+    for block in at.get("html"):
+        parser.feed(block.proto.body)
+    return parser.sheets

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from apptest import open_page, open_tab
+from apptest import chart_texts, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
 from explorer import jobs, zoo
@@ -18,18 +18,14 @@ def run_page(timeout: float = 180) -> AppTest:
     return open_page(PAGE, timeout)
 
 
-def grid_specs(at: AppTest) -> str:
-    return " ".join(c.proto.spec for c in at.get("plotly_chart"))
-
-
 @pytest.mark.skipif(gumbel_views.PRETRAINED not in zoo.names(), reason="no pretrained mnist-gumbel: run pretrain")
 def test_pretrained_codes_follow_tau(mnist_dir):
     at = run_page()
-    specs = grid_specs(at)
-    assert "q(z|x)" in specs and "relaxed sample, τ = 1" in specs and "hard sample (one-hot)" in specs
+    texts = chart_texts(at)
+    assert "q(z|x)" in texts and "relaxed sample, τ = 1" in texts and "hard sample (one-hot)" in texts
     at.select_slider(key="gumbel_pretrained_tau").set_value(0.1).run()
     assert not at.exception
-    assert "relaxed sample, τ = 0.1" in grid_specs(at)
+    assert "relaxed sample, τ = 0.1" in chart_texts(at)
 
 
 def test_live_run_on_digits_records_the_tau_curve(monkeypatch):
@@ -45,6 +41,6 @@ def test_live_run_on_digits_records_the_tau_curve(monkeypatch):
         taus = [row["tau"] for row in job.history]
         assert taus[0] > taus[-1] >= 0.5  # annealed from τ = 1 towards τ_min
         at.run()
-        assert not at.exception and "Temperature τ over training" in grid_specs(at)
+        assert not at.exception and "Temperature τ over training" in chart_texts(at)
     finally:
         job.stop()

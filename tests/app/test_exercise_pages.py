@@ -4,11 +4,10 @@ checks a model when one is there, and the assignment page trains a tiny run and 
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
-from apptest import assert_clean, open_page, open_tab
+from apptest import assert_clean, chart_titles, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
 from explorer import data, exercises, jobs, models, zoo
@@ -23,10 +22,6 @@ def run_page(name: str) -> AppTest:
 
 def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
-
-
-def chart_titles(at: AppTest) -> str:
-    return " ".join(json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "") for c in at.get("plotly_chart"))
 
 
 def markdown(at: AppTest) -> str:

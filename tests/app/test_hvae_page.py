@@ -3,13 +3,12 @@ the shipped ones, and a tiny live run on digits."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 import streamlit as st
 import torch
-from apptest import assert_clean, open_page, open_tab
+from apptest import assert_clean, chart_titles, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
 from explorer import data, jobs, models, zoo
@@ -21,10 +20,6 @@ PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "hierarchical_vae.py"
 
 def run_page(timeout: float = 180) -> AppTest:
     return open_page(PAGE, timeout)
-
-
-def chart_titles(at: AppTest) -> str:
-    return " ".join(json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "") for c in at.get("plotly_chart"))
 
 
 def register_tiny(name: str, groups: tuple[int, ...], blocks: int, zoo_path: Path) -> None:

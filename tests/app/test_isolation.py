@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from apptest import assert_clean, open_page, open_tab
+from apptest import assert_clean, chart_specs, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
 from explorer import checkpoints, jobs, models, zoo
@@ -33,8 +33,8 @@ def no_leftover_jobs():
 
 def view(at: AppTest) -> list:
     """What a session shows: images, charts and the widgets' values."""
-    images = [i.proto.SerializeToString() for i in at.get("image")]
-    charts = [c.proto.spec for c in at.get("plotly_chart")]
+    images = [i.proto for i in at.get("image")]  # protobuf messages compare by their fields
+    charts = chart_specs(at)
     widgets = {w.key: w.value for kind in ("slider", "select_slider", "radio", "toggle") for w in at.get(kind)
                if getattr(w, "key", None)}
     return [images, charts, widgets]

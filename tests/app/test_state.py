@@ -10,7 +10,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 import pytest
-from apptest import assert_clean, open_page
+from apptest import assert_clean, open_page, style_sheets
 from streamlit.testing.v1 import AppTest
 
 from explorer.figures import FONT_SIZE, LINE_WIDTH, base_layout
@@ -95,10 +95,10 @@ def test_a_link_to_a_knob_of_a_live_run_and_to_a_dataset(zoo_dir, mnist_dir):
 def test_projector_mode_injects_larger_text_and_enlarges_the_charts(mnist_dir):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    assert not [h for h in at.get("html") if "<style>" in h.proto.body]
+    assert not style_sheets(at)
     at.sidebar.toggle(key="projector").set_value(True).run()
     assert_clean(at)
-    styles = [h.proto.body for h in at.get("html") if "<style>" in h.proto.body]
+    styles = style_sheets(at)
     assert styles and f"font-size: {session.PROJECTOR_ROOT_PX}px" in styles[0]
     at.sidebar.button_group(key="figure_format").set_value("svg").run()
     at.switch_page("pages/reparameterization.py")
@@ -111,7 +111,7 @@ def test_projector_mode_injects_larger_text_and_enlarges_the_charts(mnist_dir):
         assert config["toImageButtonOptions"]["filename"].startswith("latent-lab-")
     at.sidebar.toggle(key="projector").set_value(False).run()
     assert_clean(at)
-    assert not [h for h in at.get("html") if "<style>" in h.proto.body]
+    assert not style_sheets(at)
     assert json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["font"]["size"] == FONT_SIZE
 
 

@@ -28,8 +28,8 @@ def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
-def images(at: AppTest) -> list[bytes]:
-    return [image.proto.SerializeToString() for image in at.get("image")]
+def images(at: AppTest) -> list:
+    return [image.proto for image in at.get("image")]  # protobuf messages compare by their fields
 
 
 def lit_preset(at: AppTest, page: str) -> str | None:

