@@ -3,10 +3,12 @@
 A page declares its knobs, widget key -> allowed values (`Choice`, `Range`), and calls `bind(knobs)` before its
 widgets. For a knob that has no value in this session yet (a pasted link opens a new session), a URL value that
 is one of the widget's allowed values seeds `st.session_state[key]`, which the widget with that key then shows;
-anything else in the URL is ignored and dropped. Then the session's values are written to `st.query_params`,
-defaults left out. Writing at the top of a run is enough: a moved widget's new value is in `st.session_state`
-before the script reruns. What a page changes later in the run (a "new draw" button) it publishes again with
-`publish(knobs)` at its end.
+a value a knob refuses is named, with the reason, in a small note on the page, and anything else in the URL is
+ignored; both leave the URL. Every knob's `read` is total: any text gives a value or a `Refused` reason, never an
+exception (links are typed by strangers: '1e999', 'nan', a 5,000-digit integer). Then the session's values are
+written to `st.query_params`, defaults left out. Writing at the top of a run is enough: a moved widget's new value
+is in `st.session_state` before the script reruns. What a page changes later in the run (a "new draw" button) it
+publishes again with `publish(knobs)` at its end.
 
 `presets(page, named, knobs)` offers named settings of every knob at once. A choice acts in the pills' on_change
 callback, which runs before the next script run: there (and only there) a widget's value may be set through
@@ -15,12 +17,45 @@ callback, which runs before the next script run: there (and only there) a widget
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Why a knob did not take a URL value, in words for the page's note ("not a number")."""
+
+    reason: str
+
+
+NOT_AN_OPTION = Refused("not one of the options")
+
+
+def _value_or_none(value: Any) -> Any:
+    return None if isinstance(value, Refused) else value
+
+
+def _unsigned(text: str) -> str:
+    return text[1:] if text[:1] in ("+", "-") else text
+
+
+def _is_digits(text: str) -> bool:
+    """ASCII digits only: str.isdigit() and int() also take other scripts' digits ('٣'), '²', '1_000', ' 7 '."""
+    return text.isascii() and text.isdigit()
+
+
+def _is_decimal(text: str) -> bool:
+    """Whether `text` is a plain decimal such as '-1.5', '.5', '2e-3': float() alone also takes 'nan', 'inf',
+    '1_000', ' 7 ' and other scripts' digits, none of which a link of this app writes."""
+    if not text.isascii():
+        return False
+    mantissa, e, exponent = text.lower().partition("e")
+    whole, _, fraction = _unsigned(mantissa).partition(".")
+    digits_ok = all(part == "" or _is_digits(part) for part in (whole, fraction)) and bool(whole or fraction)
+    return digits_ok and (not e or _is_digits(_unsigned(exponent)))
 
 
 def as_text(value: Any) -> str:
@@ -39,9 +74,13 @@ class Choice:
     options: tuple
     default: Any
 
+    def read(self, text: str) -> Any | Refused:
+        """The option this URL text names, or why not."""
+        return next((option for option in self.options if as_text(option) == text), NOT_AN_OPTION)
+
     def parse(self, text: str) -> Any | None:
         """The option this URL text names, or None."""
-        return next((option for option in self.options if as_text(option) == text), None)
+        return _value_or_none(self.read(text))
 
     def allows(self, value: Any) -> bool:
         return any(type(option) is type(value) and option == value for option in self.options)
@@ -60,19 +99,41 @@ class Range:
     def integer(self) -> bool:
         return all(isinstance(v, int) for v in (self.low, self.high, self.step, self.default))
 
+    def read(self, text: str) -> float | int | Refused:
+        """The value on the slider's grid this URL text names, or why not."""
+        if not _is_decimal(text):
+            return Refused("not a number")
+        if self.integer and not _is_digits(_unsigned(text)):
+            return Refused("not written as a whole number")
+        value = self._whole(text) if self.integer else float(text)  # float(): '1e999' is inf, never an error
+        if value is None or not self.low <= value <= self.high:
+            return Refused(f"outside {as_text(self.low)}{'–' if self.low >= 0 else ' to '}{as_text(self.high)}")
+        return value if self._on_steps(value) else Refused("not on the slider's steps")
+
     def parse(self, text: str) -> float | int | None:
         """The value on the slider's grid this URL text names, or None."""
-        try:
-            value = int(text) if self.integer else float(text)
-        except ValueError:
+        return _value_or_none(self.read(text))
+
+    def _whole(self, text: str) -> int | None:
+        """The integer `text` writes, or None when it has more digits than the larger bound (so it lies outside):
+        int() refuses strings of over 4,300 digits, and such a number is no slider's value anyway."""
+        digits = _unsigned(text).lstrip("0") or "0"
+        if len(digits) > len(str(max(abs(self.low), abs(self.high)))):
             return None
-        return value if self.allows(value) else None
+        return int(text[0] + digits) if text[0] in "+-" else int(digits)
+
+    def _on_steps(self, value: float | int) -> bool:
+        if self.integer:  # exact for ints of any size, where a division into a float could overflow
+            return (value - self.low) % self.step == 0
+        steps = (value - self.low) / self.step
+        return abs(steps - round(steps)) < 1e-6
 
     def allows(self, value: Any) -> bool:
-        if isinstance(value, bool) or not isinstance(value, int if self.integer else float) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, int if self.integer else float):
             return False
-        steps = (value - self.low) / self.step
-        return self.low <= value <= self.high and abs(steps - round(steps)) < 1e-6
+        # the bounds first: they refuse nan and inf, and they compare a huge int exactly (math.isfinite would
+        # turn it into a float and overflow)
+        return self.low <= value <= self.high and self._on_steps(value)
 
 
 Knob = Choice | Range
@@ -89,16 +150,35 @@ def keep(keys: Iterable[str]) -> None:
 
 
 def bind(knobs: Knobs) -> None:
-    """Call before the page's widgets: keep the knobs' values, seed unset knobs from a valid URL value, then write
-    the URL."""
+    """Call before the page's widgets: keep the knobs' values, seed unset knobs from a valid URL value (a note
+    names the refused ones), then write the URL, which drops them."""
     keep(knobs)
-    params = st.query_params
+    refused = seed_from_link(knobs)
+    if refused:
+        st.caption("Ignored in the link: " + "; ".join(f"`{key}={shown(text)}`: {why.reason}"
+                                                       for key, text, why in refused))
+    publish(knobs)
+
+
+def seed_from_link(knobs: Knobs) -> list[tuple[str, str, Refused]]:
+    """Set each knob this session has no value for yet from its URL value; the refused ones, with why."""
+    params, refused = st.query_params, []
     for key, knob in knobs.items():
         if key not in st.session_state and key in params:
-            value = knob.parse(params[key])
-            if value is not None:
+            text = params[key]
+            value = knob.read(text)
+            if isinstance(value, Refused):
+                refused.append((key, text, value))
+            else:
                 st.session_state[key] = value
-    publish(knobs)
+    return refused
+
+
+def shown(text: str, most: int = 24) -> str:
+    """URL text as it can sit in a note's code span: cut short (a 5,000-digit number), no backticks or line
+    breaks that would end the span."""
+    text = "".join(c if c.isprintable() and c != "`" else "?" for c in text)
+    return text if len(text) <= most else f"{text[:most]}… ({len(text):,} characters)"
 
 
 def url_values(knobs: Knobs) -> dict[str, str]:
