@@ -134,16 +134,23 @@ def check_kl_expression(text: str, n_draws: int = CHECK_DRAWS, seed: int = 0, fi
             value = safe_expr.evaluate(tree, {"mu": mu, "sigma": sigma})
         except safe_expr.UnsafeExpression as err:
             return Verdict("refused", f"Not accepted: {err}.", checked=i)
+        except (ArithmeticError, ValueError, TypeError) as err:  # whatever numpy raises is the answer's fault
+            return Verdict("wrong", f"Your expression cannot be evaluated for d = {len(mu)} ({err}).", checked=i)
         expected = kl_closed_form(mu, sigma)
         case = {"mu": mu, "sigma": sigma, "yours": value, "expected": expected, "draw": i + 1}
-        if value.size != 1:
-            return Verdict("wrong", f"For a {len(mu)}-dimensional μ your expression gives {value.size} numbers; "
-                           "the KL is one number (a sum over the dimensions?).", case, i + 1)
+        if value.shape != ():  # also at d = 1, where `mu` or the unsummed KL has one entry but is still a vector
+            return Verdict("wrong", _shape_hint(value, len(mu)), case, i + 1)
         if not np.isclose(float(value), expected, rtol=RTOL, atol=ATOL):
             return Verdict("wrong", f"Not equal to the KL at draw {i + 1} of {len(cases)} (d = {len(mu)}).",
                            case, i + 1)
     return Verdict("correct", f"Correct: equal to the KL at all {len(cases)} draws (d = 1 to 4).",
                    checked=len(cases))
+
+
+def _shape_hint(value: np.ndarray, d: int) -> str:
+    numbers = "1 number" if value.size == 1 else f"{value.size} numbers"
+    return (f"For a {d}-dimensional μ your expression gives a vector of {numbers} (shape {value.shape}), not a "
+            "single number; the KL is one number (a sum over the dimensions?).")
 
 
 # --- 2. the VQ-VAE's KL is a constant -------------------------------------------------------------------

@@ -89,6 +89,28 @@ def test_a_vector_answer_gets_a_hint_to_sum():
     np.testing.assert_allclose(verdict.case["mu"], [0.5, 1.0])  # the student's own sliders come first
 
 
+VECTOR_ANSWERS = ["mu", "0.5*(mu**2 + sigma**2 - 1 - log(sigma**2))", "sigma**2", "mu*0 + 1", "dot(mu, 1)",
+                  "-log(sigma) - 0.5 + 0.5*(mu**2 + sigma**2)"]
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 4])
+@pytest.mark.parametrize("text", VECTOR_ANSWERS)
+def test_a_vector_answer_is_wrong_with_a_hint_in_every_dimension(text, d):
+    """At d = 1 such an answer has one entry (and the unsummed KL even the right value), yet it is a vector: a
+    verdict, not the TypeError numpy 2.4 raises for float() of a 1-entry array."""
+    mu, sigma = tuple(np.linspace(-0.5, 1.0, d)), tuple(np.linspace(0.8, 1.5, d))
+    verdict = exercises.check_kl_expression(text, first=(mu, sigma))
+    assert verdict.status == "wrong" and verdict.case["draw"] == 1 and verdict.checked == 1
+    assert f"{d}-dimensional" in verdict.message and "a sum over the dimensions?" in verdict.message
+    assert np.shape(verdict.case["yours"]) == (d,)
+
+
+def test_a_vector_answer_is_wrong_at_the_first_random_draw_which_is_one_dimensional():
+    assert len(exercises.random_cases()[0][0]) == 1
+    verdict = exercises.check_kl_expression("mu")
+    assert verdict.status == "wrong" and "1-dimensional" in verdict.message and "a sum" in verdict.message
+
+
 @pytest.mark.parametrize("text", ["__import__('os')", "().__class__.__bases__", "open('x')", "mu.__class__",
                                   "9**9**9", "x" * 10_000, "lambda: 0", "[m for m in mu]", ""])
 def test_hostile_input_is_refused_not_evaluated(text):
