@@ -98,6 +98,16 @@ def load(name: str, split: str = "train") -> Dataset:
         raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(names())}")
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; choose one of: {', '.join(SPLITS)}")
+    try:
+        return _load_locked(name, split)
+    except mnist.NotOnThisMachine:
+        # Downloading is done without the lock, so it holds up no other session's load; the
+        # download itself is bounded in time and shared (explorer.mnist_download).
+        mnist.fetch()
+        return _load_locked(name, split)
+
+
+def _load_locked(name: str, split: str) -> Dataset:
     # One lock per name: concurrent sessions build a set once and share one object.
     with _locks[name]:
         if name not in _loaded:
@@ -215,7 +225,7 @@ def _build_digits() -> dict[str, Dataset]:
 
 
 def _build_mnist() -> dict[str, Dataset]:
-    parts = mnist.read_mnist()
+    parts = mnist.read_mnist(download=False)  # load() downloads, outside its lock
     if "train" in parts:
         splits = {"train": parts["train"], "test": parts["t10k"]}
         source = "MNIST, the official split: 60,000 train images / 10,000 t10k test images"

@@ -8,7 +8,11 @@ that has the two t10k (test) files:
 2. the user cache, ``$LATENT_LAB_CACHE/mnist`` or ``~/.cache/latent-lab/mnist``;
 3. the developers' offline copy ``<repo root>/../shared/data/mnist``
    (skipped when ``LATENT_LAB_NO_SHARED_FALLBACK=1``);
-4. a download into the user cache from ``LATENT_LAB_MNIST_MIRROR`` (default `DEFAULT_MIRROR`).
+4. a download into the user cache from ``LATENT_LAB_MNIST_MIRROR`` (default `DEFAULT_MIRROR`),
+   bounded in time and shared between sessions: see `explorer.mnist_download`.
+
+A file of the user cache that fails verification is renamed ``<name>.corrupt`` (with a warning in
+the log) and the search goes on, so a damaged cache does not hide a good shared copy.
 
 The training files are optional everywhere: without them `explorer.data` splits the 10,000
 test images itself.
@@ -21,13 +25,10 @@ mirrors' although the payloads are byte-identical to the original distribution).
 
 import gzip
 import hashlib
-import http.client
 import logging
 import math
 import os
 import struct
-import tempfile
-import urllib.request
 import zlib
 from pathlib import Path
 
@@ -38,7 +39,6 @@ CACHE_ENV = "LATENT_LAB_CACHE"
 MIRROR_ENV = "LATENT_LAB_MNIST_MIRROR"
 NO_SHARED_FALLBACK_ENV = "LATENT_LAB_NO_SHARED_FALLBACK"
 DEFAULT_MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"
-DOWNLOAD_TIMEOUT_S = 30
 
 TEST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 TRAIN_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")
@@ -62,38 +62,57 @@ class DatasetUnavailable(RuntimeError):
     """A dataset cannot be read or fetched; the message says what to do about it."""
 
 
-def read_mnist() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+class NotOnThisMachine(DatasetUnavailable):
+    """MNIST would have to be downloaded (raised by `read_mnist(download=False)`)."""
+
+
+class CorruptFile(DatasetUnavailable):
+    """The file at `path` is not the MNIST file its name says."""
+
+    def __init__(self, message: str, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def read_mnist(download: bool = True) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Find (or download) MNIST and return {"t10k": (images, labels)}, plus "train" if present.
 
-    Images are (N, 28, 28) uint8, labels (N,) uint8, both verified against `PAYLOADS`.
+    Images are (N, 28, 28) uint8, labels (N,) uint8, both verified against `PAYLOADS`. A file of
+    the user cache that fails verification is moved aside (``<name>.corrupt``) and one of the
+    shared copy is skipped, so the next place in the search order is tried. With
+    `download=False`, `NotOnThisMachine` is raised where a download would be needed.
     """
-    folder = find_folder()
-    _log.info("reading MNIST from %s", folder)
-    parts = {"t10k": _read_pair(folder, TEST_FILES)}
-    if all((folder / name).is_file() for name in TRAIN_FILES):
-        parts["train"] = _read_pair(folder, TRAIN_FILES)
-    return parts
+    explicit = _explicit_folder()
+    if explicit is not None:
+        return _read_folder(explicit)  # the only place looked at: a bad file there is an error
+    skipped: list[Path] = []
+    while True:  # ends: each pass reads MNIST, or moves a file aside, or skips a folder, or raises
+        folder = _first_local_folder(skipped)
+        if folder is None:
+            if not download:
+                raise NotOnThisMachine(f"MNIST's {' and '.join(TEST_FILES)} are in none of "
+                                       f"{cache_folder()}, {shared_folder()}")
+            return _read_folder(fetch())
+        try:
+            return _read_folder(folder)
+        except CorruptFile as error:
+            _set_aside(error, folder, skipped)
 
 
 def find_folder() -> Path:
     """The first folder in the search order that has the t10k files, downloading if none has."""
-    explicit = os.environ.get(DIR_ENV)
-    if explicit:
-        folder = Path(explicit).expanduser()
-        missing = _missing_files(folder)
-        if missing:
-            problem = f"lacks {', '.join(missing)}" if folder.is_dir() else "is not a folder"
-            raise DatasetUnavailable(
-                f"{DIR_ENV}={explicit} {problem}. It must hold "
-                f"{' and '.join(TEST_FILES)} (and, optionally, {' and '.join(TRAIN_FILES)}).")
-        return folder
-    candidates = [cache_folder()]
-    if os.environ.get(NO_SHARED_FALLBACK_ENV) != "1":
-        candidates.append(shared_folder())
-    for folder in candidates:
-        if all((folder / name).is_file() for name in TEST_FILES):
-            return folder
-    return download(cache_folder())
+    explicit = _explicit_folder()
+    if explicit is not None:
+        return explicit
+    return _first_local_folder([]) or fetch()
+
+
+def fetch() -> Path:
+    """Download MNIST into the user cache and return it: `explorer.mnist_download` says how."""
+    # Imported here, not at the top: mnist_download imports this module's names and checks.
+    from explorer import mnist_download
+
+    return mnist_download.download(cache_folder())
 
 
 def cache_folder() -> Path:
@@ -106,6 +125,31 @@ def shared_folder() -> Path:
     return repo_root.parent / "shared" / "data" / "mnist"
 
 
+def _explicit_folder() -> Path | None:
+    """The folder named by DIR_ENV, which must then hold the files, or None if it is not set."""
+    explicit = os.environ.get(DIR_ENV)
+    if not explicit:
+        return None
+    folder = Path(explicit).expanduser()
+    missing = _missing_files(folder)
+    if missing:
+        problem = f"lacks {', '.join(missing)}" if folder.is_dir() else "is not a folder"
+        raise DatasetUnavailable(
+            f"{DIR_ENV}={explicit} {problem}. It must hold "
+            f"{' and '.join(TEST_FILES)} (and, optionally, {' and '.join(TRAIN_FILES)}).")
+    return folder
+
+
+def _first_local_folder(skipped: list[Path]) -> Path | None:
+    candidates = [cache_folder()]
+    if os.environ.get(NO_SHARED_FALLBACK_ENV) != "1":
+        candidates.append(shared_folder())
+    for folder in candidates:
+        if folder not in skipped and all((folder / name).is_file() for name in TEST_FILES):
+            return folder
+    return None
+
+
 def _missing_files(folder: Path) -> list[str]:
     missing = [name for name in TEST_FILES if not (folder / name).is_file()]
     train_present = [name for name in TRAIN_FILES if (folder / name).is_file()]
@@ -115,54 +159,28 @@ def _missing_files(folder: Path) -> list[str]:
     return missing
 
 
-def download(folder: Path) -> Path:
-    """Download the four files into `folder`; the training pair may fail, the test pair not."""
-    base = (os.environ.get(MIRROR_ENV) or DEFAULT_MIRROR).rstrip("/") + "/"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in TEST_FILES:
-            _fetch(base + name, folder / name)
-    except (OSError, http.client.HTTPException) as error:
-        raise DatasetUnavailable(
-            f"MNIST is not on this machine and could not be downloaded from {base} ({error}). "
-            f"Set {DIR_ENV} to a folder holding the idx .gz files ({', '.join(TEST_FILES)}, "
-            f"optionally {', '.join(TRAIN_FILES)}), or go online once so they can be "
-            f"downloaded into {folder}.") from error
-    try:
-        for name in TRAIN_FILES:
-            _fetch(base + name, folder / name)
-    except (OSError, http.client.HTTPException) as error:
-        _log.warning("MNIST's training files could not be downloaded from %s (%s); "
-                     "using a fixed split of the 10,000 test images instead", base, error)
-        for name in TRAIN_FILES:
-            (folder / name).unlink(missing_ok=True)
-    return folder
-
-
-def _fetch(url: str, destination: Path) -> None:
-    """Download to a temporary file, verify it, then rename it into place atomically."""
-    handle, temp_name = tempfile.mkstemp(
-        dir=destination.parent, prefix=f".{destination.name}.", suffix=".part")
-    temp = Path(temp_name)
-    try:
-        # A genuine .gz is smaller than its payload; the cap stops a hostile mirror filling a disk.
-        limit = PAYLOADS[destination.name][0] + 65_536
-        with os.fdopen(handle, "wb") as target, \
-                urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
-            while chunk := response.read(1 << 20):
-                if target.tell() + len(chunk) > limit:
-                    raise DatasetUnavailable(f"{url} sent more than {limit:,} bytes: not MNIST")
-                target.write(chunk)
+def _set_aside(error: CorruptFile, folder: Path, skipped: list[Path]) -> None:
+    """Take a bad file out of the search: rename it if it is in our cache, else skip its folder."""
+    if folder == cache_folder():
+        aside = error.path.with_name(error.path.name + ".corrupt")
         try:
-            _check_digest(_decompress(temp, destination.name), destination.name)
-        except ValueError as error:
-            raise DatasetUnavailable(
-                f"the download of {url} failed verification and was deleted: {error}. "
-                f"Try again, point {MIRROR_ENV} at another mirror, or set {DIR_ENV} to a folder "
-                "holding verified idx .gz files.") from error
-        os.replace(temp, destination)
-    finally:
-        temp.unlink(missing_ok=True)
+            os.replace(error.path, aside)
+            _log.warning("%s Moved it aside to %s; trying the next place MNIST may be.", error, aside)
+            return
+        except OSError as rename_error:
+            _log.warning("%s It could not be moved aside (%s).", error, rename_error)
+    else:
+        # Not ours to rename: the shared copy belongs to everyone on the machine.
+        _log.warning("%s Skipping %s; trying the next place MNIST may be.", error, folder)
+    skipped.append(folder)
+
+
+def _read_folder(folder: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    _log.info("reading MNIST from %s", folder)
+    parts = {"t10k": _read_pair(folder, TEST_FILES)}
+    if all((folder / name).is_file() for name in TRAIN_FILES):
+        parts["train"] = _read_pair(folder, TRAIN_FILES)
+    return parts
 
 
 def _read_pair(folder: Path, names: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
@@ -172,17 +190,17 @@ def _read_pair(folder: Path, names: tuple[str, str]) -> tuple[np.ndarray, np.nda
 
 def _read_verified(path: Path, ndim: int) -> np.ndarray:
     try:
-        payload = _decompress(path, path.name)
+        payload = decompress(path, path.name)
         array = parse_idx(payload, ndim)
-        _check_digest(payload, path.name)
+        check_digest(payload, path.name)
     except ValueError as error:
-        raise DatasetUnavailable(
+        raise CorruptFile(
             f"{path} cannot be used: {error}. Replace it with the original file "
-            f"(or delete it and go online once to download it).") from error
+            f"(or delete it and go online once to download it).", path) from error
     return array
 
 
-def _decompress(path: Path, name: str) -> bytes:
+def decompress(path: Path, name: str) -> bytes:
     """The payload of the gzip file at `path`, which should be MNIST's file `name`."""
     size = PAYLOADS[name][0]
     try:
@@ -193,7 +211,7 @@ def _decompress(path: Path, name: str) -> bytes:
         raise ValueError(f"not a readable gzip file ({error})") from error
 
 
-def _check_digest(payload: bytes, name: str) -> None:
+def check_digest(payload: bytes, name: str) -> None:
     size, digest = PAYLOADS[name]
     actual = hashlib.sha256(payload).hexdigest()
     if len(payload) != size or actual != digest:

@@ -410,9 +410,9 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serving(folder: Path):
+def serving(folder: Path, handler_class: type[QuietHandler] = QuietHandler):
     """Serve `folder` on a free port of the loopback interface only; yield its base URL."""
-    handler = functools.partial(QuietHandler, directory=str(folder))
+    handler = functools.partial(handler_class, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
