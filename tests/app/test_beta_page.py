@@ -6,6 +6,7 @@ import json
 import time
 from pathlib import Path
 
+import pytest
 import torch
 from apptest import assert_clean, open_page, open_tab
 from streamlit.testing.v1 import AppTest
@@ -95,6 +96,7 @@ def test_sweep_button_trains_a_tiny_sweep(zoo_dir, mnist_dir, monkeypatch):
     assert len(at.get("image")) >= 2 * 2 + 1  # inputs, then reconstructions and samples per model
 
 
+@pytest.mark.slow  # trains for more than a second: not in the fast tier
 def test_live_run_takes_new_beta_sigma_and_free_bits(zoo_dir, mnist_dir):
     at = run_page()
     at.radio(key="beta_live_sprites_lik").set_value("gaussian").run()
@@ -118,6 +120,7 @@ def test_live_run_takes_new_beta_sigma_and_free_bits(zoo_dir, mnist_dir):
     assert job.done
 
 
+@pytest.mark.slow  # trains for more than a second: not in the fast tier
 def test_collapse_demo_shows_three_runs_of_each_case(zoo_dir, mnist_dir):
     at = open_tab(run_page(), "beta_tab", "Posterior collapse")
     at.toggle(key="beta_collapse_demo").set_value(True).run()

@@ -50,6 +50,7 @@ def test_tokens_samples_and_completion(mnist_dir):
 
 
 @NEEDS_VQ
+@pytest.mark.slow  # trains for more than a second: not in the fast tier
 def test_a_live_prior_trains_and_then_samples(mnist_dir, monkeypatch):
     monkeypatch.setattr(token_views, "STEPS", (3, 6))
     at = open_tab(run_page(), "tokens_tab", "Train a prior")

@@ -48,6 +48,7 @@ def test_loss_terms_agree_and_the_untrained_prior_is_near_uniform():
     assert abs(terms["nats_per_token"] - math.log(K)) < 0.5
 
 
+@pytest.mark.slow  # trains for more than a second: not in the fast tier
 def test_heldout_nll_beats_the_uniform_prior_after_training():
     prior = small_prior()
     trainer = tokens.train_prior(prior, markov_codes(2000, seed=2), markov_codes(500, seed=3),

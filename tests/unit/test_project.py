@@ -1,12 +1,16 @@
 """House rules that a test can hold: lint, CI runs the README's test command, thin pages."""
 
 import ast
+import importlib.metadata
+import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -82,3 +86,35 @@ def test_tests_read_figures_and_pages_as_data_not_as_serialized_text():
         offenders += [f"{path.relative_to(ROOT)}:{node.lineno}" for node in _serialized_reads(tree)
                       if id(node) in searched or not isinstance(node, ast.Call)]
     assert not offenders, offenders
+
+
+def _pins(lock: Path) -> dict[str, str]:
+    pins = (re.match(r"^([A-Za-z0-9_.\-]+)==([^\s;]+)", line) for line in lock.read_text().splitlines())
+    return {canonicalize_name(pin[1]): pin[2] for pin in pins if pin}
+
+
+def test_the_locks_pin_every_requirement_within_its_range():
+    """The locks are complete (every direct requirement pinned, transitive ones too) and agree with the ranges
+    that people who use `explorer` as a library install from."""
+    app_pins, dev_pins = _pins(ROOT / "requirements.lock"), _pins(ROOT / "requirements-dev.lock")
+    for source, pins in (("requirements.txt", app_pins), ("requirements-dev.txt", dev_pins)):
+        for line in (ROOT / source).read_text().splitlines():
+            if line.strip() and not line.startswith(("#", "-r")):
+                requirement = Requirement(line)
+                name = canonicalize_name(requirement.name)
+                if name == "torch":  # installed first, at the CPU build the README names; never from a lock
+                    assert name not in pins
+                    continue
+                assert name in pins and requirement.specifier.contains(pins[name]), (source, line)
+    assert {name: dev_pins[name] for name in app_pins} == app_pins  # one version of everything they share
+    assert {"numpy", "pandas", "pyarrow", "protobuf", "pillow", "plotly"} <= set(app_pins)
+
+
+@pytest.mark.skipif(os.environ.get("CI") != "true", reason="CI installs the lock into a fresh environment; a "
+                    "developer may test other versions over it (the drift check does)")
+def test_ci_tests_exactly_the_locked_versions():
+    installed = {canonicalize_name(dist.metadata["Name"]): dist.version for dist in importlib.metadata.distributions()}
+    drifted = {name: (pin, installed.get(name)) for name, pin in _pins(ROOT / "requirements-dev.lock").items()
+               if installed.get(name) != pin}
+    assert not drifted, f"installed versions differ from requirements-dev.lock: {drifted}"
+    assert installed["torch"].split("+")[0] == "2.13.0"
