@@ -25,6 +25,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from explorer.mnist import (
     DEFAULT_MIRROR,
@@ -202,8 +203,10 @@ def _fetch(url: str, destination: Path, deadline: _Deadline) -> None:
     handle, temp_name = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".part")
     temp = Path(temp_name)
     try:
+        # A genuine .gz is smaller than its payload; the cap stops a hostile mirror filling a disk.
+        limit = PAYLOADS[destination.name][0] + 65_536
         with os.fdopen(handle, "wb") as target:
-            _stream(url, target, deadline)
+            _stream(url, target, limit, deadline)
         try:
             check_digest(decompress(temp, destination.name), destination.name)
         except ValueError as error:
@@ -216,9 +219,8 @@ def _fetch(url: str, destination: Path, deadline: _Deadline) -> None:
         temp.unlink(missing_ok=True)
 
 
-def _stream(url: str, target, deadline: _Deadline) -> None:
-    # A genuine .gz is smaller than its payload; the cap stops a hostile mirror filling a disk.
-    limit = PAYLOADS[Path(url).name][0] + 65_536
+def _stream(url: str, target: BinaryIO, limit: int, deadline: _Deadline) -> None:
+    """Copy the body at `url` into `target`, failing past `limit` bytes or past the deadline."""
     with urllib.request.urlopen(url, timeout=deadline.remaining()) as response:
         # read1 returns what one socket read brought, so a mirror that drips bytes still reaches
         # the deadline check; read(n) would wait for all n bytes.
