@@ -3,7 +3,8 @@
 A checkpoint is one .safetensors file: the model's state_dict (weights and buffers) plus, in the
 header's string metadata, the format tag, model kind, config, metrics and free extra information,
 each as JSON. `load` rebuilds the model from that config and refuses anything that is not exactly
-such a checkpoint with a CheckpointError saying what is wrong and what to do. Files may be uploads
+such a checkpoint with a CheckpointError saying what is wrong and what to do. The header's JSON and the
+config are held to `explorer.config_limits` before anything is parsed deeply or built from them. Files may be uploads
 from strangers, so nothing here unpickles: torch.load on an untrusted file can run arbitrary code.
 A pretty-printed <name>.json sidecar repeats the metadata for people; loading never reads it.
 """
@@ -22,6 +23,8 @@ from safetensors.torch import load as safetensors_load
 from safetensors.torch import save as safetensors_save
 from torch import nn
 
+from explorer import config_limits
+from explorer.config_limits import LimitError
 from explorer.models import build, config_from_dict, config_to_dict, saved_kinds
 
 FORMAT = "latent-lab/1"
@@ -126,7 +129,9 @@ def read_metadata(path) -> dict:
     with path.open("rb") as checkpoint_file:
         head = checkpoint_file.read(HEADER_LENGTH_BYTES)
         if len(head) == HEADER_LENGTH_BYTES:
-            head += checkpoint_file.read(min(int.from_bytes(head, "little"), size))
+            # one byte over the header limit is enough for _parse_header to refuse a longer header
+            wanted = min(int.from_bytes(head, "little"), size, config_limits.HEADER_BYTES_MAX + 1)
+            head += checkpoint_file.read(wanted)
     metadata = _metadata_from_header(_parse_header(head, size, path.name), path.name)
     _config_of(metadata, path.name)  # refuse a config that `load` would refuse
     return metadata
@@ -173,13 +178,25 @@ def _truncated(label: str, needed: int, size: int) -> CheckpointError:
     )
 
 
+def _over_limit(err: LimitError, label: str) -> CheckpointError:
+    return CheckpointError(f"{label} is refused before it is read further: {err}. It was not written by "
+                           f"Latent Lab; {RESAVE_HINT}")
+
+
 def _parse_header(head: bytes, size: int, label: str) -> dict:
     """The JSON header of a safetensors file whose first bytes are `head` and length `size`."""
     if len(head) <= HEADER_LENGTH_BYTES or head[HEADER_LENGTH_BYTES : HEADER_LENGTH_BYTES + 1] != b"{":
         raise _not_safetensors(head, label)
     header_end = HEADER_LENGTH_BYTES + int.from_bytes(head[:HEADER_LENGTH_BYTES], "little")
+    if header_end - HEADER_LENGTH_BYTES > config_limits.HEADER_BYTES_MAX:
+        raise _over_limit(LimitError(f"its header is {header_end - HEADER_LENGTH_BYTES:,} bytes, over the limit "
+                                     f"of {config_limits.HEADER_BYTES_MAX:,} (a Latent Lab header is a few KB)"), label)
     if header_end > size:
         raise _truncated(label, header_end, size)
+    try:  # json.loads recurses once per nesting level: bound the depth first
+        config_limits.check_json_text(head[HEADER_LENGTH_BYTES:header_end], "its header")
+    except LimitError as err:
+        raise _over_limit(err, label) from err
     try:
         header = json.loads(head[HEADER_LENGTH_BYTES:header_end])
     except ValueError as err:  # also UnicodeDecodeError
@@ -221,8 +238,14 @@ def _metadata_from_header(header: dict, label: str) -> dict:
         raise CheckpointError(f"{label} has no model config in its metadata; {RESAVE_HINT}")
     metadata = {"format": FORMAT, "kind": kind}
     for key in ("config", "metrics", "extra"):
+        text = stored.get(key, "{}")
         try:
-            value = json.loads(stored.get(key, "{}"))
+            if isinstance(text, str):
+                config_limits.check_json_text(text, f"its {key} metadata")
+        except LimitError as err:
+            raise _over_limit(err, label) from err
+        try:
+            value = json.loads(text)
         except (TypeError, ValueError):
             value = None
         if not isinstance(value, dict):
@@ -232,14 +255,22 @@ def _metadata_from_header(header: dict, label: str) -> dict:
 
 
 def _config_of(metadata: dict, label: str):
+    """The checkpoint's config, held to `config_limits` by arithmetic alone: nothing is built yet."""
     kind = metadata["kind"]
     try:
-        return config_from_dict(kind, metadata["config"])
+        config = config_from_dict(kind, metadata["config"])
     except (TypeError, ValueError) as err:
         raise CheckpointError(
             f"{label}'s config does not fit a {kind!r} model: {err}. It was probably written by "
             f"another version of Latent Lab; {RESAVE_HINT}"
         ) from err
+    try:
+        config_limits.check(kind, config)
+    except LimitError as err:
+        raise CheckpointError(
+            f"{label}'s config cannot build a {kind!r} model: {err}. Nothing was built from it; {RESAVE_HINT}"
+        ) from err
+    return config
 
 
 def _decode_tensors(data: bytes, label: str) -> dict[str, torch.Tensor]:
@@ -265,14 +296,14 @@ def _model_from_bytes(data: bytes, label: str, map_location) -> nn.Module:
         raise CheckpointError(
             f"{label}'s config cannot build a {kind!r} model ({err}); {RESAVE_HINT}"
         ) from err
-    _check_tensors(skeleton.state_dict(), tensors, kind, label)
+    tensors = _checked_tensors(skeleton.state_dict(), tensors, kind, label)
     model = build(kind, config)
     model.load_state_dict(tensors, strict=True)
     return model.eval().to(map_location)
 
 
-def _check_tensors(expected: dict, stored: dict, kind: str, label: str) -> None:
-    """Refuse stored tensors unless they are exactly, and finitely, what the model needs."""
+def _checked_tensors(expected: dict, stored: dict, kind: str, label: str) -> dict[str, torch.Tensor]:
+    """The stored tensors in the model's dtypes; refused unless they are exactly, and finitely, what it needs."""
     mismatch = f"{label} does not hold the weights of the {kind!r} model its config describes:"
     missing = [key for key in expected if key not in stored]
     unexpected = [key for key in stored if key not in expected]
@@ -280,6 +311,7 @@ def _check_tensors(expected: dict, stored: dict, kind: str, label: str) -> None:
         if keys:
             more = f" (and {len(keys) - 1} more)" if len(keys) > 1 else ""
             raise CheckpointError(f"{mismatch} {problem} {keys[0]!r}{more}; {RESAVE_HINT}")
+    checked = {}
     for key, want in expected.items():
         got = stored[key]
         if got.shape != want.shape:
@@ -293,8 +325,11 @@ def _check_tensors(expected: dict, stored: dict, kind: str, label: str) -> None:
                 f"{mismatch} tensor {key!r} has dtype {got.dtype} where {want.dtype} is expected; "
                 + RESAVE_HINT
             )
+        # cast first: a float64 of 1e300 is finite, and infinite once it is the model's float32
+        checked[key] = got = got.to(want.dtype)
         if got.is_floating_point() and not torch.isfinite(got).all():
             raise CheckpointError(
-                f"{label} has NaN or infinite values in tensor {key!r}: the training run that "
-                "made it had diverged. Retrain (e.g. with a smaller learning rate) and save again"
+                f"{label} has NaN or infinite values in tensor {key!r} (as {want.dtype}): the training run "
+                "that made it had diverged. Retrain (e.g. with a smaller learning rate) and save again"
             )
+    return checked

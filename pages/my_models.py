@@ -21,5 +21,5 @@ st.subheader("Models in this session")
 model_io.models_panel()
 st.subheader("Trained in this session")
 model_io.trained_panel()
-# upload goes through load_bytes; _model_from_bytes and _check_tensors are why nothing is ever unpickled
-show_code(checkpoints.save, checkpoints.load_bytes, checkpoints._model_from_bytes, checkpoints._check_tensors)
+# upload goes through load_bytes; _model_from_bytes and _checked_tensors are why nothing is ever unpickled
+show_code(checkpoints.save, checkpoints.load_bytes, checkpoints._model_from_bytes, checkpoints._checked_tensors)

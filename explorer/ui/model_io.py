@@ -4,14 +4,17 @@ An upload comes from a stranger. Its size is checked before a byte of it is read
 `server.maxUploadSize` in .streamlit/config.toml also enforces), then `checkpoints.load_bytes` parses it
 without unpickling and refuses anything that is not exactly a Latent Lab checkpoint: a pickle, a truncated
 file, a config that does not fit the weights, NaN weights. A refusal is a `CheckpointError` whose message
-the page shows; it changes nothing. Models live in this session's `st.session_state` only, never in the
-shared cache. A model that a session trained (a `TrainingJob` under a key ending in `_job`, see
-`training.controls`) downloads as one .safetensors file, its config in the header, and loads back here.
+the page shows; it changes nothing, and so does anything else a file breaks: no trace reaches the page, and a
+model the page cannot draw says so and can still be removed. Models live in this session's `st.session_state`
+only, never in the shared cache, at most `MODELS_PER_SESSION` of them. A model that a session trained (a
+`TrainingJob` under a key ending in `_job`, see `training.controls`) downloads as one .safetensors file, its
+config in the header, and loads back here.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from collections.abc import Mapping
@@ -34,6 +37,14 @@ SUFFIX = ".safetensors"
 SAMPLES = 16
 STATE_KEY = "my_models"  # name -> Loaded, this session's models
 SEEN_KEY = "my_models_seen"  # upload file id -> None (loaded) or the refusal message
+# An accepted model takes up to ~21 MB (explorer.config_limits.PARAMETERS_MAX float32 numbers) of the server's
+# memory, which the whole class shares; five are more than a student compares at once.
+MODELS_PER_SESSION = 5
+LOG = logging.getLogger(__name__)
+
+
+class SessionFullError(CheckpointError):
+    """The session already holds MODELS_PER_SESSION models; removing one makes room."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +135,12 @@ def file_name(key: str, job: TrainingJob) -> str:
 
 
 def accept(data: bytes, name: str, store: dict) -> Loaded:
-    """Load `data` and add it to `store` under `name`; on a refusal `store` is left exactly as it was."""
+    """Load `data` and add it to `store` under `name`; on a refusal `store` is left exactly as it was.
+    A store that holds MODELS_PER_SESSION models takes no new name (replacing a model is fine)."""
+    if name not in store and len(store) >= MODELS_PER_SESSION:
+        raise SessionFullError(
+            f"this session already holds {MODELS_PER_SESSION} models, the most it keeps (the server's memory is "
+            "shared by everyone in the room). Remove one below with its **Remove** button to make room")
     loaded = load_upload(data, name)
     store[name] = loaded
     return loaded
@@ -134,6 +150,28 @@ def accept(data: bytes, name: str, store: dict) -> Loaded:
 
 def _store() -> dict:
     return st.session_state.setdefault(STATE_KEY, {})
+
+
+def unexpected(err: Exception, name: str) -> str:
+    """What the page says when loading `name` failed in a way no check foresaw: the error's type, never its
+    message or trace (they may show the server's paths); the trace goes to the server's log."""
+    LOG.error("loading %s failed", name, exc_info=err)
+    return (f"Latent Lab could not load {name} ({type(err).__name__}). Upload a checkpoint saved by Latent Lab "
+            "(explorer.checkpoints.save or a download button of this page)")
+
+
+def _refusal_of(uploaded) -> str | None:
+    """None when the upload is loaded into this session, else why not. A full session is raised instead:
+    that refusal is not the file's fault, so it is not remembered."""
+    try:
+        accept(read_upload(uploaded, uploaded.name), uploaded.name, _store())
+        return None
+    except SessionFullError:
+        raise
+    except CheckpointError as err:
+        return str(err)
+    except Exception as err:  # an upload is a stranger's file: what it breaks is a refusal, never a trace
+        return unexpected(err, uploaded.name)
 
 
 def upload_panel() -> None:
@@ -147,10 +185,10 @@ def upload_panel() -> None:
     seen = st.session_state.setdefault(SEEN_KEY, {})
     if uploaded.file_id not in seen:
         try:
-            accept(read_upload(uploaded, uploaded.name), uploaded.name, _store())
-            seen[uploaded.file_id] = None
-        except CheckpointError as err:
-            seen[uploaded.file_id] = str(err)
+            seen[uploaded.file_id] = _refusal_of(uploaded)
+        except SessionFullError as err:  # checked again on the next run: after a Remove, the file loads
+            st.error(f"**Not loaded.** {err}.", icon=":material/block:")
+            return
     refusal = seen[uploaded.file_id]
     if refusal:
         st.error(f"**Not loaded.** {refusal}.", icon=":material/block:")
@@ -175,6 +213,17 @@ def _shown(value) -> str:
     return f"{value:.5g}" if isinstance(value, (int, float)) else json.dumps(value)[:80]
 
 
+def show_model(loaded: Loaded, left, right) -> None:
+    """A loaded model's config and metrics in `left`, its decoded prior samples in `right`."""
+    left.json(loaded.config, expanded=False)
+    if loaded.metrics:
+        left.dataframe({"metric": list(loaded.metrics), "value": [_shown(v) for v in loaded.metrics.values()]},
+                       hide_index=True)
+    else:
+        left.caption("No held-out metrics stored with it.")
+    show_samples(loaded, right)
+
+
 def models_panel() -> None:
     """Every model loaded in this session: kind, config, metrics and decoded prior samples."""
     store = _store()
@@ -185,15 +234,14 @@ def models_panel() -> None:
         with st.container(border=True):
             left, right = st.columns([1, 1])
             left.markdown(f"**{name}** — a `{loaded.kind}` model")
-            left.json(loaded.config, expanded=False)
-            if loaded.metrics:
-                left.dataframe({"metric": list(loaded.metrics), "value": [_shown(v) for v in loaded.metrics.values()]},
-                               hide_index=True)
-            else:
-                left.caption("No held-out metrics stored with it.")
-            show_samples(loaded, right)
+            # drawn before the model, so that a model the page cannot draw can still be removed
             left.button("Remove", key=f"my_models_remove_{name}", icon=":material/delete:",
                         on_click=store.pop, args=(name, None))
+            try:
+                show_model(loaded, left, right)
+            except Exception as err:  # whatever a stranger's model breaks, the page and the other models go on
+                LOG.error("showing %s failed", name, exc_info=err)
+                right.error(f"{name} cannot be shown ({type(err).__name__}); remove it and load another checkpoint.")
 
 
 def _checkpoint_of(key: str, job: TrainingJob) -> bytes:
@@ -212,6 +260,8 @@ def _open(key: str) -> None:
             accept(_checkpoint_of(key, job), file_name(key, job), _store())
         except CheckpointError as err:  # a run that diverged may hold weights no page can show
             st.session_state["my_models_notice"] = str(err)
+        except Exception as err:  # as for uploads: a message, never a trace
+            st.session_state["my_models_notice"] = unexpected(err, file_name(key, job))
 
 
 def trained_panel() -> None:

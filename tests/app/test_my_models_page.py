@@ -90,3 +90,60 @@ def test_a_trained_model_downloads_and_opens_here(state, zoo_dir):
         assert name.startswith("latent_train-vae-step") and at.get("image")
     finally:
         job.stop()
+
+
+# --- hostile uploads (issue 19): no trace reaches the page, and a broken model can always be removed -----------
+
+def checkpoint_with_config(tmp_path: Path, **config_overrides) -> bytes:
+    """A tiny VAE's weights under a stored config that says something else."""
+    import safetensors.torch
+
+    tensors = safetensors.torch.load(tiny_checkpoint(tmp_path))
+    config = {**models.config_to_dict(models.build("vae", None, **TINY).config), **config_overrides}
+    metadata = {"format": checkpoints.FORMAT, "kind": "vae", "config": json.dumps(config)}
+    return safetensors.torch.save(tensors, metadata=metadata)
+
+
+def test_a_three_dimensional_image_shape_is_refused_and_the_page_keeps_working(zoo_dir, tmp_path):
+    at = upload(open_page("my_models.py"), "3d.safetensors", checkpoint_with_config(tmp_path, image_shape=[2, 2, 4]))
+    assert not at.exception, [e.message for e in at.exception]
+    assert "image_shape" in at.error[0].value and not at.session_state["my_models"]
+    assert not at.run().exception
+
+
+def test_an_unexpected_failure_while_loading_is_a_message_not_a_trace(zoo_dir, tmp_path, monkeypatch):
+    def fail(*args, **kwargs):
+        raise RuntimeError("/srv/latent-lab/explorer/secret.py: something broke")
+
+    monkeypatch.setattr(model_io, "prior_samples", fail)
+    at = upload(open_page("my_models.py"), "odd.safetensors", tiny_checkpoint(tmp_path))
+    assert not at.exception, [e.message for e in at.exception]
+    assert "Not loaded" in at.error[0].value and "/srv" not in at.error[0].value
+    assert not at.session_state["my_models"]
+
+
+def test_a_model_that_cannot_be_drawn_says_so_and_can_be_removed(zoo_dir, tmp_path):
+    import numpy as np
+
+    model = checkpoints.load_bytes(tiny_checkpoint(tmp_path))
+    broken = model_io.Loaded(name="odd.safetensors", kind="vae", config={}, metrics={}, extra={}, model=model,
+                             samples=np.zeros((16, 2, 2, 4)))  # no page can draw 4-D samples
+    at = AppTest.from_file(str(PAGE), default_timeout=60)
+    at.session_state["my_models"] = {"odd.safetensors": broken}
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("cannot be shown" in e.value for e in at.error)
+    at.button(key="my_models_remove_odd.safetensors").click().run()
+    assert not at.exception and not at.session_state["my_models"]
+
+
+def test_a_session_holds_a_bounded_number_of_models(zoo_dir, tmp_path):
+    at = open_page("my_models.py")
+    limit = model_io.MODELS_PER_SESSION
+    for seed in range(limit):
+        upload(at, f"m{seed}.safetensors", tiny_checkpoint(tmp_path, seed))
+    upload(at, "one-more.safetensors", tiny_checkpoint(tmp_path, limit))
+    assert not at.exception and f"{limit} models" in at.error[0].value
+    assert len(at.session_state["my_models"]) == limit
+    at.button(key="my_models_remove_m0.safetensors").click().run()  # room again: the waiting file loads
+    assert not at.exception and "one-more.safetensors" in at.session_state["my_models"]
