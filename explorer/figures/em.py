@@ -75,10 +75,11 @@ def mixture_figure(x: np.ndarray, means: np.ndarray, covariances: np.ndarray, we
     return fig.update_layout(margin=dict(b=110))
 
 
-def bound_figure(labels: list[str], log_px: np.ndarray, elbo: np.ndarray, title: str = "",
+def bound_figure(labels: list[str], log_px: np.ndarray, elbo: np.ndarray, gap: float, title: str = "",
                  units: str = "nats per point", height: int = 420) -> go.Figure:
     """log p(x|θ) and ELBO(q, θ) after each half-step ("E1", "M1", "E2", …), the gap KL(q ‖ p(z|x))
-    shaded between them: it closes at every E-step (EM) and the bound rises at every M-step."""
+    shaded between them: it closes at every E-step (EM) and the bound rises at every M-step. `gap` is the
+    last one, from `explorer.em.posterior_gap` (0 within rounding, where log_px − elbo may be −4e-16)."""
     fig = go.Figure()
     symbols = ["circle" if label.startswith("E") else "square" for label in labels]
     fig.add_trace(go.Scatter(x=labels, y=log_px, name="log p(x | θ)", mode="lines+markers",
@@ -87,9 +88,8 @@ def bound_figure(labels: list[str], log_px: np.ndarray, elbo: np.ndarray, title:
                              fillcolor=GAP_COLOUR, line=dict(color=PALETTE[0], width=LINE_WIDTH),
                              marker=dict(size=9, symbol=symbols)))
     if len(labels):
-        gap = float(log_px[-1] - elbo[-1])
         fig.add_annotation(x=1, xref="paper", xanchor="right", y=1.0, yref="paper", yanchor="bottom",
-                           showarrow=False, text=f"gap after {labels[-1]}: KL(q ‖ p(z|x)) = {gap:.3g}",
+                           showarrow=False, text=f"gap after {labels[-1]}: KL(q ‖ p(z|x)) = {gap:.3g} {units}",
                            font=dict(size=16))
     else:
         fig.add_annotation(x=0.5, xref="paper", y=0.5, yref="paper", showarrow=False, font=dict(size=18),

@@ -151,9 +151,9 @@ def bound_view(state: em.EMState | None) -> None:
     if not history:
         st.info("Press **Step E**: the chart of log p(x) and the ELBO starts with the first half-step.")
         return
-    chart(bound_figure([s.label for s in history], log_px, bound, title), width="stretch",
-                    key="em_bound")
+    gap = history[-1].gap / n  # 0 within rounding after an E-step, never a negative KL
+    chart(bound_figure([s.label for s in history], log_px, bound, gap, title), width="stretch", key="em_bound")
     cols = st.columns(3)
-    cols[0].metric("log p(x) per point", f"{log_px[-1]:.4f}")
-    cols[1].metric("ELBO per point", f"{bound[-1]:.4f}")
-    cols[2].metric("gap = KL(q ‖ p(z|x))", f"{log_px[-1] - bound[-1]:.2g}")
+    cols[0].metric("log p(x) per point (nats)", f"{log_px[-1]:.4f}")
+    cols[1].metric("ELBO per point (nats)", f"{bound[-1]:.4f}")
+    cols[2].metric("gap = KL(q ‖ p(z|x)) per point (nats)", f"{gap:.2g}")

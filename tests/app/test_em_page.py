@@ -66,7 +66,24 @@ def test_step_e_then_step_m_grows_the_half_step_chart():
     assert log_px[0] == ["E1", "M1"]
     assert elbo[1][1] > elbo[1][0] and log_px[1][1] >= elbo[1][1]  # the bound rose, and stays below
     assert any("After M1" in s["layout"]["title"]["text"] for s in charts(at))
-    assert [m.label for m in at.metric] == ["log p(x) per point", "ELBO per point", "gap = KL(q ‖ p(z|x))"]
+    assert [m.label for m in at.metric] == ["log p(x) per point (nats)", "ELBO per point (nats)",
+                                            "gap = KL(q ‖ p(z|x)) per point (nats)"]
+
+
+def test_the_gap_after_an_e_step_reads_zero_where_rounding_made_it_negative():
+    """Issue 20, item 7: on the default run, log p(x) − ELBO after E15 is −3.8e-16 per point (rounding); the
+    page printed "KL(q ‖ p(z|x)) = -3.8e-16". It shows 0, in the metric and on the chart."""
+    at = run_page()
+    for _ in range(14):
+        click(at, "em_step_e")
+        click(at, "em_step_m")
+    click(at, "em_step_e")
+    last = at.session_state["em_state"].history[-1]
+    assert last.label == "E15" and last.log_likelihood - last.elbo < 0  # the rounding is there
+    assert at.metric[2].value == "0"
+    spec = next(s for s in charts(at) if s["layout"]["xaxis"].get("title", {}).get("text") == "half-step")
+    notes = [a["text"] for a in spec["layout"]["annotations"] if "gap after" in a["text"]]
+    assert notes == ["gap after E15: KL(q ‖ p(z|x)) = 0 nats per point"]
 
 
 def test_kmeans_toggle_gives_hard_clusters_and_centres():
