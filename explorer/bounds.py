@@ -14,8 +14,9 @@ log p(x) = log E_r[p(x, z) / r(z)] ≥ E_r[log p(x, z) − log r(z)]. Three prop
 log p(x) from the quadrature of `explorer.likelihood`.
 
 Every function returns one float64 value per sample, (B,), in nats, and builds no graph. Pass
-`generator` (a torch.Generator, or an int seed) for reproducible draws; torch's global random
-state is then left as it was.
+`generator` (a torch.Generator, or an int seed) for reproducible draws: they come from it alone
+(`explorer.models.noise.sample`), so other threads using torch's global generator change nothing, and
+its state is left as it was. Without one, torch's global generator is used.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import torch
 from torch.distributions import Distribution, kl_divergence
 
 from explorer.likelihood import latent_dim, log_joint, log_likelihood, log_marginal
+from explorer.models.noise import sample
 
 DRAWS_PER_CALL = 8192  # z decoded at once (draws × samples): ~25 MB of logits at D = 784
 Q_GRID_SDS = 7.0  # `gap` integrates over q's mean ± 7 sd: q's mass outside is below 1e-11
@@ -50,21 +52,6 @@ class Gap(NamedTuple):
 
 def _generator(generator: torch.Generator | int | None) -> torch.Generator | None:
     return torch.Generator().manual_seed(generator) if isinstance(generator, int) else generator
-
-
-def _draw(dist: Distribution, n: int, generator: torch.Generator | None) -> torch.Tensor:
-    """n draws of dist, (n, *batch, *event); reproducible under `generator`, which seeds a forked
-    copy of torch's random state, so any distribution family can be sampled the same way."""
-    if generator is None:
-        return dist.sample((n,))
-    seed = int(torch.randint(2**62, (), generator=generator))
-    try:
-        device = dist.mean.device
-    except NotImplementedError:
-        device = torch.device("cpu")
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-        torch.manual_seed(seed)
-        return dist.sample((n,))
 
 
 def _to64(t: torch.Tensor) -> torch.Tensor:
@@ -92,7 +79,7 @@ def elbo(model, x: torch.Tensor, n_samples: int = 1, beta: float = 1.0,
     the KL is analytic where known, else the mean of log q − log p(z) over the same draws.
     """
     q = model.encode(x)
-    z = _draw(q, n_samples, _generator(generator))  # (n, B, J)
+    z = sample(q, n_samples, _generator(generator))  # (n, B, J)
     reconstruction = log_likelihood(model, x, z).mean(0)
     return reconstruction - beta * _kl_to_prior(q, model.prior, z, torch.full((n_samples, 1), 1 / n_samples))
 
@@ -107,7 +94,7 @@ def _iwae_repeats(model, x: torch.Tensor, k: int, repeats: int, generator) -> to
     per_call, total = max(1, DRAWS_PER_CALL // len(x)), k * repeats
     log_w = []
     for start in range(0, total, per_call):
-        z = _draw(q, min(per_call, total - start), generator)  # (n, B, J)
+        z = sample(q, min(per_call, total - start), generator)  # (n, B, J)
         log_w.append(log_joint(model, x, z) - _to64(q.log_prob(z)))
     return torch.logsumexp(torch.cat(log_w).reshape(repeats, k, len(x)), 1) - math.log(k)
 
@@ -146,7 +133,7 @@ def naive_bound(model, x: torch.Tensor, n_samples: int = 1000,
     below the ELBO exactly when q(z|x) is closer to the posterior than the prior is, which holds
     for any useful encoder but is not a theorem. The same draws serve every sample.
     """
-    z = _draw(model.prior, n_samples, _generator(generator))  # (n, J)
+    z = sample(model.prior, n_samples, _generator(generator))  # (n, J)
     return log_likelihood(model, x, z[:, None]).mean(0)
 
 

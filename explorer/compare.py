@@ -56,23 +56,25 @@ def reconstruct(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> to
 
 
 @torch.no_grad()
-def likelihood(model: nn.Module, x: torch.Tensor) -> tuple[float | None, str]:
-    """The model's log-likelihood of one input (1, x_dim), exact where it can be, and its label."""
+def likelihood(model: nn.Module, x: torch.Tensor, seed: int = 0) -> tuple[float | None, str]:
+    """The model's log-likelihood of one input (1, x_dim), exact where it can be, and its label; a Monte-Carlo
+    ELBO draws from `seed`."""
     if getattr(model, "kind", "") == "vae" and model.config.z_dim <= 2:
         return float(log_marginal(model, x)[0]), "log p(x)"
-    terms = model.loss(x.expand(ELBO_SAMPLES, -1), reduce=False)
+    terms = model.loss(x.expand(ELBO_SAMPLES, -1), reduce=False, generator=torch.Generator().manual_seed(seed))
     if "elbo" not in terms:
         return None, "—"
     return float(terms["elbo"].mean()), "ELBO ≤ log p(x)"
 
 
-def compare(models: dict[str, nn.Module], image: np.ndarray) -> list[Comparison]:
-    """Every model on one (H, W) image in [0, 1]: reconstruction, MSE and likelihood, in the given order."""
+def compare(models: dict[str, nn.Module], image: np.ndarray, seed: int = 0) -> list[Comparison]:
+    """Every model on one (H, W) image in [0, 1]: reconstruction, MSE and likelihood (its draws from `seed`),
+    in the given order."""
     results = []
     for name, model in models.items():
         x = torch.as_tensor(image, dtype=torch.float32).reshape(1, -1).to(next(model.parameters()).device)
         x_hat = reconstruct(model.eval(), x)
-        value, label = likelihood(model, x)
+        value, label = likelihood(model, x, seed)
         results.append(Comparison(name, model.kind, x_hat[0].cpu().numpy(), float((x - x_hat).pow(2).sum()),
                                   value, label))
     return results

@@ -263,8 +263,7 @@ LATENT_EXTENT = (-2.5, 2.5, -2.5, 2.5)  # the latent grid: ±2.5 prior standard 
 
 def assignment_model(seed: int = 0) -> VAE:
     """The reference solution's model: 2 → 64 → 64 → (μ, log σ²) ∈ R² × R², and back; Gaussian p(x|z)."""
-    torch.manual_seed(seed)
-    return models.build("vae", None, **ASSIGNMENT_MODEL)
+    return models.build_seeded("vae", None, seed, **ASSIGNMENT_MODEL)  # weights from its own generator
 
 
 def assignment_config(steps: int = 1000, seed: int = 0) -> TrainConfig:

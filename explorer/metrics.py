@@ -195,11 +195,12 @@ def latent_traversal(model: nn.Module, x_single: torch.Tensor,
 
 
 @torch.no_grad()
-def rate_distortion(model: nn.Module, x: torch.Tensor, n_samples: int = 1, batch_size: int = 1024) -> dict:
+def rate_distortion(model: nn.Module, x: torch.Tensor, n_samples: int = 1, batch_size: int = 1024,
+                    generator: torch.Generator | None = None) -> dict:
     """The two terms of -ELBO (Alemi et al. 2018), means over x in nats, and the mean's squared error.
 
     rate R = E_x KL(q(z|x) || p(z)), in closed form; distortion D = -E_x E_q log p(x|z), estimated
-    with n_samples reparameterized draws (the 'recon' term of `model.loss`), so R + D = -ELBO.
+    with n_samples reparameterized draws from `generator` (the 'recon' term of `model.loss`), so R + D = -ELBO.
     mse = E_x ||x - E[x|z = mu(x)]||², summed over pixels: the error of the posterior-mean
     reconstruction, comparable between decoders whose log-likelihoods are not.
     """
@@ -209,7 +210,7 @@ def rate_distortion(model: nn.Module, x: torch.Tensor, n_samples: int = 1, batch
         batch = x[i : i + batch_size].to(device)
         mu, logvar = model.encoder_params(batch)
         rate += kl_normal_standard_per_unit(mu, logvar).sum().item()
-        recon = sum(model.loss(batch, beta=1.0, reduce=False)["recon"] for _ in range(n_samples))
+        recon = sum(model.loss(batch, beta=1.0, reduce=False, generator=generator)["recon"] for _ in range(n_samples))
         distortion += recon.sum().item() / n_samples
         squared_error += (batch - model.decode_mean(mu)).pow(2).sum().item()
     n = len(x)

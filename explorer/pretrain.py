@@ -86,12 +86,13 @@ def heldout_gap(x: torch.Tensor):
 def heldout_metrics(model: torch.nn.Module, x_test: torch.Tensor, repeats: int = 10, seed: int = 0) -> dict:
     """Held-out means of the loss terms (beta = 1) over `repeats` Monte-Carlo draws, plus the MSE
     of the reconstruction from the most probable code (`compare.reconstruct`), and for a VQ-VAE the
-    perplexity of the codes' usage and the number of dead codes, those no held-out input picks."""
+    perplexity of the codes' usage and the number of dead codes, those no held-out input picks. The draws
+    come from `seed` (the numbers the manifest holds, which seeded torch's global generator before)."""
     model.eval()
-    torch.manual_seed(seed)
+    generator = torch.Generator(device=x_test.device).manual_seed(seed)
     sums: dict[str, float] = {}
     for _ in range(repeats):
-        for name, value in model.loss(x_test).items():
+        for name, value in model.loss(x_test, generator=generator).items():
             if name != "loss":
                 sums[f"test_{name}"] = sums.get(f"test_{name}", 0.0) + value.item() / repeats
     x_hat = reconstruct(model, x_test)
@@ -112,10 +113,10 @@ def history_columns(rows: list[dict]) -> dict[str, list]:
 
 def train_spec(spec: PretrainSpec) -> tuple[torch.nn.Module, dict]:
     train, test = data.load(spec.dataset, "train"), data.load(spec.dataset, "test")
-    torch.manual_seed(spec.train.seed)  # the initial weights
     shape = dict(x_dim=train.x_dim, z_dim=2, likelihood=train.likelihood, image_shape=train.image_shape)
     fields = {f.name for f in dataclasses.fields(models.REGISTRY[spec.kind][1])}  # a categorical VAE has no z_dim
-    model = models.build(spec.kind, None, **{k: v for k, v in {**shape, **spec.model_overrides}.items() if k in fields})
+    overrides = {k: v for k, v in {**shape, **spec.model_overrides}.items() if k in fields}
+    model = models.build_seeded(spec.kind, None, spec.train.seed, **overrides)  # the weights of manual_seed + build
     started = time.perf_counter()
     exact = getattr(model.config, "z_dim", math.inf) <= 2  # log p(x) by quadrature needs a 1-D or 2-D latent
     trainer = Trainer(model, train.x, spec.train, spec.knobs, x_test=test.x,

@@ -105,11 +105,10 @@ class SweepConfig:
 
 
 def build_model(dataset: data.Dataset, config: SweepConfig) -> nn.Module:
-    """A fresh VAE for the dataset, seeded by the config: every β starts from the same weights."""
-    torch.manual_seed(config.seed)
-    return models.build("vae", None, x_dim=dataset.x_dim, z_dim=config.z_dim, hidden=config.hidden,
-                        likelihood=config.likelihood or dataset.likelihood, image_shape=dataset.image_shape,
-                        decoder_sigma=config.decoder_sigma)
+    """A fresh VAE for the dataset, its weights drawn from the config's seed: every β starts from the same ones."""
+    return models.build_seeded("vae", None, config.seed, x_dim=dataset.x_dim, z_dim=config.z_dim,
+                               hidden=config.hidden, likelihood=config.likelihood or dataset.likelihood,
+                               image_shape=dataset.image_shape, decoder_sigma=config.decoder_sigma)
 
 
 def train_config(config: SweepConfig) -> TrainConfig:
@@ -140,15 +139,17 @@ def torch_threads(n: int):
 
 
 @torch.no_grad()
-def diagnose(model: nn.Module, test: data.Dataset, decoder_sigma: float | None = None, with_mig: bool = True) -> dict:
+def diagnose(model: nn.Module, test: data.Dataset, decoder_sigma: float | None = None, with_mig: bool = True,
+             seed: int = 0) -> dict:
     """Rate, distortion, MSE, ELBO and the unit diagnostics of a model on held-out data.
 
     A Gaussian decoder's distortion is reported at `decoder_sigma` (the σ it is trained with), not
-    at its config's default. MIG is added when the dataset has true factors and `with_mig`.
+    at its config's default; its Monte-Carlo draws come from `seed`. MIG is added when the dataset has
+    true factors and `with_mig`.
     """
     model.eval()
     x = test.x[:EVAL_SIZE]
-    result = metrics.rate_distortion(model, x)
+    result = metrics.rate_distortion(model, x, generator=torch.Generator().manual_seed(seed))
     if model.config.likelihood == "gaussian" and decoder_sigma is not None:
         result["distortion"] = distortion_at_sigma(result["distortion"], x.shape[1], model.config.decoder_sigma,
                                                    decoder_sigma)
@@ -177,7 +178,7 @@ def run_sweep(dataset: str, config: SweepConfig, on_progress: Callable[[int, int
         with torch_threads(JOB_THREADS):
             train(model, train_set.x, train_config(config), knobs_for(config, beta))
             result = {"beta": float(beta), "seconds": time.perf_counter() - started,
-                      **diagnose(model, test, config.decoder_sigma), "model": model.eval()}
+                      **diagnose(model, test, config.decoder_sigma, seed=config.seed), "model": model.eval()}
         results.append(result)
         if on_progress is not None:
             on_progress(len(results), len(config.betas), result)

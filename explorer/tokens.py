@@ -24,10 +24,10 @@ from explorer.vq import codes_of as encode_codes
 PRIOR_TRAIN = TrainConfig(steps=1200, batch_size=128, lr=3e-3, log_every=25, eval_every=250)
 
 
-def prior_for(vq: nn.Module, **overrides) -> TokenPrior:
-    """A fresh prior sized to a VQ-VAE's codebook and grid."""
+def prior_for(vq: nn.Module, seed: int | torch.Generator = 0, **overrides) -> TokenPrior:
+    """A fresh prior sized to a VQ-VAE's codebook and grid, its weights drawn from `seed`."""
     config = PriorConfig(codebook_size=vq.config.codebook_size, grid=tuple(vq.latent_shape))
-    return models.build("prior", config, **overrides)
+    return models.build_seeded("prior", config, seed, **overrides)
 
 
 def uniform_nats_per_token(codebook_size: int) -> float:
@@ -98,8 +98,7 @@ def pretrain_prior(vq_name: str, seed: int = 0) -> tuple[TokenPrior, dict]:
     vq, dataset = zoo.load(vq_name), zoo.entry(vq_name)["dataset"]
     train, test = data.load(dataset, "train"), data.load(dataset, "test")
     train_codes, test_codes = encode_codes(vq, train.x), encode_codes(vq, test.x)
-    torch.manual_seed(seed)
-    prior = prior_for(vq)
+    prior = prior_for(vq, seed)
     started = time.perf_counter()
     trainer = train_prior(prior, train_codes, test_codes, dataclasses.replace(PRIOR_TRAIN, seed=seed))
     metrics = {key: round(value, 4) for key, value in heldout_nll(prior, test_codes).items()}

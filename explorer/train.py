@@ -3,7 +3,8 @@
 A batch is one gather of shuffled rows of the training tensor, so a step does no per-sample
 Python work (a `DataLoader` over a `TensorDataset` indexes and collates every sample).
 The loss's knobs (beta, decoder_sigma, ...) are read at every step, so a slider moved while the
-job runs acts on the next step.
+job runs acts on the next step. A run draws only from generators it owns (the batch order and the
+loss's noise), never from torch's global one, which other sessions' threads share.
 """
 
 from __future__ import annotations
@@ -74,8 +75,11 @@ class Trainer:
         self.knobs = dict(knobs or {})
         self.eval_fn = eval_fn  # extra held-out numbers at each evaluation (log p(x) and the gap, say)
         self.optimizer = make_optimizer(model, config.lr)
-        self.generator = torch.Generator().manual_seed(config.seed)
-        torch.manual_seed(config.seed)  # the reparameterization noise
+        self.generator = torch.Generator().manual_seed(config.seed)  # the order of batches
+        # The loss's noise (reparameterization, Gumbel, codebook resets), on the model's device. Its own
+        # generator with the same seed, as torch's global one was seeded before: a run draws the numbers it
+        # drew then, and the shipped models' training recipe still holds.
+        self.noise = torch.Generator(device=self.device).manual_seed(config.seed)
         self.state = RunState()
         self._epoch: torch.Tensor | None = None
         self._cursor = 0
@@ -97,7 +101,8 @@ class Trainer:
     def step(self) -> dict[str, float]:
         """One optimizer step; raises `Diverged` (after restoring good weights) on a non-finite loss."""
         self.model.train()
-        terms = self.model.loss(self._next_batch(), **accepted_knobs(self.model, self.step_knobs()))
+        terms = self.model.loss(self._next_batch(), generator=self.noise,
+                                **accepted_knobs(self.model, self.step_knobs()))
         # one host sync for all terms (an .item() per term would wait once each)
         values = dict(zip(terms, torch.stack([t.detach() for t in terms.values()]).tolist(), strict=True))
         if not math.isfinite(values["loss"]):
@@ -164,7 +169,7 @@ class Trainer:
             return {}
         self.model.eval()
         knobs = accepted_knobs(self.model, {**self.knobs, "beta": 1.0})
-        terms = self.model.loss(self.x_test, **knobs)
+        terms = self.model.loss(self.x_test, generator=self.noise, **knobs)
         results = {f"test_{name}": t.item() for name, t in terms.items() if name != "loss"}
         if self.eval_fn is not None:
             results.update(self.eval_fn(self.model))

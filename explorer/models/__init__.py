@@ -1,8 +1,9 @@
 """The model registry: every model kind, its config class, and building one from a config.
 
 All models share one interface: `encode(x)` -> Distribution over z, `decode(z)` -> Distribution
-over x, `prior`, `loss(x, **knobs)` -> dict of named terms (`loss` is minimized), `sample(n)`,
-`decode_mean(z)`, and a frozen `config` dataclass stored beside the weights.
+over x, `prior`, `loss(x, *, generator=None, **knobs)` -> dict of named terms (`loss` is minimized),
+`sample(n, generator=None)`, `decode_mean(z)`, and a frozen `config` dataclass stored beside the weights.
+A server builds with `build_seeded`: its weights come from a generator of its own.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 import dataclasses
 import typing
 
+import torch
 from torch import nn
 
 from explorer.models.ae import AEConfig, Autoencoder
 from explorer.models.conv_vae import ConvVAE, ConvVAEConfig
 from explorer.models.gumbel import GumbelVAE, GumbelVAEConfig
 from explorer.models.hvae import HierarchicalVAE, HVAEConfig
+from explorer.models.init import generator_of, initialise
 from explorer.models.prior import PriorConfig, TokenPrior
 from explorer.models.vae import VAE, VAEConfig
 from explorer.models.vqvae import VQVAE, VQVAEConfig
@@ -52,6 +55,13 @@ def build(kind: str, config=None, **overrides) -> nn.Module:
     model_cls, config_cls = {**REGISTRY, **AUXILIARY}[kind]
     config = config_cls() if config is None else config
     return model_cls(dataclasses.replace(config, **overrides))
+
+
+def build_seeded(kind: str, config=None, seed: int | torch.Generator = 0, **overrides) -> nn.Module:
+    """`build`, with every initial weight drawn from `seed` (an int or a generator) instead of torch's
+    global generator, which other threads share: the same seed gives the same weights however many
+    sessions build or train at once (`explorer.models.init`)."""
+    return initialise(build(kind, config, **overrides), generator_of(seed))
 
 
 def config_to_dict(config) -> dict:

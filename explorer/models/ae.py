@@ -37,9 +37,11 @@ class Autoencoder(MLPLatentModel):
         return PointMass(self.encoder(x))
 
     def loss(
-        self, x: torch.Tensor, decoder_sigma: float | None = None, reduce: bool = True
+        self, x: torch.Tensor, decoder_sigma: float | None = None, reduce: bool = True, *,
+        generator: torch.Generator | None = None,
     ) -> dict[str, torch.Tensor]:
-        """recon = -log p(x | z = f(x)) in nats; it is also the loss. An AE has no KL and no ELBO."""
+        """recon = -log p(x | z = f(x)) in nats; it is also the loss. An AE has no KL and no ELBO, and draws
+        nothing (`generator` is there for the shared interface)."""
         recon = reconstruction_nll(
             self.decoder(self.encoder(x)), x, self.config.likelihood, self._sigma(decoder_sigma)
         )

@@ -1,8 +1,8 @@
 """Pieces shared by the MLP models: the network builder, the decoder likelihoods and a point mass.
 
 Every model follows one interface (see `explorer.models`): `encode(x)` and `decode(z)` return
-`torch.distributions` objects, `prior` is a distribution over z, and `loss(x, **knobs)` returns
-a dict of named per-sample-mean terms in nats.
+`torch.distributions` objects, `prior` is a distribution over z, and `loss(x, *, generator=None, **knobs)`
+returns a dict of named per-sample-mean terms in nats; its noise comes from `generator` (`explorer.models.noise`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import math
 import torch
 from torch import nn
 from torch.distributions import Bernoulli, Distribution, Independent, Normal, constraints
+
+from explorer.models.noise import normal
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 
@@ -76,6 +78,7 @@ class PointMass(Distribution):
     arg_constraints = {"loc": constraints.real}
     support = constraints.real_vector
     has_rsample = True
+    takes_generator = True  # `rsample` takes one (and needs none): see `explorer.models.noise.sample`
 
     def __init__(self, loc: torch.Tensor, validate_args: bool | None = None):
         self.loc = loc
@@ -89,7 +92,8 @@ class PointMass(Distribution):
     def variance(self) -> torch.Tensor:
         return torch.zeros_like(self.loc)
 
-    def rsample(self, sample_shape: torch.Size = torch.Size()) -> torch.Tensor:
+    def rsample(self, sample_shape: torch.Size = torch.Size(),
+                generator: torch.Generator | None = None) -> torch.Tensor:
         return self.loc.expand(torch.Size(sample_shape) + self.loc.shape)
 
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
@@ -146,5 +150,4 @@ class MLPLatentModel(DecoderHead, nn.Module):
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Decoded means of n draws z ~ p(z), (n, x_dim)."""
-        z = torch.randn(n, self.config.z_dim, generator=generator, device=self.prior_loc.device)
-        return self.decode_mean(z)
+        return self.decode_mean(normal((n, self.config.z_dim), self.prior_loc, generator))

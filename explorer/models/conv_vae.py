@@ -20,6 +20,7 @@ from torch import nn
 from torch.distributions import Distribution, Independent, Normal
 
 from explorer.models.common import DecoderHead, reconstruction_nll
+from explorer.models.noise import normal, normal_like
 from explorer.models.vae import LOGVAR_MAX, LOGVAR_MIN
 from explorer.models.vqvae import VQVAEConfig, check_config, conv_decoder, conv_encoder
 from explorer.objectives import kl_normal_standard_per_unit
@@ -94,16 +95,16 @@ class ConvVAE(DecoderHead, nn.Module):
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Decoded means of n draws z ~ p(z), (n, x_dim)."""
-        z = torch.randn(n, *self.event_shape, generator=generator)
-        return self.decode_mean(z.to(self.prior_loc.device))
+        return self.decode_mean(normal((n, *self.event_shape), self.prior_loc, generator))
 
     def loss(self, x: torch.Tensor, beta: float = 1.0, decoder_sigma: float | None = None,
-             reduce: bool = True) -> dict[str, torch.Tensor]:
+             reduce: bool = True, *, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
         """Named terms of the (beta-)ELBO with one reparameterized sample, in nats: recon = −log p(x|z),
         z = mu + sigma · eps; kl = KL(q(z|x) ‖ N(0, I)) in closed form, summed over positions and units;
-        elbo = −(recon + kl); loss = recon + beta · kl. Means over the batch, or (B,) with reduce=False."""
+        elbo = −(recon + kl); loss = recon + beta · kl. Means over the batch, or (B,) with reduce=False; eps is
+        drawn from `generator`."""
         mu, logvar = self.encoder_params(x)
-        z = mu + (0.5 * logvar).exp() * torch.randn_like(mu)
+        z = mu + (0.5 * logvar).exp() * normal_like(mu, generator)
         recon = reconstruction_nll(self._decoder_param(z), x, self.config.likelihood, self._sigma(decoder_sigma))
         kl = kl_normal_standard_per_unit(mu, logvar).sum(dim=(1, 2, 3))  # (B, 7, 7, D) -> (B,)
         terms = {"loss": recon + beta * kl, "recon": recon, "kl": kl, "elbo": -(recon + kl)}

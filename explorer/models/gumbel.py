@@ -20,6 +20,7 @@ import torch
 from torch.distributions import Distribution, Independent, OneHotCategorical
 
 from explorer.models.common import MLPLatentModel, mlp, reconstruction_nll
+from explorer.models.noise import exponential_like, integers
 
 TAU_MIN = 0.01  # below this the relaxed softmax is one-hot to float32 precision anyway
 
@@ -40,9 +41,9 @@ class GumbelVAEConfig:
         return self.groups * self.categories
 
 
-def gumbel_like(logits: torch.Tensor) -> torch.Tensor:
-    """Standard Gumbel noise g = −log E, E ~ Exp(1), the shape of `logits`."""
-    return -torch.empty_like(logits).exponential_().clamp_min(torch.finfo(logits.dtype).tiny).log()
+def gumbel_like(logits: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Standard Gumbel noise g = −log E, E ~ Exp(1), the shape of `logits`, drawn from `generator`."""
+    return -exponential_like(logits, generator).clamp_min(torch.finfo(logits.dtype).tiny).log()
 
 
 def hard_codes(y: torch.Tensor) -> torch.Tensor:
@@ -85,19 +86,20 @@ class GumbelVAE(MLPLatentModel):
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Decoded means of n codes drawn from the uniform prior, (n, x_dim)."""
-        codes = torch.randint(self.config.categories, (n, self.config.groups), generator=generator)
-        return self.decode_mean(torch.nn.functional.one_hot(codes, self.config.categories).float().to(
-            self.uniform_logits.device))
+        codes = integers(self.config.categories, (n, self.config.groups), self.uniform_logits.device, generator)
+        return self.decode_mean(torch.nn.functional.one_hot(codes, self.config.categories).float())
 
     @torch.no_grad()
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
         """(B, x_dim) -> (B, x_dim): the decoded most probable code, argmax per group."""
         return self.decode_mean(hard_codes(self.encoder_logits(x)))
 
-    def codes(self, logits: torch.Tensor, tau: float, hard: bool) -> torch.Tensor:
+    def codes(self, logits: torch.Tensor, tau: float, hard: bool,
+              generator: torch.Generator | None = None) -> torch.Tensor:
         """z for the decoder: relaxed y = softmax((logits + g) / τ) in training (one-hot forward with
-        its gradient, sg(one_hot − y) + y, when `hard`); a one-hot Gumbel-max sample in eval mode."""
-        perturbed = logits + gumbel_like(logits)
+        its gradient, sg(one_hot − y) + y, when `hard`); a one-hot Gumbel-max sample in eval mode.
+        g is drawn from `generator`."""
+        perturbed = logits + gumbel_like(logits, generator)
         if not self.training:
             return hard_codes(perturbed)  # argmax(logits + g) ~ q exactly (Gumbel-max)
         y = (perturbed / max(float(tau), TAU_MIN)).softmax(-1)
@@ -105,11 +107,13 @@ class GumbelVAE(MLPLatentModel):
         return (hard_codes(y) - y).detach() + y if hard else y
 
     def loss(self, x: torch.Tensor, tau: float = 1.0, hard: bool = False, beta: float = 1.0,
-             decoder_sigma: float | None = None, reduce: bool = True) -> dict[str, torch.Tensor]:
+             decoder_sigma: float | None = None, reduce: bool = True, *,
+             generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
         """recon = −log p(x|z) at one (relaxed) sample z, kl = KL(q(z|x) ‖ uniform) exactly,
-        elbo = −(recon + kl), loss = recon + β·kl; per-sample means in nats (or (B,) tensors)."""
+        elbo = −(recon + kl), loss = recon + β·kl; per-sample means in nats (or (B,) tensors).
+        The Gumbel noise is drawn from `generator`."""
         logits = self.encoder_logits(x)
-        z = self.codes(logits, tau, hard)  # (B, N, K)
+        z = self.codes(logits, tau, hard, generator)  # (B, N, K)
         recon = reconstruction_nll(self.decoder(z.flatten(1)), x, self.config.likelihood, self._sigma(decoder_sigma))
         kl = kl_to_uniform(logits.log_softmax(-1))
         terms = {"loss": recon + beta * kl, "recon": recon, "kl": kl, "elbo": -(recon + kl)}

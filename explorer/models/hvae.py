@@ -29,6 +29,8 @@ from torch.distributions import Distribution, constraints
 from torch.nn.functional import silu
 
 from explorer.models.common import LIKELIHOODS, DecoderHead, decoder_mean, reconstruction_nll
+from explorer.models.init import initialise, linear
+from explorer.models.noise import normal
 from explorer.models.vae import LOGVAR_MAX, LOGVAR_MIN
 
 Params = tuple[torch.Tensor, torch.Tensor]  # (μ, log σ²), each (n, dim z_l)
@@ -73,6 +75,13 @@ class ResBlock(nn.Module):
         with torch.no_grad():
             self.fc2.weight.mul_(0.1)
 
+    @torch.no_grad()
+    def init_weights(self, generator: torch.Generator) -> None:
+        """The layers' defaults drawn from `generator`, then W₂ made small, as a build does."""
+        linear(self.fc1, generator)
+        linear(self.fc2, generator)
+        self.fc2.weight.mul_(0.1)
+
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         return h + self.fc2(silu(self.fc1(silu(h))))
 
@@ -99,6 +108,7 @@ class TopDownNormal(Distribution):
     arg_constraints: dict = {}
     support = constraints.real_vector
     has_rsample = True
+    takes_generator = True  # `rsample` draws from a given generator: see `explorer.models.noise.sample`
 
     def __init__(self, model: HierarchicalVAE, features: list[torch.Tensor] | None = None, n: int = 1):
         self.model, self.features = model, features
@@ -110,8 +120,9 @@ class TopDownNormal(Distribution):
         features = None if self.features is None else [d.repeat(k, 1) for d in self.features]  # (k·B, W)
         return self.model.walk(self.n * k, features, keep=self.model.levels, **kwargs)
 
-    def rsample(self, sample_shape: torch.Size = torch.Size()) -> torch.Tensor:
-        z = torch.cat(self._walk(math.prod(sample_shape)).z, -1)  # (k·n, Z)
+    def rsample(self, sample_shape: torch.Size = torch.Size(),
+                generator: torch.Generator | None = None) -> torch.Tensor:
+        z = torch.cat(self._walk(math.prod(sample_shape), generator=generator).z, -1)  # (k·n, Z)
         return z.reshape(*sample_shape, *self.batch_shape, -1)  # (*sample_shape, *batch, Z)
 
     @property
@@ -149,10 +160,16 @@ class HierarchicalVAE(DecoderHead, nn.Module):
         self.down = nn.ModuleList(stage(w, config.blocks) for _ in groups)  # down[l-1]: s_l + W z_l -> s_{l-1}
         self.out = nn.Linear(w, config.x_dim)
 
+    @torch.no_grad()
+    def init_weights(self, generator: torch.Generator) -> None:
+        """Every layer's default drawn from `generator` in build order; s_L starts at 0 (see `build_seeded`)."""
+        for child in self.children():
+            initialise(child, generator)
+        self.top.zero_()
+
     @property
     def levels(self) -> int:
         return len(self.config.groups)
-
 
     def split(self, z: torch.Tensor) -> dict[int, torch.Tensor]:
         """(n, Z) -> {l: z_l (n, dim z_l)}, bottom first."""
@@ -204,10 +221,9 @@ class HierarchicalVAE(DecoderHead, nn.Module):
         return Walk(zs[::-1], ps[::-1], qs[::-1], self.out(silu(s)))
 
     def _noise(self, n: int, i: int, like: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
-        """ε ~ N(0, I), (n, dim z_{i+1}); a seeded draw is made on the CPU, so it is the same on every device."""
-        if generator is None:
-            return torch.randn(n, self.config.groups[i], device=like.device, dtype=like.dtype)
-        return torch.randn(n, self.config.groups[i], generator=generator, dtype=like.dtype).to(like.device)
+        """ε ~ N(0, I), (n, dim z_{i+1}), from `generator` (drawn on its device: a CPU generator gives the same
+        numbers on every device)."""
+        return normal((n, self.config.groups[i]), like, generator)
 
     # --- the shared interface --------------------------------------------------------------------
     def encode(self, x: torch.Tensor) -> TopDownNormal:
@@ -224,12 +240,12 @@ class HierarchicalVAE(DecoderHead, nn.Module):
         return self.walk(z.shape[0], z=self.split(z)).x_param
 
     def loss(self, x: torch.Tensor, beta: float = 1.0, decoder_sigma: float | None = None, free_bits: float = 0.0,
-             reduce: bool = True) -> dict[str, torch.Tensor]:
+             reduce: bool = True, *, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
         """recon = −log p(x|z) at one z ~ q(z|x) drawn top-down; kl_l = KL(q(z_l | z_>l, x) ‖ p(z_l | z_>l))
         in closed form at that draw's upper groups; kl = Σ_l kl_l; elbo = −(recon + kl) ≤ log p(x);
         loss = recon + β Σ_l max(λ, batch mean of kl_l) with free bits λ per group (λ = 0: recon + β kl).
-        Means over the batch, or (B,) tensors with reduce=False."""
-        walk = self.walk(x.shape[0], self.bottom_up(x), keep=self.levels)
+        Means over the batch, or (B,) tensors with reduce=False; z is drawn with `generator`."""
+        walk = self.walk(x.shape[0], self.bottom_up(x), keep=self.levels, generator=generator)
         recon = reconstruction_nll(walk.x_param, x, self.config.likelihood, self._sigma(decoder_sigma))
         kls = [kl_normal_normal(*q, *p) for q, p in zip(walk.q, walk.p, strict=True)]  # each (B,)
         kl = torch.stack(kls).sum(0)
@@ -239,10 +255,10 @@ class HierarchicalVAE(DecoderHead, nn.Module):
         return {name: t.mean() for name, t in terms.items()} if reduce else terms
 
     @torch.no_grad()
-    def log_weight(self, x: torch.Tensor) -> torch.Tensor:
-        """log p(x, z) − log q(z|x) at one z ~ q(z|x), (B,): its mean is the ELBO, its log-mean-exp
-        over K draws the IWAE bound (Burda et al. 2016)."""
-        walk = self.walk(x.shape[0], self.bottom_up(x), keep=self.levels)
+    def log_weight(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """log p(x, z) − log q(z|x) at one z ~ q(z|x) drawn with `generator`, (B,): its mean is the ELBO, its
+        log-mean-exp over K draws the IWAE bound (Burda et al. 2016)."""
+        walk = self.walk(x.shape[0], self.bottom_up(x), keep=self.levels, generator=generator)
         log_px_z = -reconstruction_nll(walk.x_param, x, self.config.likelihood, self.config.decoder_sigma)
         return log_px_z + sum(normal_log_prob(z, p) - normal_log_prob(z, q)
                               for z, p, q in zip(walk.z, walk.p, walk.q, strict=True))

@@ -67,9 +67,11 @@ class TokenPrior(nn.Module):
         flat = codes.reshape(codes.shape[0], -1, 1).long()  # (B, *grid) -> (B, T, 1)
         return log_p.gather(-1, flat).squeeze(-1)
 
-    def loss(self, codes: torch.Tensor, reduce: bool = True) -> dict[str, torch.Tensor]:
+    def loss(self, codes: torch.Tensor, reduce: bool = True, *,
+             generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
         """Named terms: `loss` = `nats_per_token` (mean NLL), `bits_per_token`, `nats_per_image`
-        (the NLL of a whole grid). Means over the batch, or (B,) tensors with reduce=False."""
+        (the NLL of a whole grid). Means over the batch, or (B,) tensors with reduce=False. Nothing is
+        drawn (no dropout); `generator` is there for the shared interface."""
         nll = -self.log_prob_per_token(codes)  # (B, T)
         per_token = nll.mean(dim=1)
         terms = {"loss": per_token, "nats_per_token": per_token, "bits_per_token": per_token / math.log(2),

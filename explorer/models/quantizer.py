@@ -28,6 +28,8 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from explorer.models.noise import choice, integers
+
 
 def squared_distances(points: torch.Tensor, centres: torch.Tensor) -> torch.Tensor:
     """‖p_i − c_j‖² for points (N, D) and centres (K, D): (N, K), as ‖p‖² − 2 p·c + ‖c‖²."""
@@ -50,12 +52,12 @@ def perplexity(counts: torch.Tensor) -> torch.Tensor:
 def kmeans_plus_plus(points: torch.Tensor, k: int, generator: torch.Generator | None = None) -> torch.Tensor:
     """k seeds (k, D) drawn by k-means++ (Arthur & Vassilvitskii 2007): each next seed is a point
     drawn with probability proportional to its squared distance to the nearest seed so far."""
-    first = torch.randint(points.shape[0], (1,), generator=generator, device=points.device)
+    first = integers(points.shape[0], (1,), points.device, generator)
     seeds = [points[first]]  # each (1, D)
     closest = (points - seeds[0]).pow(2).sum(dim=1)  # (N,) squared distance to the nearest seed
     for _ in range(k - 1):
         weights = closest if bool(closest.sum() > 0) else torch.ones_like(closest)  # all points taken
-        pick = torch.multinomial(weights, 1, generator=generator)
+        pick = choice(weights, generator)
         seeds.append(points[pick])
         closest = torch.minimum(closest, (points - seeds[-1]).pow(2).sum(dim=1))
     return torch.cat(seeds)  # k × (1, D) -> (k, D)
@@ -99,28 +101,37 @@ class VectorQuantizer(nn.Module):
         self.ema, self.ema_decay, self.ema_epsilon = ema, ema_decay, ema_epsilon
         self.kmeans_init, self.kmeans_iters = kmeans_init, kmeans_iters
         self.dead_code_reset_steps = dead_code_reset_steps
-        # uniform in ±1/K, as in the reference implementations; with EMA the codebook is not trained by
-        # gradients (its requires_grad is off) but stays a Parameter, so a checkpoint's keys do not depend on it
-        codebook = torch.empty(codebook_size, code_dim).uniform_(-1.0 / codebook_size, 1.0 / codebook_size)
-        self.codebook = nn.Parameter(codebook, requires_grad=not ema)
+        # with EMA the codebook is not trained by gradients (its requires_grad is off) but stays a Parameter,
+        # so a checkpoint's keys do not depend on it
+        self.codebook = nn.Parameter(torch.empty(codebook_size, code_dim), requires_grad=not ema)
         if ema:
             # N_k starts at a pseudo-count of 1 with m_k = e_k, so that e_k = m_k / N_k holds from the start
             self.register_buffer("ema_cluster_size", torch.ones(codebook_size))
-            self.register_buffer("ema_embed_sum", codebook.clone())
+            self.register_buffer("ema_embed_sum", torch.empty(codebook_size, code_dim))
+        self.init_weights(generator=None)  # torch's global generator, as its layers' defaults; see build_seeded
         self.register_buffer("initialized", torch.tensor(not kmeans_init))
         self.register_buffer("last_counts", torch.zeros(codebook_size, dtype=torch.long))
         self.register_buffer("total_counts", torch.zeros(codebook_size, dtype=torch.long))
         self.register_buffer("steps_since_used", torch.zeros(codebook_size, dtype=torch.long))
 
     @torch.no_grad()
+    def init_weights(self, generator: torch.Generator | None) -> None:
+        """The codebook uniform in ±1/K, as in the reference implementations, drawn from `generator`."""
+        bound = 1.0 / self.codebook_size
+        self.codebook.uniform_(-bound, bound, generator=generator)
+        if self.ema:
+            self.ema_embed_sum.copy_(self.codebook)
+
+    @torch.no_grad()
     def nearest(self, z_e: torch.Tensor) -> torch.Tensor:
         """Index of the nearest code of every row: z_e (N, D) -> LongTensor (N,)."""
         return squared_distances(z_e, self.codebook).argmin(dim=1)
 
-    def forward(self, z_e: torch.Tensor) -> Quantized:
-        """Quantize the rows z_e (N, D); in training mode also update the codebook's bookkeeping."""
+    def forward(self, z_e: torch.Tensor, generator: torch.Generator | None = None) -> Quantized:
+        """Quantize the rows z_e (N, D); in training mode also update the codebook's bookkeeping (k-means
+        initialization and dead-code resets draw from `generator`)."""
         if self.kmeans_init and self.training and not bool(self.initialized):
-            self._kmeans_init(z_e.detach())
+            self._kmeans_init(z_e.detach(), generator)
         indices = self.nearest(z_e.detach())
         codebook = self.codebook.detach() if self.ema else self.codebook
         z_q = codebook.index_select(0, indices)  # (N, D)
@@ -134,11 +145,12 @@ class VectorQuantizer(nn.Module):
         z_q_st = z_e + (z_q - z_e).detach()
         counts = code_counts(indices, self.codebook_size)
         if self.training:
-            self._update(z_e.detach(), indices, counts)
+            self._update(z_e.detach(), indices, counts, generator)
         return Quantized(z_q_st, indices, commitment, codebook_term, counts)
 
     @torch.no_grad()
-    def _update(self, z_e: torch.Tensor, indices: torch.Tensor, counts: torch.Tensor) -> None:
+    def _update(self, z_e: torch.Tensor, indices: torch.Tensor, counts: torch.Tensor,
+                generator: torch.Generator | None) -> None:
         """One training step's bookkeeping: usage counters, then the EMA, then dead-code resets."""
         self.last_counts.copy_(counts)
         self.total_counts.add_(counts)
@@ -146,7 +158,7 @@ class VectorQuantizer(nn.Module):
         if self.ema:
             self._ema_update(z_e, indices, counts)
         if self.dead_code_reset_steps > 0:
-            self._reset_dead_codes(z_e)
+            self._reset_dead_codes(z_e, generator)
 
     @torch.no_grad()
     def _ema_update(self, z_e: torch.Tensor, indices: torch.Tensor, counts: torch.Tensor) -> None:
@@ -161,18 +173,18 @@ class VectorQuantizer(nn.Module):
         self.codebook.copy_(self.ema_embed_sum / smoothed.unsqueeze(1))  # (K, D) / (K, 1)
 
     @torch.no_grad()
-    def _kmeans_init(self, z_e: torch.Tensor) -> None:
-        centres = kmeans(z_e, self.codebook_size, self.kmeans_iters)
+    def _kmeans_init(self, z_e: torch.Tensor, generator: torch.Generator | None) -> None:
+        centres = kmeans(z_e, self.codebook_size, self.kmeans_iters, generator)
         self._set_codes(torch.arange(self.codebook_size, device=z_e.device), centres)
         self.initialized.fill_(True)
 
     @torch.no_grad()
-    def _reset_dead_codes(self, z_e: torch.Tensor) -> None:
+    def _reset_dead_codes(self, z_e: torch.Tensor, generator: torch.Generator | None) -> None:
         """Move every code unused for `dead_code_reset_steps` steps onto a random row of z_e."""
         dead = (self.steps_since_used >= self.dead_code_reset_steps).nonzero().squeeze(1)  # (n_dead,)
         if dead.numel() == 0:
             return
-        rows = torch.randint(z_e.shape[0], (dead.numel(),), device=z_e.device)
+        rows = integers(z_e.shape[0], (dead.numel(),), z_e.device, generator)
         self._set_codes(dead, z_e[rows])
         self.steps_since_used[dead] = 0
 

@@ -14,6 +14,7 @@ import torch
 from torch.distributions import Distribution, Independent, Normal
 
 from explorer.models.common import MLPLatentModel, mlp, reconstruction_nll
+from explorer.models.noise import normal_like
 from explorer.objectives import kl_normal_standard_per_unit
 
 # exp(0.5 * logvar) stays finite and nonzero in float32 for any encoder output, even while a
@@ -52,7 +53,7 @@ class VAE(MLPLatentModel):
 
     def loss(
         self, x: torch.Tensor, beta: float = 1.0, decoder_sigma: float | None = None, free_bits: float = 0.0,
-        reduce: bool = True,
+        reduce: bool = True, *, generator: torch.Generator | None = None,
     ) -> dict[str, torch.Tensor]:
         """Named terms of the (beta-)ELBO with one reparameterized sample, in nats.
 
@@ -62,10 +63,10 @@ class VAE(MLPLatentModel):
         With free_bits = λ > 0 the penalty is Σ_u max(λ, mean_batch KL_u) instead (Kingma et al.
         2016, "Improved Variational Inference with Inverse Autoregressive Flow"): a unit's first λ
         nats are free, so the optimizer gains nothing by collapsing it to the prior.
-        Means over the batch, or (B,) tensors with reduce=False.
+        Means over the batch, or (B,) tensors with reduce=False; eps is drawn from `generator`.
         """
         mu, logvar = self.encoder_params(x)
-        z = mu + (0.5 * logvar).exp() * torch.randn_like(mu)
+        z = mu + (0.5 * logvar).exp() * normal_like(mu, generator)
         recon = reconstruction_nll(self.decoder(z), x, self.config.likelihood, self._sigma(decoder_sigma))
         kl_units = kl_normal_standard_per_unit(mu, logvar)  # (B, J)
         kl = kl_units.sum(dim=-1)

@@ -23,6 +23,7 @@ from torch import nn
 from torch.distributions import Categorical, Distribution, Independent
 
 from explorer.models.common import LIKELIHOODS, DecoderHead, mlp, reconstruction_nll
+from explorer.models.noise import integers
 from explorer.models.quantizer import VectorQuantizer, perplexity
 
 ARCHS = ("conv", "mlp")
@@ -163,25 +164,26 @@ class VQVAE(DecoderHead, nn.Module):
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Decoded means of n uniformly random code grids, (n, x_dim) (blotchy: the lecture's point
         that a VQ-VAE needs a learned prior over its codes)."""
-        codes = torch.randint(self.config.codebook_size, (n, *self.latent_shape), generator=generator)
-        return self.decode_mean(codes.to(self.codebook.device))
+        codes = integers(self.config.codebook_size, (n, *self.latent_shape), self.codebook.device, generator)
+        return self.decode_mean(codes)
 
     def usage(self, window: int | None = None) -> dict[str, torch.Tensor]:
         """Codebook usage of training so far (see `VectorQuantizer.usage`)."""
         return self.quantizer.usage(window)
 
     def loss(self, x: torch.Tensor, commitment_beta: float = 0.25, decoder_sigma: float | None = None,
-             reduce: bool = True) -> dict[str, torch.Tensor]:
+             reduce: bool = True, *, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
         """Named terms, per-sample sums over the code positions, means over the batch (or (B,) with
         reduce=False). recon = −log p(x | z_q); commitment = ‖z_e − sg[z_q]‖²; codebook =
         ‖sg[z_e] − z_q‖²; loss = recon + codebook + commitment_beta · commitment (without the codebook
         term under EMA, where it is reported but trains nothing). kl = KL(one-hot q(k|x) ‖ uniform p(k))
         = n_positions · log K, a constant (the lecture's exercise), so elbo = −(recon + kl) and the
         loss leaves it out. perplexity = exp(entropy of the batch's code usage) and unused_codes (codes
-        no input of the batch picked) describe the whole batch, repeated per sample."""
+        no input of the batch picked) describe the whole batch, repeated per sample. In training, k-means
+        initialization and dead-code resets draw from `generator`."""
         b = x.shape[0]
         z_e = self.encode_continuous(x)  # (B, *grid, D)
-        q = self.quantizer(z_e.reshape(-1, self.config.code_dim))  # (B, *grid, D) -> (B·P, D)
+        q = self.quantizer(z_e.reshape(-1, self.config.code_dim), generator)  # (B, *grid, D) -> (B·P, D)
         z_q = q.z_q.reshape(z_e.shape)  # (B·P, D) -> (B, *grid, D)
         recon = reconstruction_nll(self._decoder_param(z_q), x, self.config.likelihood, self._sigma(decoder_sigma))
         commitment = q.commitment.reshape(b, -1).sum(dim=1)  # (B·P,) -> (B, P) -> (B,)

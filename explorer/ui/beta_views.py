@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from explorer import latent, metrics, sweep, zoo
+from explorer import data, latent, metrics, sweep, zoo
 from explorer.figures import rate_distortion as rd
 from explorer.figures.images import tile, upscale
 from explorer.jobs import TrainingJob
@@ -104,26 +104,29 @@ def live_settings(key: str) -> tuple[TrainConfig, str, dict]:
     return config, likelihood, knobs
 
 
+def new_job(train: data.Dataset, test: data.Dataset, config: TrainConfig, likelihood: str, knobs: dict) -> TrainingJob:
+    """The sweep's 10-unit VAE, its weights drawn from the run's seed (the sidebar's)."""
+    options = sweep.SweepConfig(likelihood=likelihood, decoder_sigma=knobs.get("decoder_sigma", 0.1), seed=config.seed)
+    model = sweep.build_model(train, options).to(session.device())
+    return TrainingJob(model, train.x, config, knobs, x_test=test.x, device=session.device(),
+                       copy_model=False, alive=session.alive_check())
+
+
 def live_panel(dataset_name: str) -> None:
     """A 10-unit VAE trained here and now; β, σ and free bits act on its next step."""
     key = f"beta_live_{dataset_name}"
     train, test = cache.dataset(dataset_name, "train"), cache.dataset(dataset_name, "test")
     config, likelihood, knobs = live_settings(key)
-
-    def start() -> TrainingJob:
-        options = sweep.SweepConfig(likelihood=likelihood, decoder_sigma=knobs.get("decoder_sigma", 0.1))
-        model = sweep.build_model(train, options).to(session.device())
-        return TrainingJob(model, train.x, config, knobs, x_test=test.x, device=session.device(),
-                           copy_model=False, alive=session.alive_check())
-
-    training.live_job(key, start, knobs, "Press **Train from scratch**, then move β, σ and λ while it trains.",
+    training.live_job(key, lambda: new_job(train, test, config, likelihood, knobs), knobs,
+                      "Press **Train from scratch**, then move β, σ and λ while it trains.",
                       lambda job: live_view(job, dataset_name))
 
 
 def live_view(job: TrainingJob, dataset_name: str) -> None:
     test, x = cache.dataset(dataset_name, "test"), cache.dataset(dataset_name, "test").x[:N_SHOWN]
     knobs, now, (recon, samples) = job.read(lambda m: (
-        job.trainer.step_knobs(), sweep.diagnose(m, test, job.trainer.knobs.get("decoder_sigma"), with_mig=False),
+        job.trainer.step_knobs(),
+        sweep.diagnose(m, test, job.trainer.knobs.get("decoder_sigma"), with_mig=False, seed=job.config.seed),
         recon_and_samples(m, x)))
     trail = np.array([(r["test_kl"], r["test_recon"]) for r in job.history if "test_kl" in r]).reshape(-1, 2)
     numbers = {"β now (after warm-up)": f"{knobs['beta']:.3g}", "rate R (nats)": f"{now['rate']:.2f}",

@@ -10,7 +10,7 @@ import streamlit as st
 from explorer import compare, latent, zoo
 from explorer.figures.images import tile, upscale
 from explorer.figures.latent import latent_map
-from explorer.ui import cache
+from explorer.ui import cache, session
 from explorer.ui.figure_export import chart
 
 KIND_LABELS = {"ae": "Autoencoder", "vae": "VAE", "convvae": "Conv VAE", "vqvae": "VQ-VAE",
@@ -20,8 +20,8 @@ MAP_CODES = 1500
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def comparisons(names: tuple[str, ...], image: np.ndarray) -> list[compare.Comparison]:
-    return compare.compare({name: cache.pretrained(name) for name in names}, image)
+def comparisons(names: tuple[str, ...], image: np.ndarray, seed: int) -> list[compare.Comparison]:
+    return compare.compare({name: cache.pretrained(name) for name in names}, image, seed)
 
 
 def label(name: str) -> str:
@@ -34,7 +34,7 @@ def reconstructions_view(image: np.ndarray) -> None:
     if not names:
         st.info("No pretrained MNIST models here: run `python -m explorer pretrain`.")
         return
-    results = comparisons(names, image)
+    results = comparisons(names, image, session.seed())
     per_row = 4
     for start in range(0, len(results), per_row):
         for column, result in zip(st.columns(per_row), results[start : start + per_row], strict=False):

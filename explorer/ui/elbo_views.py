@@ -13,7 +13,7 @@ import torch
 from explorer import bounds
 from explorer.figures.bounds import bounds_figure, elbo_split_figure, gap_history_figure, posterior_figure
 from explorer.figures.images import upscale
-from explorer.ui import cache, canvas
+from explorer.ui import cache, canvas, session
 from explorer.ui.figure_export import chart
 
 MODELS = {"mnist-vae-2d": "MNIST, 2-D VAE", "moons-vae-2d": "Two moons, 2-D VAE"}
@@ -26,18 +26,24 @@ def input_key(x: torch.Tensor) -> bytes:
     return x.numpy().tobytes()
 
 
-@st.cache_data(show_spinner="Integrating p(x) over the latent plane…", max_entries=64)
 def exact_numbers(model_name: str, x_bytes: bytes) -> dict:
-    """`bounds.report` for one input: log p(x), the posterior grid, the ELBO's parts, the gap two ways."""
+    """`bounds.report` for one input: log p(x), the posterior grid, the ELBO's parts, the gap two ways; its
+    draws (the naive bound, q's samples) from the session's seed."""
+    return _exact_numbers(model_name, x_bytes, session.seed())
+
+
+@st.cache_data(show_spinner="Integrating p(x) over the latent plane…", max_entries=64)
+def _exact_numbers(model_name: str, x_bytes: bytes, seed: int) -> dict:
     x = torch.from_numpy(np.frombuffer(x_bytes, dtype=np.float32).copy())
-    return bounds.report(cache.pretrained(model_name), x)
+    return bounds.report(cache.pretrained(model_name), x, seed=seed)
 
 
 @st.cache_data(show_spinner="Importance sampling…", max_entries=256)
-def iwae_numbers(model_name: str, x_bytes: bytes, k: int) -> tuple[float, float]:
+def iwae_numbers(model_name: str, x_bytes: bytes, k: int, seed: int) -> tuple[float, float]:
+    """The IWAE-k spread over `REPEATS` runs, drawn from `seed` (the session's)."""
     model = cache.pretrained(model_name)
     x = torch.from_numpy(np.frombuffer(x_bytes, dtype=np.float32).copy())[None]
-    mean, std = bounds.iwae_spread(model, x, k, REPEATS)
+    mean, std = bounds.iwae_spread(model, x, k, REPEATS, generator=seed)
     return float(mean[0]), float(std[0])
 
 
@@ -71,7 +77,7 @@ def posterior_view(model_name: str, numbers: dict) -> None:
 
 def bounds_view(model_name: str, x: torch.Tensor, numbers: dict) -> None:
     k = st.select_slider("Importance samples K", K_CHOICES, value=100, key=f"gap_k_{model_name}")
-    iwae = iwae_numbers(model_name, input_key(x), k)
+    iwae = iwae_numbers(model_name, input_key(x), k, session.seed())
     ladder = {"naive E_p(z) log p(x|z)": numbers["naive"], "ELBO": (numbers["elbo"], 0.0), f"IWAE-{k}": iwae}
     # the ELBO here is exact (E_q by quadrature over q), so its gap to log p(x) is the KL below
     chart(bounds_figure(numbers["log_px"], ladder, "Every bound on one axis"), width="stretch",

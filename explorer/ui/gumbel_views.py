@@ -93,9 +93,9 @@ def live_settings(key: str) -> tuple[TrainConfig, dict]:
 
 
 def new_job(dataset: data.Dataset, test: data.Dataset, config: TrainConfig, knobs: dict) -> TrainingJob:
-    model = models.build("gumbel", None, x_dim=dataset.x_dim, image_shape=dataset.image_shape,
-                         likelihood=dataset.likelihood, groups=20 if dataset.x_dim > 100 else 8, categories=10,
-                         hidden=(512, 256) if dataset.x_dim > 100 else (128, 64))
+    model = models.build_seeded("gumbel", None, config.seed, x_dim=dataset.x_dim, image_shape=dataset.image_shape,
+                                likelihood=dataset.likelihood, groups=20 if dataset.x_dim > 100 else 8, categories=10,
+                                hidden=(512, 256) if dataset.x_dim > 100 else (128, 64))
     return TrainingJob(model.to(session.device()), dataset.x, config, knobs, x_test=test.x,
                        device=session.device(), copy_model=False, alive=session.alive_check())
 

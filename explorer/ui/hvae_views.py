@@ -178,9 +178,8 @@ def live_settings(key: str, dataset: data.Dataset) -> tuple[dict, TrainConfig, d
 
 def new_job(dataset: data.Dataset, test: data.Dataset, overrides: dict, config: TrainConfig,
             knobs: dict) -> TrainingJob:
-    torch.manual_seed(config.seed)
-    model = models.build("hvae", None, x_dim=dataset.x_dim, image_shape=dataset.image_shape,
-                         likelihood=dataset.likelihood, **overrides)
+    model = models.build_seeded("hvae", None, config.seed, x_dim=dataset.x_dim, image_shape=dataset.image_shape,
+                                likelihood=dataset.likelihood, **overrides)
     return TrainingJob(model.to(session.device()), dataset.x, config, knobs, x_test=test.x,
                        device=session.device(), copy_model=False, alive=session.alive_check())
 

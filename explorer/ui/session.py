@@ -25,7 +25,8 @@ def sidebar() -> None:
         st.selectbox("Device", devices.CHOICES, key="device_choice",
                      help=f"'auto' picks the fastest this machine has. Available here: {', '.join(have)}.")
         st.number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, step=1, key="seed",
-                        help="Fixes the initial weights and the order of batches of runs you start.")
+                        help="Fixes the runs you start (initial weights, order of batches, noise) and the samples "
+                             "and Monte-Carlo numbers drawn for you, whatever other users do meanwhile.")
         lecture_settings()
 
 

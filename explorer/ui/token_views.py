@@ -17,6 +17,7 @@ from explorer.figures.curves import training_curves
 from explorer.figures.images import tile, upscale
 from explorer.figures.vq import token_grid
 from explorer.jobs import TrainingJob
+from explorer.train import TrainConfig
 from explorer.ui import cache, session, training
 from explorer.ui.figure_export import chart
 
@@ -127,16 +128,19 @@ def heldout_numbers(vq: torch.nn.Module) -> None:
     cols[3].metric("fraction of log K", f"{numbers['fraction_of_uniform']:.2f}")
 
 
+def new_job(vq: torch.nn.Module, train_codes: torch.Tensor, test_codes: torch.Tensor,
+            config: TrainConfig) -> TrainingJob:
+    """A fresh prior over the VQ-VAE's codes, its weights drawn from the run's seed (the sidebar's)."""
+    prior = tokens.prior_for(vq, config.seed).to(session.device())
+    return TrainingJob(prior, train_codes, config, x_test=test_codes, device=session.device(), copy_model=False,
+                       alive=session.alive_check())
+
+
 def live_panel(train_codes: torch.Tensor, test_codes: torch.Tensor, codebook_size: int) -> None:
     steps = st.select_slider("Steps", STEPS, value=STEPS[len(STEPS) // 2], key=f"{LIVE_KEY}_steps")
     config = dataclasses.replace(tokens.PRIOR_TRAIN, steps=steps, seed=session.seed())
-
-    def start() -> TrainingJob:
-        prior = tokens.prior_for(cache.pretrained(VQ_MODEL)).to(session.device())
-        return TrainingJob(prior, train_codes, config, x_test=test_codes, device=session.device(), copy_model=False,
-                           alive=session.alive_check())
-
-    training.live_job(LIVE_KEY, start, {}, f"Press **Train from scratch**: a causal transformer learns "
+    training.live_job(LIVE_KEY, lambda: new_job(cache.pretrained(VQ_MODEL), train_codes, test_codes, config), {},
+                      f"Press **Train from scratch**: a causal transformer learns "
                       f"p(c_t | c_<t) over {len(train_codes):,} token grids, here, now.",
                       lambda job: prior_curves(job, codebook_size))
 

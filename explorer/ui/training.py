@@ -58,9 +58,9 @@ def run_settings(key: str, dataset: data.Dataset) -> tuple[str, TrainConfig, str
 
 def new_job(kind: str, dataset: data.Dataset, test: data.Dataset, config: TrainConfig,
             likelihood: str, knobs: dict) -> TrainingJob:
-    model = models.build(kind, None, x_dim=dataset.x_dim, z_dim=2, likelihood=likelihood,
-                         image_shape=dataset.image_shape,
-                         hidden=(512, 256) if dataset.x_dim > 100 else (128, 64))
+    model = models.build_seeded(kind, None, config.seed, x_dim=dataset.x_dim, z_dim=2, likelihood=likelihood,
+                                image_shape=dataset.image_shape,
+                                hidden=(512, 256) if dataset.x_dim > 100 else (128, 64))
     return TrainingJob(model.to(session.device()), dataset.x, config, knobs, x_test=test.x,
                        device=session.device(), copy_model=False, alive=session.alive_check())
 

@@ -117,9 +117,8 @@ def live_settings(key: str) -> tuple[TrainConfig, dict, dict]:
 
 def new_job(dataset: data.Dataset, test: data.Dataset, config: TrainConfig, options: dict,
             knobs: dict) -> TrainingJob:
-    torch.manual_seed(config.seed)  # the initial weights
-    model = models.build("vqvae", None, x_dim=dataset.x_dim, image_shape=dataset.image_shape,
-                         likelihood=dataset.likelihood, **vq.architecture(dataset.image_shape), **options)
+    model = models.build_seeded("vqvae", None, config.seed, x_dim=dataset.x_dim, image_shape=dataset.image_shape,
+                                likelihood=dataset.likelihood, **vq.architecture(dataset.image_shape), **options)
     return TrainingJob(model.to(session.device()), dataset.x, config, knobs, x_test=test.x,
                        device=session.device(), copy_model=False, alive=session.alive_check())
 
