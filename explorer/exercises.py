@@ -224,22 +224,24 @@ def gumbel_max_integral(logits, points: int = 40_001) -> np.ndarray:
 @gumbel.one_thread
 def gumbel_max_check(logits, n: int = 10_000, seed: int = 1) -> dict:
     """n Gumbel-max draws argmax(θ + g): counts, the χ² test against p = softmax(θ) and against a wrong p
-    (softmax(2θ), the logits doubled), and P(k) by quadrature of the proof's integral."""
+    (softmax(2θ), the logits doubled), each with the method of its p-value (`gumbel.chi_square`: Monte Carlo
+    where an expected count is below 5), and P(k) by quadrature of the proof's integral."""
     theta = torch.tensor(logits, dtype=DTYPE)
     index = gumbel.gumbel_max(theta, gumbel.gumbel_noise((n, len(logits)), seed))
     counts = torch.bincount(index, minlength=len(logits)).to(DTYPE)
     probs, wrong = theta.softmax(-1), (2 * theta).softmax(-1)
-    chi2, p_value = gumbel.chi_square(counts, probs)
-    chi2_wrong, p_wrong = gumbel.chi_square(counts, wrong)
+    right, against_wrong = gumbel.chi_square(counts, probs, seed), gumbel.chi_square(counts, wrong, seed)
     return {"n": n, "probs": probs.numpy(), "counts": counts.numpy(), "frequencies": (counts / n).numpy(),
-            "chi2": chi2, "p_value": p_value, "wrong_probs": wrong.numpy(), "chi2_wrong": chi2_wrong,
-            "p_value_wrong": p_wrong, "integral": gumbel_max_integral(logits)}
+            "chi2": right.statistic, "p_value": right.p_value, "method": right.method,
+            "wrong_probs": wrong.numpy(), "chi2_wrong": against_wrong.statistic,
+            "p_value_wrong": against_wrong.p_value, "method_wrong": against_wrong.method,
+            "integral": gumbel_max_integral(logits)}
 
 
 @gumbel.one_thread
 def relaxed_limit(logits, taus: tuple[float, ...], n: int = 10_000, seed: int = 1) -> dict:
     """n Gumbel-softmax samples y = softmax((θ + g)/τ) per τ, the same noise for every τ: the frequencies of
-    argmax y (the Gumbel-max index at every τ, since dividing by τ > 0 keeps the argmax) with their χ² p-value,
+    argmax y (the Gumbel-max index at every τ, since dividing by τ > 0 keeps the argmax) with their p-value,
     the mean of y and its distance ½ Σ|E y − p| to p (→ 0 as τ → 0, as y → one-hot), and the mean of max_k y_k."""
     theta = torch.tensor(logits, dtype=DTYPE)
     noise, probs = gumbel.gumbel_noise((n, len(logits)), seed), theta.softmax(-1)
@@ -248,7 +250,8 @@ def relaxed_limit(logits, taus: tuple[float, ...], n: int = 10_000, seed: int = 
         y = gumbel.relaxed_sample(theta, noise, tau)  # (N, K)
         counts = torch.bincount(y.argmax(-1), minlength=len(logits)).to(DTYPE)
         mean = y.mean(0)
-        rows.append({"tau": tau, "frequencies": (counts / n).numpy(), "p_value": gumbel.chi_square(counts, probs)[1],
+        test = gumbel.chi_square(counts, probs, seed)
+        rows.append({"tau": tau, "frequencies": (counts / n).numpy(), "p_value": test.p_value, "method": test.method,
                      "mean": mean.numpy(), "tv_mean": float(0.5 * (mean - probs).abs().sum()),
                      "tv_argmax": float(0.5 * (counts / n - probs).abs().sum()),
                      "max_component": float(y.max(-1).values.mean())})

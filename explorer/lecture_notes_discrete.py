@@ -14,7 +14,9 @@ NOTES = {
                         "softmax(θ). The randomness now sits outside θ, but the argmax is flat almost everywhere: "
                         "still no useful gradient.",
             try_this="raise **samples**: the bars settle on the diamonds at the 1/√N rate. Under the hypothesis "
-                     "the p-value is uniform: **New samples** gives one below 0.05 about once in twenty.",
+                     "**New samples** gives a p-value below 0.05 at most once in twenty, also for extreme θ and few "
+                     "samples, where an expected count is below 5 and the p-value is Monte Carlo (the χ² law "
+                     "rejects a true p in 28% of runs at θ = (3, −3, −3, −3, −3) and 30 samples).",
         ),
         "Gumbel-softmax and straight-through": dict(
             equation=r"y = \operatorname{softmax}\!\big((\theta + g)/\tau\big)\ \xrightarrow{\ \tau \to 0\ }\ "
@@ -136,9 +138,10 @@ NOTES = {
                      r"\quad\Rightarrow\quad P(k = i) = \frac{e^{\theta_i}}{\sum_j e^{\theta_j}}",
             explanation="**Exercise.** Show that the argmax of the logits plus i.i.d. standard Gumbel noise is "
                         "distributed as p = softmax(θ). Then: the Gumbel-softmax relaxation approaches it as τ → 0.",
-            try_this="press **New samples** a few times: the p-value against p is uniform under the hypothesis, "
-                     "so one below 0.05 comes about once in twenty; against the wrong p, softmax(2θ), it collapses "
-                     "as the **samples** grow (unless all θ are equal).",
+            try_this="press **New samples** a few times: under the hypothesis a p-value against p below 0.05 comes "
+                     "at most once in twenty (Monte Carlo where an expected count is below 5, as the caption says); "
+                     "against the wrong p, softmax(2θ), it collapses as the **samples** grow (unless all θ are "
+                     "equal).",
         ),
     },
     "assignment": {

@@ -112,8 +112,17 @@ def gumbel_max_view(logits: tuple[float, ...], n: int, seed: int) -> None:
     cols = st.columns(3)
     cols[0].metric("samples", f"{n:,}")
     cols[1].metric("χ² statistic", f"{numbers['chi2'][at]:.2f}", help=f"{len(logits) - 1} degrees of freedom")
-    cols[2].metric("χ² p-value", f"{numbers['p_value'][at]:.3f}",
+    cols[2].metric("p-value of X²", f"{numbers['p_value'][at]:.3f}",
                    help="the chance of a statistic this large if the samples do follow p")
+    st.caption(p_value_caption(numbers["method"][at]))
+
+
+def p_value_caption(method: str) -> str:
+    """How the p-value on screen was computed, and why when it is not the χ² law."""
+    if method == gumbel.MONTE_CARLO_METHOD:
+        return (f"p-value by {method}: an expected count n·p_k is below {gumbel.MIN_EXPECTED:g}, where the χ² law "
+                "of X² would reject a true p far more often than the 5% it promises.")
+    return f"p-value by the {method}: every expected count n·p_k is at least {gumbel.MIN_EXPECTED:g}."
 
 
 def simplex_view(logits: tuple[float, ...], tau: float) -> None:

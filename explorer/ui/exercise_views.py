@@ -16,6 +16,7 @@ from explorer import checkpoints, data, exercises, safe_expr, zoo
 from explorer.figures import estimators as estimator_figures
 from explorer.figures import exercises as figures
 from explorer.ui import cache
+from explorer.ui.estimator_views import p_value_caption
 from explorer.ui.figure_export import chart
 
 KL_SAMPLES = 10_000
@@ -223,6 +224,8 @@ def proof_view(numbers: dict) -> None:
                    help="the chance of a statistic this large if the samples do follow p")
     cols[2].metric("p-value against softmax(2θ)", _p_value(numbers["p_value_wrong"]),
                    help=f"a wrong p: {fmt(numbers['wrong_probs'])}")
+    st.caption(f"Against p: {p_value_caption(numbers['method'])} Against softmax(2θ): "
+               f"{p_value_caption(numbers['method_wrong'])}")
 
 
 def relaxed_view(numbers: dict) -> None:
@@ -235,8 +238,8 @@ def relaxed_view(numbers: dict) -> None:
                     width="stretch", key="gx_tau")
     st.table(pd.DataFrame({"mean of y": [_vector(r["mean"]) for r in rows],
                            "frequency of argmax y": [_vector(r["frequencies"]) for r in rows],
-                           "χ² p-value of the argmax": [f"{r['p_value']:.3f}" for r in rows]},
+                           "p-value of the argmax": [f"{r['p_value']:.3f}" for r in rows]},
                           index=[f"τ = {t:g}" for t in TAUS]))
     st.caption(f"p = {_vector(numbers['probs'])}; {numbers['n']:,} relaxed samples per τ, the same noise for "
                "every τ. The argmax of a relaxed sample is a Gumbel-max sample at any τ; its mean reaches p "
-               "only as the samples become one-hot.")
+               "only as the samples become one-hot. " + p_value_caption(rows[0]["method"]))

@@ -12,6 +12,8 @@ import pytest
 from apptest import assert_clean, open_page
 from streamlit.testing.v1 import AppTest
 
+from explorer import gumbel
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -96,21 +98,40 @@ def test_straight_through_page_runs_with_both_tabs(straight_through):
     assert [t.label for t in at.tabs] == ["Gumbel-max sampling", "Gumbel-softmax and straight-through"]
     assert len(at.get("plotly_chart")) == 4
     assert sum("Try:" in m.value for m in at.markdown) == 4 and len(at.latex) >= 5
-    assert 0 <= float(metric(at, "χ² p-value")) <= 1
+    assert 0 <= float(metric(at, "p-value of X²")) <= 1
 
 
 def test_logit_and_sample_sliders_change_the_chi_square_test(straight_through):
     at = straight_through
-    p_value, statistic = metric(at, "χ² p-value"), metric(at, "χ² statistic")
+    p_value, statistic = metric(at, "p-value of X²"), metric(at, "χ² statistic")
     at.slider(key="gm_logit_0").set_value(2.5).run()
     assert_clean(at)
-    assert (metric(at, "χ² p-value"), metric(at, "χ² statistic")) != (p_value, statistic)
+    assert (metric(at, "p-value of X²"), metric(at, "χ² statistic")) != (p_value, statistic)
     at.select_slider(key="gm_k").set_value(5).run()
     at.select_slider(key="gm_n").set_value(100_000).run()
     assert_clean(at)
     bars = chart(at, "gm_bars")
     assert len(array(bars["data"][0]["x"])) == 5 and "100,000 Gumbel-max samples" in bars["layout"]["title"]["text"]
     assert metric(at, "samples") == "100,000"
+
+
+def test_the_p_value_says_how_it_was_computed(straight_through):
+    """Issue 20, item 5: extreme θ and 30 samples leave expected counts of 0.07, where the χ² law's p-value
+    rejected a true p in 28% of runs; the page computes it by Monte Carlo there, and says so."""
+    at = straight_through
+
+    def gumbel_max_captions() -> list[str]:
+        return [c.value for c in at.caption if c.value.startswith("p-value by")]
+
+    assert gumbel_max_captions() == [f"p-value by the {gumbel.CHI_SQUARE_METHOD}: every expected count n·p_k is "
+                                     "at least 5."]
+    at.select_slider(key="gm_k").set_value(5).run()
+    for i, theta in enumerate((3.0, -3.0, -3.0, -3.0, -3.0)):
+        at.slider(key=f"gm_logit_{i}").set_value(theta).run()
+    at.select_slider(key="gm_n").set_value(30).run()
+    assert_clean(at)
+    (caption,) = gumbel_max_captions()
+    assert caption.startswith(f"p-value by {gumbel.MONTE_CARLO_METHOD}: an expected count n·p_k is below 5")
 
 
 def test_tau_slider_moves_the_relaxed_samples_to_the_corners_or_the_centre(straight_through):

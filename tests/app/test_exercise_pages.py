@@ -45,6 +45,7 @@ def test_exercises_page_runs_alone_and_names_the_remedy_without_a_vqvae(zoo_dir)
     closed = exercises.kl_closed_form(exercise_views.DEFAULT_MU[:2], exercise_views.DEFAULT_SIGMA[:2])
     assert metric(at, "closed form") == metric(at, "torch kl_divergence") == f"{closed:.4f}"
     assert float(metric(at, "p-value against p")) > 0.001
+    assert any(c.value.startswith("Against p: p-value by the χ² approximation") for c in at.caption)
 
 
 def test_typed_formulas_get_the_right_verdict(zoo_dir):

@@ -48,13 +48,53 @@ def test_gumbel_noise_has_the_gumbel_moments_and_leaves_the_global_generator_alo
 
 def test_chi_square_p_value_matches_the_closed_form_and_scipy():
     counts, probs = torch.tensor([30.0, 50.0, 20.0]), torch.tensor([0.25, 0.5, 0.25])
-    statistic, p_value = gumbel.chi_square(counts, probs)
+    statistic, p_value, method = gumbel.chi_square(counts, probs)
+    assert method == gumbel.CHI_SQUARE_METHOD  # every expected count is 25 or more
     assert statistic == pytest.approx((30 - 25) ** 2 / 25 + 0 + (20 - 25) ** 2 / 25)
     assert p_value == pytest.approx(math.exp(-statistic / 2))  # 2 degrees of freedom: P(χ²₂ ≥ x) = e^{−x/2}
     stats = pytest.importorskip("scipy.stats")
     counts5, probs5 = np.array([12, 30, 7, 21, 30]), np.array([0.1, 0.3, 0.1, 0.2, 0.3])
     reference = stats.chisquare(counts5, probs5 * counts5.sum())
-    assert gumbel.chi_square(counts5, probs5) == pytest.approx((reference.statistic, reference.pvalue))
+    test = gumbel.chi_square(counts5, probs5)
+    assert (test.statistic, test.p_value) == pytest.approx((reference.statistic, reference.pvalue))
+
+
+EXTREME_LOGITS = torch.tensor([3.0, -3.0, -3.0, -3.0, -3.0], dtype=F64)  # expected counts 0.07 in 30 draws
+
+
+def null_p_values(draws: int, repeats: int, **test_options) -> tuple[np.ndarray, set[str]]:
+    """p-values of `repeats` seeded runs of `draws` Gumbel-max samples tested against their own p (H0 true)."""
+    probs, p_values, methods = EXTREME_LOGITS.softmax(-1), [], set()
+    for seed in range(repeats):
+        index = gumbel.gumbel_max(EXTREME_LOGITS, gumbel.gumbel_noise((draws, 5), seed))
+        test = gumbel.chi_square(torch.bincount(index, minlength=5), probs, seed=seed, **test_options)
+        p_values.append(test.p_value)
+        methods.add(test.method)
+    return np.array(p_values), methods
+
+
+def test_small_expected_counts_get_a_monte_carlo_p_value_that_rejects_a_true_p_once_in_twenty():
+    """Issue 20, item 5: with θ = (3, −3, −3, −3, −3) and 30 draws the χ² law rejected a true p at 0.05 in
+    28% of runs (the notes said once in twenty). The Monte-Carlo p-value keeps P(p < 0.05 | H0) ≤ 0.05."""
+    p_values, methods = null_p_values(30, 400)
+    assert methods == {gumbel.MONTE_CARLO_METHOD}
+    assert (p_values < 0.05).mean() <= 0.08, (p_values < 0.05).mean()
+    state = np.random.get_state()
+    torch_state = torch.get_rng_state()
+    gumbel.chi_square(np.array([30, 0, 0, 0, 0]), EXTREME_LOGITS.softmax(-1), seed=3)
+    assert np.array_equal(np.random.get_state()[1], state[1]) and torch.equal(torch.get_rng_state(), torch_state)
+
+
+def test_the_monte_carlo_p_value_still_rejects_a_wrong_p():
+    counts = np.array([20, 10, 0, 0, 0])  # 10 draws of a category whose expected count is 0.07
+    test = gumbel.chi_square(counts, EXTREME_LOGITS.softmax(-1), seed=0)
+    assert test.method == gumbel.MONTE_CARLO_METHOD and test.p_value < 1e-3
+    assert test.p_value == gumbel.chi_square(counts, EXTREME_LOGITS.softmax(-1), seed=0).p_value  # seeded
+
+
+def test_the_gumbel_max_report_says_which_p_value_it_gives():
+    report = gumbel.gumbel_max_report(tuple(EXTREME_LOGITS.tolist()), (30, 100_000), seed=1)
+    assert report["method"] == [gumbel.MONTE_CARLO_METHOD, gumbel.CHI_SQUARE_METHOD]
 
 
 def test_gumbel_max_frequencies_pass_a_chi_square_test_against_softmax():

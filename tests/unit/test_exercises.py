@@ -188,6 +188,15 @@ def test_gumbel_max_frequencies_pass_chi_square_for_p_and_fail_for_a_wrong_p():
     assert numbers["p_value_wrong"] < 1e-6
     slightly_wrong = numbers["probs"] + np.array([0.03, -0.03, 0.0, 0.0])
     assert gumbel.chi_square(numbers["counts"], slightly_wrong)[1] < 1e-6
+    assert numbers["method"] == numbers["method_wrong"] == gumbel.CHI_SQUARE_METHOD
+
+
+def test_small_expected_counts_make_the_exercise_p_values_monte_carlo():
+    """Issue 20, item 5: 100 draws of θ = (3, −3, −3, −3) expect 0.25 of each rare category."""
+    numbers = exercises.gumbel_max_check((3.0, -3.0, -3.0, -3.0), n=100, seed=1)
+    assert numbers["method"] == numbers["method_wrong"] == gumbel.MONTE_CARLO_METHOD
+    rows = exercises.relaxed_limit((3.0, -3.0, -3.0, -3.0), (1.0, 0.1), n=100, seed=1)["rows"]
+    assert [row["method"] for row in rows] == [gumbel.MONTE_CARLO_METHOD] * 2
 
 
 def test_gumbel_softmax_argmax_is_gumbel_max_and_its_mean_tends_to_p():
