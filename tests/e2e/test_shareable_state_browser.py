@@ -25,8 +25,9 @@ def slider_value(page, label: str) -> str:
     return slider.locator('[data-testid="stSliderThumbValue"]').inner_text()
 
 
-def settled_table(page) -> str:
-    """The estimator table's text once the rerun is over: unchanged for a second, no app run in progress."""
+def settled_table(page) -> list[str]:
+    """The estimator table's cells once the rerun is over (unchanged for a second, no app run in progress), read
+    cell by cell: the whole table's innerText depends on whether it is laid out at that moment."""
     page.wait_for_function(
         """() => {
             const text = document.querySelector('[data-testid="stTable"]')?.innerText ?? '';
@@ -35,7 +36,7 @@ def settled_table(page) -> str:
             if (busy || text !== window.__lastTable) { window.__lastTable = text; window.__since = now; return false; }
             return now - window.__since > 1000;
         }""", timeout=TIMEOUT, polling=200)
-    return page.locator(TABLE).first.inner_text()
+    return [cell.strip() for cell in page.locator(TABLE).first.locator("th, td").all_text_contents()]
 
 
 def test_a_moved_slider_is_in_the_link_and_the_link_restores_the_view(browser, server_url, shots):
