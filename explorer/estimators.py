@@ -12,7 +12,8 @@ Categorical q = softmax(θ), an objective f(y) of the one-hot code y:
 - exact, by enumeration: ∇_θ Σ_k p_k f_k = Σ_k f_k ∂p_k/∂θ = Σ_k f_k p_k (e_k − p) = p ⊙ (f − p·f).
 - REINFORCE: f(e_k) ∇_θ log p_k = f(e_k)(e_k − p) for k ~ p.
 - straight-through (Bengio et al. 2013): forward the sample's one-hot code, backward as if it were
-  softmax(θ): y = sg(hard − soft) + soft (see `explorer.gumbel`). Biased when f is not linear in y.
+  softmax(θ/τ): y = sg(hard − soft) + soft (see `explorer.gumbel`). Biased when f is not linear in y; the
+  lecture's slide writes the soft code with a temperature, and τ = 1 is Bengio et al.'s softmax(θ).
 - Gumbel-softmax (Jang et al. 2017; Maddison et al. 2017): the pathwise gradient of f(softmax((θ + g)/τ)).
   Unbiased for the relaxed objective, biased for the discrete one; the bias shrinks as τ → 0 while the
   variance grows (the softmax's Jacobian scales as 1/τ).
@@ -198,12 +199,14 @@ def reinforce(objective: CategoricalObjective, logits: torch.Tensor, gumbel: tor
                                 _logit_copies(logits, gumbel))[0]
 
 
-def straight_through_estimator(objective: CategoricalObjective, logits: torch.Tensor,
-                               gumbel: torch.Tensor) -> torch.Tensor:
-    """∇_θ f(sg(hard − soft) + soft), hard = one_hot(argmax(θ + g)) a sample, soft = softmax(θ)."""
+def straight_through_estimator(objective: CategoricalObjective, logits: torch.Tensor, gumbel: torch.Tensor,
+                               tau: float | torch.Tensor = 1.0) -> torch.Tensor:
+    """∇_θ f(sg(hard − soft) + soft), hard = one_hot(argmax(θ + g)) a sample, soft = softmax(θ/τ): per sample
+    Jᵀ ∂f/∂y at y = hard, J = ∂soft/∂θ = (diag(soft) − soft softᵀ)/τ. Unlike straight-through Gumbel the
+    soft code has no noise; τ = 1 is Bengio et al.'s softmax(θ)."""
     hard = one_hot(gumbel_max(logits, gumbel), logits.shape[-1])
-    return per_sample_gradients(lambda th: objective(straight_through(hard, th.softmax(-1))),
-                                _logit_copies(logits, gumbel))[0]
+    return per_sample_gradients(lambda th: objective(straight_through(hard, (th / tau).softmax(-1))),
+                                _logit_copies(logits, gumbel, tau))[0]
 
 
 def gumbel_softmax_estimator(objective: CategoricalObjective, logits: torch.Tensor, gumbel: torch.Tensor,
@@ -233,14 +236,14 @@ def _bias_and_variance(grads: torch.Tensor, exact: torch.Tensor) -> tuple[np.nda
 def bias_variance_report(objective: CategoricalObjective, logits: tuple[float, ...], taus: tuple[float, ...],
                          n: int = 10_000, seed: int = 0) -> dict:
     """Bias, variance and standard error of each categorical estimator at every τ, measured on n samples
-    (the same Gumbel noise for every estimator and every τ) against the exact gradient. REINFORCE and
-    straight-through have no temperature: their values repeat along τ."""
+    (the same Gumbel noise for every estimator and every τ) against the exact gradient. REINFORCE has no
+    temperature: its values repeat along τ."""
     theta = torch.tensor(logits, dtype=DTYPE)
     exact = objective.exact_gradient(theta)
     gumbel = gumbel_noise((n, len(logits)), seed)
     tau = torch.tensor(taus, dtype=DTYPE)[:, None, None]
     grads = {"REINFORCE": reinforce(objective, theta, gumbel).expand(len(taus), -1, -1),
-             "straight-through": straight_through_estimator(objective, theta, gumbel).expand(len(taus), -1, -1),
+             "straight-through": straight_through_estimator(objective, theta, gumbel, tau),
              "Gumbel-softmax": gumbel_softmax_estimator(objective, theta, gumbel, tau),
              "straight-through Gumbel": straight_through_gumbel(objective, theta, gumbel, tau)}
     report = {"taus": np.array(taus), "exact": exact.numpy(), "n": n}

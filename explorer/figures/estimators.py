@@ -19,7 +19,8 @@ from explorer.figures import FONT_SIZE, LINE_WIDTH, PALETTE, base_layout
 ESTIMATOR_COLOURS = {"pathwise": PALETTE[0], "score function": PALETTE[3], "score + baseline": PALETTE[1],
                      "REINFORCE": PALETTE[3], "straight-through": PALETTE[4], "Gumbel-softmax": PALETTE[0],
                      "straight-through Gumbel": PALETTE[2]}
-FLAT = ("REINFORCE", "straight-through")  # no temperature: drawn as dashed flat lines
+FLAT = ("REINFORCE",)  # no temperature: drawn as a dashed flat line
+VARIANCE_DECADES = 7  # the variance axis spans at most this many powers of 10 below the largest variance
 RING = dict(size=20, color="rgba(0,0,0,0)")
 
 
@@ -182,17 +183,18 @@ def simplex_figure(samples: np.ndarray, probs: np.ndarray, mean: np.ndarray, cat
 
 
 def _estimator_traces(name: str, numbers: dict, taus: np.ndarray, at: int, refs: list[dict]) -> list:
-    """One estimator's bias (with ±2 s.e.: error bars, or a band for the flat ones) and variance curves,
-    and rings at the current τ."""
+    """One estimator's bias (with ±2 s.e.: error bars around it, or, for a flat one, a band around 0 that its
+    bias lies in when no bias is measurable) and variance curves, and rings at the current τ."""
     colour, flat = ESTIMATOR_COLOURS[name], name in FLAT
     style = dict(mode="lines" if flat else "lines+markers", legendgroup=name, marker=dict(size=8),
                  line=dict(color=colour, width=LINE_WIDTH, dash="dash" if flat else "solid"))
     bias, spread = numbers["bias"], 2 * numbers["stderr"]
     traces = []
     if flat:
-        traces += [go.Scatter(x=taus, y=bias + sign * spread, mode="lines", line=dict(width=0), fill=fill,
+        # centred on 0, not on the bias: "the bias stays in its band" would be true by construction otherwise
+        traces += [go.Scatter(x=taus, y=edge, mode="lines", line=dict(width=0), fill=fill, name=f"{name} ±2 s.e.",
                               fillcolor=_translucent(colour), legendgroup=name, showlegend=False, hoverinfo="skip",
-                              **refs[0]) for sign, fill in ((1, None), (-1, "tonexty"))]
+                              **refs[0]) for edge, fill in ((spread, None), (-spread, "tonexty"))]
     traces += [go.Scatter(x=taus, y=bias, name=name, **style, **refs[0],
                           error_y=dict(type="data", array=spread, visible=not flat, color=colour)),
                go.Scatter(x=taus, y=numbers["variance"], name=name, showlegend=False, **style, **refs[1])]
@@ -202,11 +204,20 @@ def _estimator_traces(name: str, numbers: dict, taus: np.ndarray, at: int, refs:
     return traces
 
 
+def _variance_range(report: dict) -> list[float]:
+    """log10 bounds of the variance axis: the estimators' variances, cut VARIANCE_DECADES below the largest."""
+    variances = np.concatenate([report[name]["variance"] for name in ESTIMATOR_COLOURS if name in report])
+    top = np.log10(variances.max())
+    bottom = max(np.log10(variances[variances > 0].min()), top - VARIANCE_DECADES)
+    return [float(bottom) - 0.2, float(top) + 0.2]
+
+
 def bias_variance_figure(report: dict, current_tau: float, height: int = 660) -> go.Figure:
     """Bias ‖E ĝ − ∇‖ on a linear axis (0 is unbiased), with ±2 standard errors: how far an unbiased
-    estimator's measured bias lands by chance; below it, the per-sample variance tr Cov ĝ on a log axis.
-    τ is on a log axis and the current τ is ringed. REINFORCE and straight-through have no temperature: dashed
-    flat lines in a ±2 s.e. band. The dotted line ‖exact gradient‖ is where the bias is as large as the gradient."""
+    estimator's measured bias lands by chance; below it, the per-sample variance tr Cov ĝ on a log axis of at
+    most VARIANCE_DECADES decades (straight-through's variance at τ = 0.01 is 1e-83: its soft code is one-hot).
+    τ is on a log axis and the current τ is ringed. REINFORCE has no temperature: a dashed flat line, with the
+    band ±2 s.e. around 0. The dotted line ‖exact gradient‖ is where the bias is as large as the gradient."""
     taus = report["taus"]
     layout, refs = _rows((f"bias against the exact gradient ({report['n']:,} samples)", "variance per sample"),
                          gap=0.1, type="log")
@@ -219,7 +230,7 @@ def bias_variance_figure(report: dict, current_tau: float, height: int = 660) ->
             data += _estimator_traces(name, report[name], taus, at, refs)
     layout["xaxis"]["title"] = "temperature τ"
     layout["yaxis2"].update(title="‖mean − exact‖", rangemode="tozero")
-    layout["yaxis"].update(type="log", title="tr Cov", exponentformat="power")
+    layout["yaxis"].update(type="log", title="tr Cov", exponentformat="power", range=_variance_range(report))
     fig = go.Figure(data, dict(layout, legend=dict(orientation="h", yanchor="top", y=-0.14, x=0)))
     base_layout(fig, f"Bias and variance against τ (τ = {taus[at]:g} ringed)", height)
     return fig.update_layout(margin=dict(b=120))

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from explorer import estimators, gumbel
+from explorer import estimator_trends, estimators, gumbel
 from explorer.estimators import CategoricalObjective, GaussianObjective
 from explorer.figures import estimators as figures
 from explorer.ui.figure_export import chart
@@ -158,6 +158,14 @@ def bias_variance_view(logits: tuple[float, ...], tau: float) -> None:
              r"\frac{\partial p_k}{\partial\theta} = p \odot (f - p^{\top} f),\qquad f(y) = \lVert y - t\rVert^2")
     numbers = bias_variance_numbers(logits)
     chart(figures.bias_variance_figure(numbers, tau), width="stretch", key="gs_bias_variance")
-    hint("follow Gumbel-softmax from τ = 10 down to 0.01: its bias falls and its variance climbs. "
-         "REINFORCE is unbiased (its bias stays in its shaded ±2 s.e. band) but noisy; straight-through "
-         "has a fixed bias.")
+    hint("follow Gumbel-softmax along τ. " + trend_sentence(numbers, "Gumbel-softmax"))
+    reinforce = numbers["REINFORCE"]
+    st.caption(" ".join([
+        estimator_trends.flat_bias_sentence("REINFORCE", float(reinforce["bias"][0]), float(reinforce["stderr"][0])),
+        "Straight-through backpropagates through softmax(θ/τ), at the same τ.",
+        trend_sentence(numbers, "straight-through"), trend_sentence(numbers, "straight-through Gumbel")]))
+
+
+def trend_sentence(numbers: dict, name: str) -> str:
+    """What the chart shows of one τ-dependent estimator, computed from its curves (`explorer.estimator_trends`)."""
+    return estimator_trends.bias_sentence(name, estimator_trends.bias_trend(numbers["taus"], **numbers[name]))

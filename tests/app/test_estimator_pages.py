@@ -134,6 +134,21 @@ def test_the_p_value_says_how_it_was_computed(straight_through):
     assert caption.startswith(f"p-value by {gumbel.MONTE_CARLO_METHOD}: an expected count n·p_k is below 5")
 
 
+def test_the_bias_words_are_what_the_chart_shows(straight_through):
+    """Issue 20, item 4: the hint said "its bias falls and its variance climbs" and REINFORCE "stays in its
+    band" (a band centred on its own bias). The words now come from the curves on the chart."""
+    at = straight_through
+    texts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    hint = next(t for t in texts if "follow Gumbel-softmax" in t)
+    assert "its bias falls and its variance climbs" not in hint
+    assert "falls overall, from 0.252 to noise, but not monotonically: it rises between τ = 1 and 0.5" in hint
+    caption = next(t for t in texts if t.startswith("REINFORCE has no τ"))
+    assert "is inside the shaded band around 0" in caption and "straight-through's bias" in caption
+    at.slider(key="gs_logit_0").set_value(2.0).run()  # other logits, other curves, other words
+    assert_clean(at)
+    assert next(m.value for m in at.markdown if "follow Gumbel-softmax" in m.value) != hint
+
+
 def test_tau_slider_moves_the_relaxed_samples_to_the_corners_or_the_centre(straight_through):
     at = straight_through
 

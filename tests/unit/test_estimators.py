@@ -256,8 +256,24 @@ def test_gumbel_softmax_bias_shrinks_and_variance_grows_as_tau_falls():
     assert (np.diff(bias) > 3 * np.hypot(stderr[1:], stderr[:-1])).all(), (bias, stderr)  # a lower τ, less bias
     assert report["REINFORCE"]["bias"][0] < 4 * report["REINFORCE"]["stderr"][0]
     assert report["straight-through"]["bias"][0] > 20 * report["straight-through"]["stderr"][0]
-    for name in ("REINFORCE", "straight-through"):  # no temperature: the same value at every τ
-        assert np.ptp(report[name]["bias"]) == 0 and np.ptp(report[name]["variance"]) == 0
+    assert np.ptp(report["REINFORCE"]["bias"]) == 0 and np.ptp(report["REINFORCE"]["variance"]) == 0  # no τ
+    assert np.ptp(report["straight-through"]["bias"]) > 0.05  # softmax(θ/τ): τ moves it
+
+
+@pytest.mark.parametrize("tau", [0.2, 1.0, 4.0])
+def test_straight_through_backpropagates_the_softmax_at_its_temperature(tau):
+    """Issue 20, item 10: the slide's straight-through is y = sg(h − s) + s with s = softmax(θ/τ). Per sample
+    the gradient is Jᵀ·2(h − t), J = ∂s/∂θ = (diag(s) − s sᵀ)/τ: closed form, and autograd of softmax(θ/τ)."""
+    objective, g = CategoricalObjective(), gumbel.gumbel_noise((50, 3), seed=12)
+    ste = est.straight_through_estimator(objective, LOGITS, g, tau)
+    soft = (LOGITS / tau).softmax(-1)
+    jacobian = (torch.diag(soft) - torch.outer(soft, soft)) / tau
+    hard = torch.eye(3, dtype=F64)[gumbel.gumbel_max(LOGITS, g)]
+    torch.testing.assert_close(ste, objective.gradient(hard) @ jacobian)  # J is symmetric: Jᵀu = uᵀJ
+    autograd = torch.autograd.functional.jacobian(lambda th: (th / tau).softmax(-1), LOGITS)
+    torch.testing.assert_close(ste[0], autograd.T @ objective.gradient(hard[0]))
+    if tau != 1.0:  # the temperature matters: τ = 1 is a different estimator
+        assert (ste - est.straight_through_estimator(objective, LOGITS, g)).abs().max() > 1e-3
 
 
 @pytest.mark.parametrize("tau", [0.3, 1.0, 3.0])
