@@ -33,7 +33,7 @@ class TrainConfig:
     eval_size: int = 1000  # held-out samples used for those metrics
     snapshot_every: int = 25  # how often the NaN guard's copy of good weights is refreshed
     kl_warmup_steps: int = 0  # beta ramps linearly from 0 to its value over these steps (0: off)
-    tau_anneal_rate: float = 0.0  # r > 0: tau = max(tau_min, tau · exp(−r · step)) (0: off)
+    tau_anneal_rate: float = 0.0  # r > 0: tau falls as annealed_tau(...) says (0: off)
     tau_min: float = 0.5
 
 
@@ -60,6 +60,16 @@ def make_optimizer(model: nn.Module, lr: float) -> LeanAdam | torch.optim.Optimi
 def accepted_knobs(model: nn.Module, knobs: dict) -> dict:
     """The knobs this model's loss takes; others (beta for an AE, say) are ignored."""
     return {name: value for name, value in knobs.items() if name in getattr(model, "KNOBS", ())}
+
+
+def annealed_tau(tau: float, step: int, rate: float, tau_min: float) -> float:
+    """The Gumbel-softmax temperature in force at `step` when τ is annealed from the slider's τ:
+    τ_t = max(min(τ_min, τ), τ · exp(−r · t)) (Jang et al. 2017 anneal τ · exp(−r t) down to a floor).
+
+    Annealing only ever lowers τ: the floor is τ_min or the starting τ, whichever is lower, so a slider τ
+    below τ_min stays where it was set instead of jumping up to τ_min at the first step.
+    """
+    return max(min(tau_min, tau), tau * math.exp(-rate * step))
 
 
 class Trainer:
@@ -123,13 +133,13 @@ class Trainer:
     def step_knobs(self) -> dict:
         """The knobs for the next step, after the schedules. KL warm-up scales beta by
         min(1, step / warm-up) (Bowman et al. 2016; Sønderby et al. 2016), so the encoder first
-        learns to be useful; annealing lowers the Gumbel-softmax temperature as
-        max(τ_min, τ · exp(−r · step)) (Jang et al. 2017), from smooth gradients towards one-hot codes."""
+        learns to be useful; annealing lowers the Gumbel-softmax temperature (`annealed_tau`), from smooth
+        gradients towards one-hot codes."""
         knobs, step, config = dict(self.knobs), self.state.step, self.config
         if config.kl_warmup_steps > 0 and "beta" in knobs:
             knobs["beta"] = knobs["beta"] * min(1.0, step / config.kl_warmup_steps)
         if config.tau_anneal_rate > 0 and "tau" in knobs:
-            knobs["tau"] = max(config.tau_min, knobs["tau"] * math.exp(-config.tau_anneal_rate * step))
+            knobs["tau"] = annealed_tau(knobs["tau"], step, config.tau_anneal_rate, config.tau_min)
         return knobs
 
     def _snapshot_good(self) -> None:

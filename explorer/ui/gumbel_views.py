@@ -85,7 +85,8 @@ def live_settings(key: str) -> tuple[TrainConfig, dict]:
         tau = tau_slider(key)
     hard = cols[1].toggle("Straight-through", key=f"{key}_hard",
                           help="Forward: the one-hot sample. Backward: the relaxed sample's gradient.")
-    anneal = cols[2].toggle("Anneal τ", key=f"{key}_anneal", help="τ_t = max(0.5, τ · exp(−0.001 · t))")
+    anneal = cols[2].toggle("Anneal τ", key=f"{key}_anneal",
+                            help="τ_t = max(min(0.5, τ), τ · exp(−0.001 · t)): annealing only lowers τ")
     steps = cols[3].select_slider("Steps", (250, 500, 1000, 2000, 3000), value=1000, key=f"{key}_steps")
     config = TrainConfig(steps=steps, lr=2e-3, seed=session.seed(), log_every=20, eval_every=250,
                          tau_anneal_rate=1e-3 if anneal else 0.0, tau_min=0.5)
@@ -114,4 +115,5 @@ def live_view(job: TrainingJob, test: data.Dataset, tau: float) -> None:
     chart(training_curves(history, ("loss", "recon", "kl", "test_elbo"), "Loss terms"), width="stretch", container=left)
     chart(tau_curve([r["step"] for r in history], [r.get("tau", np.nan) for r in history]),
           width="stretch", container=right)
-    job.read(lambda model: code_panel(model.eval(), test.x[0], tau, seed=0))
+    tau_in_force = history[-1].get("tau", tau) if history else tau  # annealed: not the slider's τ
+    job.read(lambda model: code_panel(model.eval(), test.x[0], tau_in_force, seed=0))

@@ -8,7 +8,7 @@ from torch.distributions import Categorical, OneHotCategorical, kl_divergence
 
 from explorer import checkpoints, models
 from explorer.models.gumbel import TAU_MIN, GumbelVAE, kl_to_uniform
-from explorer.train import TrainConfig, Trainer
+from explorer.train import TrainConfig, Trainer, annealed_tau
 
 SMALL = dict(x_dim=16, groups=3, categories=4, hidden=(12,), image_shape=(4, 4))
 
@@ -92,6 +92,21 @@ def test_tau_annealing_schedule_and_history():
     taus = [row["tau"] for row in trainer.state.history]
     assert taus == pytest.approx([max(0.5, math.exp(-0.05 * s)) for s in (10, 20, 30)])
     assert trainer.knobs["tau"] == 1.0  # the schedule never overwrites the slider's value
+
+
+@pytest.mark.parametrize("tau", [0.01, 0.1, 0.3, 0.5, 1.0, 5.0])
+def test_annealing_never_raises_tau(tau):
+    """A slider τ below τ_min stays put (it once jumped to τ_min = 0.5 at the first step); above it, τ falls
+    as τ·e^(−rt) to the floor τ_min, never below."""
+    taus = [annealed_tau(tau, step, rate=1e-3, tau_min=0.5) for step in range(0, 5001, 250)]
+    assert taus[0] == tau and all(later <= earlier for earlier, later in zip(taus, taus[1:], strict=False))
+    assert min(taus) == pytest.approx(min(tau, max(0.5, tau * math.exp(-5.0))))
+
+
+def test_a_run_with_tau_below_the_floor_trains_at_that_tau():
+    config = TrainConfig(steps=20, batch_size=8, log_every=10, eval_every=10**6, tau_anneal_rate=1e-3, tau_min=0.5)
+    trainer = Trainer(small(), torch.rand(64, 16), config, knobs={"tau": 0.1})
+    assert [row["tau"] for row in trainer.run().history] == pytest.approx([0.1, 0.1])
 
 
 def test_training_lowers_the_loss_and_checkpoints_round_trip(tmp_path):
