@@ -43,7 +43,8 @@ def integers(high: int, shape, device: torch.device, generator: torch.Generator 
 
 
 def choice(weights: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-    """One index drawn with probability ∝ `weights` (N,): a LongTensor (1,) on the device of `weights`."""
+    """One index drawn with probability ∝ `weights` (N,), or one per row of (B, N): a LongTensor (1,) or (B, 1)
+    on the device of `weights`."""
     drawn = torch.multinomial(weights.to(_device(generator, weights)), 1, generator=generator)
     return drawn.to(weights.device)
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from explorer.models.noise import choice
+
 
 @dataclass(frozen=True)
 class PriorConfig:
@@ -93,6 +95,5 @@ class TokenPrior(nn.Module):
             if top_k is not None and top_k < logits.shape[-1]:
                 kth = logits.topk(top_k, dim=-1).values[:, -1:]
                 logits = logits.masked_fill(logits < kth, -math.inf)
-            choice = torch.multinomial(logits.softmax(-1), 1, generator=generator)
-            tokens = torch.cat([tokens, choice], dim=1)
+            tokens = torch.cat([tokens, choice(logits.softmax(-1), generator)], dim=1)  # (n, t) -> (n, t + 1)
         return tokens[:, 1:].reshape(n, *self.config.grid)  # (n, T) -> (n, *grid)
