@@ -19,6 +19,7 @@ COLLAPSED_GREY = "#9e9e9e"
 INACTIVE_ORANGE = PALETTE[1]
 LIVE_RED = PALETTE[3]
 ISO_GREY = "rgba(128,128,128,0.7)"
+DISTORTION_TITLE = "distortion D = −E log p(x|z) (nats per image)"
 
 
 def iso_elbo_levels(low: float, high: float, n: int = 7) -> np.ndarray:
@@ -56,7 +57,7 @@ def _add_iso_lines(fig: go.Figure, levels: np.ndarray, x_range: list[float], y_r
 
 def rate_distortion_plane(points: Sequence[dict], live: tuple[float, float] | None = None,
                           trail: np.ndarray | None = None, title: str = "", height: int = 480,
-                          distortion_title: str = "distortion D = −E log p(x|z) (nats)") -> go.Figure:
+                          distortion_title: str = DISTORTION_TITLE) -> go.Figure:
     """Models as points (rate, distortion), with iso-ELBO lines of slope -1.
 
     `points`: dicts with rate, distortion, label (say "β = 4") and group (one curve per group,
@@ -87,7 +88,7 @@ def rate_distortion_plane(points: Sequence[dict], live: tuple[float, float] | No
         fig.add_trace(go.Scatter(x=[live[0]], y=[live[1]], mode="markers", name="live model now",
                                  marker=dict(size=22, symbol="star", color=LIVE_RED, line=dict(width=1.5,
                                                                                               color="black"))))
-    fig.update_xaxes(title="rate R = E KL(q(z|x) ‖ p(z)) (nats)", range=x_range)
+    fig.update_xaxes(title="rate R = E KL(q(z|x) ‖ p(z)) (nats per image)", range=x_range)
     fig.update_yaxes(title=distortion_title, range=y_range)
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, x=0))
     return base_layout(fig, title, height).update_layout(margin=dict(b=120, r=50))

@@ -27,6 +27,7 @@ SWEEP_POLL_SECONDS = 2.0  # a new sweep point comes every ~10 s; each poll costs
 N_SHOWN = 8  # inputs reconstructed and prior samples drawn per model
 TRAVERSAL_VALUES = tuple(np.linspace(-3.0, 3.0, 9))
 DECODERS = {"bernoulli": "Bernoulli (cross-entropy)", "gaussian": "Gaussian with σ (scaled L2)"}
+GAUSSIAN_DISTORTION_TITLE = "distortion D = −E log N(x; x̂, σ²I) (nats per image; < 0 is a density > 1)"
 
 
 def strip(images: np.ndarray, shape: tuple[int, int], ncols: int | None = None) -> np.ndarray:
@@ -129,21 +130,35 @@ def live_view(job: TrainingJob, dataset_name: str) -> None:
         sweep.diagnose(m, test, job.trainer.knobs.get("decoder_sigma"), with_mig=False, seed=job.config.seed),
         recon_and_samples(m, x)))
     trail = np.array([(r["test_kl"], r["test_recon"]) for r in job.history if "test_kl" in r]).reshape(-1, 2)
-    numbers = {"β now (after warm-up)": f"{knobs['beta']:.3g}", "rate R (nats)": f"{now['rate']:.2f}",
-               "distortion D (nats)": f"{now['distortion']:.1f}", "MSE (pixels²)": f"{now['mse']:.2f}",
+    numbers = {"β now (after warm-up)": f"{knobs['beta']:.3g}", "rate R (nats per image)": f"{now['rate']:.2f}",
+               "distortion D (nats per image)": f"{now['distortion']:.1f}",
+               "‖x − x̂‖² at z = μ(x)": f"{now['mse']:.2f}",
                "active units": f"{now['active_units']} / {len(now['active'])}"}
     for column, (label, value) in zip(st.columns(len(numbers)), numbers.items(), strict=True):
         column.metric(label, value)
-    left, right = st.columns(2)
     bernoulli = job.model.config.likelihood == "bernoulli"  # only then comparable with the β-models
+    if not bernoulli:
+        st.caption(distortion_split(now["distortion"], test.x_dim, job.trainer.knobs["decoder_sigma"]))
+    left, right = st.columns(2)
     points = rd_points(available_models(dataset_name)) if bernoulli else []
     chart(rd.rate_distortion_plane(points, (now["rate"], now["distortion"]), trail,
-                                   f"Rate–distortion plane, step {job.step}"), width="stretch", container=left)
+                                   f"Rate–distortion plane, step {job.step}",
+                                   distortion_title=rd.DISTORTION_TITLE if bernoulli else GAUSSIAN_DISTORTION_TITLE),
+          width="stretch", container=left)
     chart(rd.kl_per_unit_bars(now["kl_per_unit"], now["active"], now["collapsed"],
                               knobs.get("free_bits", 0.0), "KL per latent unit"), width="stretch", container=right)
     left.image(strip(np.concatenate([x.numpy(), recon]), test.image_shape, N_SHOWN), width="stretch",
                caption="held-out inputs (top), reconstructions E[x | z = E_q z] (bottom)")
     right.image(strip(samples, test.image_shape), width="stretch", caption="prior samples z ~ N(0, I), decoded")
+
+
+def distortion_split(distortion: float, dim: int, sigma: float) -> str:
+    """A Gaussian decoder's D in its two parts (`metrics.split_gaussian_distortion`), and why it can be < 0."""
+    parts = metrics.split_gaussian_distortion(distortion, dim, sigma)
+    return (f"Gaussian decoder: D = E_q ‖x − x̂(z)‖²/(2σ²) + (d/2)·log(2πσ²) = {parts['scaled_error']:.1f} + "
+            f"({parts['log_normaliser']:.1f}) nats per image, with d = {dim} pixels and σ = {sigma:g}. The second "
+            "part is fixed by σ and below 0 for σ < 0.4: p(x|z) is a density, which can exceed 1, so D can be "
+            "negative.")
 
 
 # --- the sweep -----------------------------------------------------------------------------------
@@ -195,8 +210,10 @@ def sweep_results(dataset_name: str) -> None:
             for group in ("pretrained", "sweep") if any("mig" in r and r["group"] == group for r in found.values())}
     if migs:
         chart(rd.mig_vs_beta(migs, "Disentanglement (MIG) against β"), width="stretch", container=right)
-    st.dataframe([{"model": label, "rate R": round(r["rate"], 2), "distortion D": round(r["distortion"], 2),
-                   "−ELBO": round(-r["elbo"], 2), "MSE": round(r["mse"], 2), "active units": r["active_units"],
+    st.dataframe([{"model": label, "rate R (nats per image)": round(r["rate"], 2),
+                   "distortion D (nats per image)": round(r["distortion"], 2),
+                   "−ELBO (nats per image)": round(-r["elbo"], 2),
+                   "‖x − x̂‖² at z = μ(x)": round(r["mse"], 2), "active units": r["active_units"],
                    **({"MIG": round(r["mig"], 3)} if "mig" in r else {})} for label, r in found.items()],
                  hide_index=True, width="stretch")
 

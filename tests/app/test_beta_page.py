@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
 import pytest
 import torch
 from apptest import assert_clean, open_page, open_tab
+from apptest import chart_specs as parsed_specs
 from streamlit.testing.v1 import AppTest
 
-from explorer import data, jobs, models, sweep, zoo
+from explorer import data, jobs, metrics, models, sweep, zoo
 from explorer.train import TrainConfig, Trainer
 from explorer.ui import beta_views
 
@@ -97,6 +99,19 @@ def test_sweep_button_trains_a_tiny_sweep(zoo_dir, mnist_dir, monkeypatch):
 
 
 @pytest.mark.slow  # trains for more than a second: not in the fast tier
+def assert_distortion_is_split(at: AppTest, sigma: float) -> None:
+    """Issue 20, item 8: a Gaussian decoder's D (−950 nats puzzled students) is shown as the scaled squared
+    error plus (d/2)·log(2πσ²), in nats per image, and the two parts add up to the D on screen."""
+    shown = float(next(m.value for m in at.metric if m.label == "distortion D (nats per image)"))
+    caption = next(c.value for c in at.caption if c.value.startswith("Gaussian decoder: D = "))
+    parts = re.search(r"= (-?[\d.]+) \+ \((-?[\d.]+)\) nats per image", caption)
+    error, normaliser = float(parts[1]), float(parts[2])
+    assert normaliser == pytest.approx(metrics.gaussian_log_normaliser(28 * 28, sigma), abs=0.05)
+    assert error >= 0 and error + normaliser == pytest.approx(shown, abs=0.11)
+    spec = next(s for s in parsed_specs(at) if s["layout"]["title"]["text"].startswith("Rate–distortion plane"))
+    assert spec["layout"]["yaxis"]["title"]["text"] == beta_views.GAUSSIAN_DISTORTION_TITLE
+
+
 def test_live_run_takes_new_beta_sigma_and_free_bits(zoo_dir, mnist_dir):
     at = run_page()
     at.radio(key="beta_live_sprites_lik").set_value("gaussian").run()
@@ -105,6 +120,7 @@ def test_live_run_takes_new_beta_sigma_and_free_bits(zoo_dir, mnist_dir):
     assert_clean(at)
     job = at.session_state["beta_live_sprites_job"]
     try:
+        assert_distortion_is_split(at, sigma=0.1)
         deadline = time.time() + 60
         while job.step < 20 and time.time() < deadline:
             time.sleep(0.1)
@@ -115,6 +131,7 @@ def test_live_run_takes_new_beta_sigma_and_free_bits(zoo_dir, mnist_dir):
         assert job.trainer.knobs == {"beta": 3.0, "decoder_sigma": 0.5, "free_bits": 0.5}
         assert "Rate–distortion plane, step" in chart_specs(at) and "KL per latent unit" in chart_specs(at)
         assert "1.5 · KL" in " ".join(m.value for m in at.markdown)  # 2σ²β = 2 · 0.5² · 3
+        assert_distortion_is_split(at, sigma=0.5)
     finally:
         stop_all(job)
     assert job.done

@@ -186,3 +186,32 @@ def test_rate_and_distortion_add_up_to_minus_the_elbo():
     many = metrics.rate_distortion(model, x, n_samples=20, batch_size=128)
     assert many["rate"] == pytest.approx(terms["rate"], rel=1e-5)
     assert many["distortion"] == pytest.approx(terms["distortion"], rel=0.02)
+
+
+def test_a_gaussian_distortion_is_a_scaled_error_plus_the_log_normaliser():
+    """Issue 20, item 8: −log N(x; x̂, σ²I) = ‖x − x̂‖²/(2σ²) + (d/2)·log(2πσ²), the second part negative for
+    σ < 1/√(2π): why the β page's distortion read −950 nats on 28×28 sprites at σ = 0.1."""
+    generator = torch.Generator().manual_seed(0)
+    x, mean = torch.rand(5, 784, generator=generator), torch.rand(5, 784, generator=generator)
+    parts = metrics.gaussian_distortion_parts(x, mean, 0.1)
+    nll = -torch.distributions.Normal(mean, 0.1).log_prob(x).sum(-1)
+    torch.testing.assert_close(parts["scaled_error"] + parts["log_normaliser"], nll)
+    torch.testing.assert_close(parts["scaled_error"], (x - mean).pow(2).sum(-1) / 0.02)
+    assert parts["log_normaliser"][0].item() == pytest.approx(-1084.8, abs=0.1)  # nats per image
+    assert metrics.gaussian_log_normaliser(784, 1 / np.sqrt(2 * np.pi)) == pytest.approx(0.0, abs=1e-9)
+    assert metrics.gaussian_log_normaliser(784, 0.5) > 0
+
+
+def test_the_split_of_a_gaussian_vae_distortion_is_its_expected_scaled_error():
+    torch.manual_seed(0)
+    model = build("vae", None, x_dim=16, z_dim=4, hidden=(8,), image_shape=(4, 4), likelihood="gaussian",
+                  decoder_sigma=0.1)
+    x = pixels(500)
+    distortion = metrics.rate_distortion(model, x, n_samples=20, generator=torch.Generator().manual_seed(1))
+    split = metrics.split_gaussian_distortion(distortion["distortion"], 16, 0.1)
+    assert split["scaled_error"] + split["log_normaliser"] == pytest.approx(distortion["distortion"])
+    with torch.no_grad():  # E_q ‖x − x̂(z)‖²/(2σ²) by our own draws of q
+        z = model.encode(x).rsample((20,))
+        by_hand = metrics.gaussian_distortion_parts(x, model.decode_mean(z), 0.1)["scaled_error"].mean().item()
+    assert split["scaled_error"] == pytest.approx(by_hand, rel=0.03)
+    assert split["scaled_error"] > 0 > split["log_normaliser"]
