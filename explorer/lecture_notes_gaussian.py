@@ -6,6 +6,14 @@ passes it to st.tabs, or "main" for a page without tabs) -> the fields of a `lec
 Hints name the widgets by their labels on screen, so a student can follow them word for word.
 """
 
+# Above the Latent space page's tabs: the objectives its models were trained with. The shipped autoencoders
+# (mnist-ae-2d, digits-ae-2d) minimise the Bernoulli cross-entropy of `explorer.models.common.reconstruction_nll`,
+# the VAE's reconstruction term with z = f(x), not a distance ‖x − g(f(x))‖ as the slide's shorthand writes.
+LATENT_SPACE_OBJECTIVES = (
+    r"\text{AE: } \min_{f,g}\ -\sum_i \big[x_i \log \hat x_i + (1 - x_i) \log(1 - \hat x_i)\big],"
+    r"\ \hat x = g(f(x)) \qquad\quad "
+    r"\text{VAE: } \max\ \mathbb{E}_{q(z|x)}[\log p(x|z)] - \mathrm{KL}(q(z|x)\,\|\,p(z))")
+
 NOTES = {
     "latent_space": {
         "AE vs VAE": dict(

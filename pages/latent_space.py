@@ -3,6 +3,7 @@
 import streamlit as st
 
 from explorer import latent
+from explorer.lecture_notes_gaussian import LATENT_SPACE_OBJECTIVES
 from explorer.models.ae import Autoencoder
 from explorer.models.vae import VAE
 from explorer.train import Trainer
@@ -14,8 +15,7 @@ pages.ensure_app_navigation()
 st.title("Latent space")
 st.markdown("*How do we sample in the latent space?* An autoencoder compresses well but leaves holes; "
             "the VAE's prior fills the plane. Every model here has a 2-D latent, so the whole space fits on screen.")
-st.latex(r"\text{AE: } \min \|x - g(f(x))\| \qquad\quad "
-         r"\text{VAE: } \max\ \mathbb{E}_{q(z|x)}[\log p(x|z)] - \mathrm{KL}(q(z|x)\,\|\,p(z))")
+st.latex(LATENT_SPACE_OBJECTIVES)  # the losses the shipped models were trained with (cross-entropy for the AE)
 
 presets.use("latent_space")
 dataset_name = pages.dataset_picker(("mnist", "digits"), key="latent_dataset")
