@@ -28,6 +28,15 @@ def open_page(page: str, timeout: float = 120, clean: bool = True) -> AppTest:
     return at
 
 
+def open_link(page: str, query: dict[str, str]) -> AppTest:
+    """Open `page` as a shared link with this query string would (a new session), and assert it ran clean."""
+    at = AppTest.from_file(str(PAGES / page), default_timeout=180)
+    at.query_params.update(query)
+    at.run()
+    assert_clean(at)
+    return at
+
+
 def open_tab(at: AppTest, key: str, label: str) -> AppTest:
     """Open the tab `label` of the lazy `st.tabs(..., key=key, on_change="rerun")`, as a click on it does."""
     at.session_state[key] = label

@@ -4,22 +4,11 @@ URL keeps only what was taken; a vector-valued answer at d = 1 gets a verdict, n
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from apptest import assert_clean
+from apptest import assert_clean, open_link
 from streamlit.testing.v1 import AppTest
 
-PAGES = Path(__file__).resolve().parents[2] / "pages"
 NOTE = "Ignored in the link:"
-
-
-def open_link(page: str, query: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(str(PAGES / page), default_timeout=180)
-    at.query_params.update(query)
-    at.run()
-    assert_clean(at)
-    return at
 
 
 def link_note(at: AppTest) -> str:

@@ -4,24 +4,12 @@ reproduces what was on screen."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from apptest import assert_clean, open_page
+from apptest import assert_clean, open_link, open_page
 from streamlit.testing.v1 import AppTest
 
 from explorer import zoo
 from explorer.ui import hvae_views
-
-PAGES = Path(__file__).resolve().parents[2] / "pages"
-
-
-def open_link(page: str, query: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(str(PAGES / page), default_timeout=180)
-    at.query_params.update(query)
-    at.run()
-    assert_clean(at)
-    return at
 
 
 def metric(at: AppTest, label: str) -> str:
