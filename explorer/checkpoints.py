@@ -3,9 +3,10 @@
 A checkpoint is one .safetensors file: the model's state_dict (weights and buffers) plus, in the
 header's string metadata, the format tag, model kind, config, metrics and free extra information,
 each as JSON. `load` rebuilds the model from that config and refuses anything that is not exactly
-such a checkpoint with a CheckpointError saying what is wrong and what to do. The header's JSON and the
-config are held to `explorer.config_limits` before anything is parsed deeply or built from them. Files may be uploads
-from strangers, so nothing here unpickles: torch.load on an untrusted file can run arbitrary code.
+such a checkpoint with a CheckpointError saying what is wrong and what to do; the header is read and
+checked by `explorer.checkpoint_header`, the config held to `explorer.config_limits` before anything is
+built from it. Files may be uploads from strangers, so nothing here unpickles: torch.load on an
+untrusted file can run arbitrary code.
 A pretty-printed <name>.json sidecar repeats the metadata for people; loading never reads it.
 """
 
@@ -24,19 +25,20 @@ from safetensors.torch import save as safetensors_save
 from torch import nn
 
 from explorer import config_limits
+from explorer.checkpoint_header import (
+    FORMAT,
+    HEADER_LENGTH_BYTES,
+    RESAVE_HINT,
+    CheckpointError,
+    metadata_from_header,
+    parse_header,
+)
 from explorer.config_limits import LimitError
 from explorer.models import build, config_from_dict, config_to_dict, saved_kinds
 
-FORMAT = "latent-lab/1"
 MAX_BYTES = 200 * 1024 * 1024  # size cap for a file we will read
-HEADER_LENGTH_BYTES = 8  # a safetensors file opens with its JSON header's length, a u64 LE
 FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 UPLOAD_LABEL = "the uploaded file"
-RESAVE_HINT = "save the model again with Latent Lab (explorer.checkpoints.save) and use that file"
-
-
-class CheckpointError(ValueError):
-    """A checkpoint that cannot be saved or loaded; the message says what is wrong and what to do."""
 
 
 def to_json(value, what: str, indent: int | None = None) -> str:
@@ -104,7 +106,7 @@ def save(model: nn.Module, path, metrics: dict | None = None, extra: dict | None
         key: tensor.detach().to("cpu").contiguous().clone() for key, tensor in model.state_dict().items()
     }
     write_bytes_atomic(path, safetensors_save(tensors, metadata=header))
-    readable = _metadata_from_header({"__metadata__": header}, path.name)
+    readable = metadata_from_header({"__metadata__": header}, path.name)
     write_bytes_atomic(sidecar, (to_json(readable, "metadata", indent=2) + "\n").encode())
     return path
 
@@ -132,7 +134,7 @@ def read_metadata(path) -> dict:
             # one byte over the header limit is enough for _parse_header to refuse a longer header
             wanted = min(int.from_bytes(head, "little"), size, config_limits.HEADER_BYTES_MAX + 1)
             head += checkpoint_file.read(wanted)
-    metadata = _metadata_from_header(_parse_header(head, size, path.name), path.name)
+    metadata = metadata_from_header(parse_header(head, size, path.name), path.name)
     _config_of(metadata, path.name)  # refuse a config that `load` would refuse
     return metadata
 
@@ -154,104 +156,6 @@ def _check_size(size: int, label: str) -> None:
             "limit. Latent Lab checkpoints are a few MiB, so this is not one; pick a checkpoint "
             "saved by Latent Lab"
         )
-
-
-def _not_safetensors(head: bytes, label: str) -> CheckpointError:
-    if not head:
-        hint = " (it is empty)"
-    elif head.startswith(b"PK\x03\x04"):
-        hint = " (it looks like a PyTorch torch.save archive, which holds a pickle)"
-    elif head.startswith(b"\x80"):
-        hint = " (it looks like a Python pickle)"
-    else:
-        hint = ""
-    return CheckpointError(
-        f"{label} is not a safetensors file{hint}. Latent Lab reads only .safetensors "
-        "checkpoints and never unpickles files, because unpickling can run arbitrary code; " + RESAVE_HINT
-    )
-
-
-def _truncated(label: str, needed: int, size: int) -> CheckpointError:
-    return CheckpointError(
-        f"{label} is truncated: its header promises {needed} bytes but the file has only {size}. "
-        "It was cut off while being copied or downloaded; copy or download it again"
-    )
-
-
-def _over_limit(err: LimitError, label: str) -> CheckpointError:
-    return CheckpointError(f"{label} is refused before it is read further: {err}. It was not written by "
-                           f"Latent Lab; {RESAVE_HINT}")
-
-
-def _parse_header(head: bytes, size: int, label: str) -> dict:
-    """The JSON header of a safetensors file whose first bytes are `head` and length `size`."""
-    if len(head) <= HEADER_LENGTH_BYTES or head[HEADER_LENGTH_BYTES : HEADER_LENGTH_BYTES + 1] != b"{":
-        raise _not_safetensors(head, label)
-    header_end = HEADER_LENGTH_BYTES + int.from_bytes(head[:HEADER_LENGTH_BYTES], "little")
-    if header_end - HEADER_LENGTH_BYTES > config_limits.HEADER_BYTES_MAX:
-        raise _over_limit(LimitError(f"its header is {header_end - HEADER_LENGTH_BYTES:,} bytes, over the limit "
-                                     f"of {config_limits.HEADER_BYTES_MAX:,} (a Latent Lab header is a few KB)"), label)
-    if header_end > size:
-        raise _truncated(label, header_end, size)
-    try:  # json.loads recurses once per nesting level: bound the depth first
-        config_limits.check_json_text(head[HEADER_LENGTH_BYTES:header_end], "its header")
-    except LimitError as err:
-        raise _over_limit(err, label) from err
-    try:
-        header = json.loads(head[HEADER_LENGTH_BYTES:header_end])
-    except ValueError as err:  # also UnicodeDecodeError
-        raise _not_safetensors(head, label) from err
-    if not isinstance(header, dict):
-        raise _not_safetensors(head, label)
-    try:
-        data_end = max(
-            (entry["data_offsets"][1] for key, entry in header.items() if key != "__metadata__"),
-            default=0,
-        )
-    except (TypeError, KeyError, IndexError):
-        return header  # malformed offsets: safetensors itself will refuse the file
-    if isinstance(data_end, int) and header_end + data_end > size:
-        raise _truncated(label, header_end + data_end, size)
-    return header
-
-
-def _metadata_from_header(header: dict, label: str) -> dict:
-    """The checked, JSON-decoded Latent Lab metadata in a safetensors header."""
-    stored = header.get("__metadata__")
-    if not isinstance(stored, dict) or "format" not in stored:
-        raise CheckpointError(
-            f"{label} is a safetensors file without Latent Lab metadata (no 'format' entry), so it "
-            f"does not say which model to build; {RESAVE_HINT}"
-        )
-    if stored["format"] != FORMAT:
-        raise CheckpointError(
-            f"{label} has checkpoint format {stored['format']!r}, but this version of Latent Lab "
-            f"reads {FORMAT!r}; load it with the version that wrote it, or {RESAVE_HINT}"
-        )
-    kind = stored.get("kind")
-    if kind not in saved_kinds():
-        raise CheckpointError(
-            f"{label} holds a model of unknown kind {kind!r} (this version knows "
-            f"{', '.join(saved_kinds())}); load it with the Latent Lab version that saved it"
-        )
-    if "config" not in stored:
-        raise CheckpointError(f"{label} has no model config in its metadata; {RESAVE_HINT}")
-    metadata = {"format": FORMAT, "kind": kind}
-    for key in ("config", "metrics", "extra"):
-        text = stored.get(key, "{}")
-        try:
-            if isinstance(text, str):
-                config_limits.check_json_text(text, f"its {key} metadata")
-        except LimitError as err:
-            raise _over_limit(err, label) from err
-        try:
-            value = json.loads(text)
-        except (TypeError, ValueError):
-            value = None
-        if not isinstance(value, dict):
-            raise CheckpointError(f"{label}'s {key} metadata is not a JSON object; {RESAVE_HINT}")
-        metadata[key] = value
-    return metadata
 
 
 def _config_of(metadata: dict, label: str):
@@ -283,7 +187,7 @@ def _decode_tensors(data: bytes, label: str) -> dict[str, torch.Tensor]:
 
 
 def _model_from_bytes(data: bytes, label: str, map_location) -> nn.Module:
-    metadata = _metadata_from_header(_parse_header(data, len(data), label), label)
+    metadata = metadata_from_header(parse_header(data, len(data), label), label)
     config = _config_of(metadata, label)
     tensors = _decode_tensors(data, label)
     kind = metadata["kind"]

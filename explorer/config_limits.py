@@ -76,12 +76,11 @@ class Cost(NamedTuple):
     multiply_adds: int
 
 
-def check_json_text(text: str | bytes, what: str) -> None:
+def check_json_text(text: str | bytes | memoryview, what: str) -> None:
     """Refuse JSON text longer than HEADER_BYTES_MAX or nested deeper than JSON_DEPTH_MAX, before parsing it."""
+    if len(text) > HEADER_BYTES_MAX:  # before any copy of it
+        raise LimitError(f"{what} is over the limit of {HEADER_BYTES_MAX:,} bytes (a Latent Lab header is a few KB)")
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
-    if len(raw) > HEADER_BYTES_MAX:
-        raise LimitError(f"{what} is {len(raw):,} bytes, over the limit of {HEADER_BYTES_MAX:,} "
-                         "(a Latent Lab header is a few KB)")
     brackets = _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)  # brackets in strings do not nest
     depth = int(np.cumsum(_BRACKET_STEP[np.frombuffer(brackets, dtype=np.uint8)]).max(initial=0))
     if depth > JSON_DEPTH_MAX:

@@ -150,6 +150,15 @@ def test_a_header_over_the_size_limit_is_refused(no_modules):
         checkpoints.load_bytes(data)
 
 
+def test_read_metadata_reads_no_more_than_the_header_limit(tmp_path, monkeypatch):
+    path = tmp_path / "big-header.safetensors"
+    path.write_bytes(safetensors.torch.save({"w": torch.zeros(1)}, metadata={
+        "format": checkpoints.FORMAT, "kind": "vae", "config": json.dumps(tiny_config("vae")),
+        "extra": json.dumps({"padding": "x" * 2 * 2**20})}))
+    with pytest.raises(CheckpointError, match="header is over the limit"):
+        checkpoints.read_metadata(path)
+
+
 def test_float64_weights_beyond_the_float32_range_are_refused():
     model = models.build("vae", None, **TINY)
     tensors = {key: value.double() for key, value in model.state_dict().items()}
