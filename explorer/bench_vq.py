@@ -6,9 +6,9 @@ VAE with the same encoder and decoder, and does its codebook stay alive?
 Runs: the VQ-VAE with K = 64 and with K = 512 (k-means init and dead-code reset on), the same K = 512 with
 a plain uniform codebook (neither), and the conv VAE. They step round-robin, a few steps each in turn,
 until each has trained for `seconds` of its own time, so a noisy machine slows them alike. Reported per
-run: steps, held-out MSE of the mean reconstruction (per pixel and summed over an image, the manifest's
-`test_mse`), and for the VQ-VAEs the perplexity and dead codes of the codes of the held-out images.
-Targets: every VQ-VAE with a healthy codebook below the conv VAE's MSE; perplexity > K/4 for K = 64 and
+run: steps, the held-out squared error of the mean reconstruction (summed over an image's pixels, the
+manifest's `test_squared_error`), and for the VQ-VAEs the perplexity and dead codes of the codes of the held-out images.
+Targets: every VQ-VAE with a healthy codebook below the conv VAE's squared error; perplexity > K/4 for K = 64 and
 > K/3 for K = 512 (the plain codebook is shown to stay far below).
 """
 
@@ -20,6 +20,7 @@ import torch
 
 from explorer import data, models, vq
 from explorer.jobs import JOB_THREADS
+from explorer.metrics import squared_error_per_image
 from explorer.sweep import torch_threads
 from explorer.train import TrainConfig, Trainer
 
@@ -59,8 +60,8 @@ def _train_round_robin(trainers: dict[str, Trainer], seconds: float) -> dict[str
 
 def _heldout(model: torch.nn.Module, x: torch.Tensor) -> dict:
     model.eval()
-    mse = vq.per_image_mse(x.numpy(), vq.reconstruct(model, x).numpy())
-    result = {"mse_per_pixel": round(float(mse.mean()), 5), "mse_per_image": round(float(mse.mean()) * x.shape[1], 3)}
+    squared_error = squared_error_per_image(x.numpy(), vq.reconstruct(model, x).numpy())
+    result = {"squared_error_per_image": round(float(squared_error.mean()), 3)}
     if model.kind == "vqvae":
         usage = vq.codebook_usage(model, x)
         result.update(codebook_size=model.config.codebook_size, perplexity=round(usage["perplexity"], 1),
@@ -69,9 +70,9 @@ def _heldout(model: torch.nn.Module, x: torch.Tensor) -> dict:
 
 
 def _targets(runs: dict[str, dict]) -> dict[str, bool]:
-    vae_mse = runs["conv_vae"]["mse_per_pixel"]
-    targets = {"vq_k64_mse_below_conv_vae": runs["vq_k64"]["mse_per_pixel"] < vae_mse,
-               "vq_k512_mse_below_conv_vae": runs["vq_k512"]["mse_per_pixel"] < vae_mse}
+    vae_error = runs["conv_vae"]["squared_error_per_image"]
+    targets = {"vq_k64_squared_error_below_conv_vae": runs["vq_k64"]["squared_error_per_image"] < vae_error,
+               "vq_k512_squared_error_below_conv_vae": runs["vq_k512"]["squared_error_per_image"] < vae_error}
     for name, divisor in PERPLEXITY_TARGETS.items():
         run = runs[name]
         targets[f"{name}_perplexity_above_k_over_{divisor}"] = run["perplexity"] > run["codebook_size"] / divisor
@@ -81,7 +82,7 @@ def _targets(runs: dict[str, dict]) -> dict[str, bool]:
 
 def vq_live_training(seconds: float = 60.0, seed: int = 0) -> dict:
     """Train the four runs on MNIST for `seconds` each (one torch thread) and measure them on the held-out
-    images: {"seconds", "runs": {name: {steps, steps_per_s, mse_per_pixel, ...}}, "targets": {name: bool}}."""
+    images: {"seconds", "runs": {name: {steps, steps_per_s, squared_error_per_image, ...}}, "targets": {name: bool}}."""
     train, test = data.load("mnist", "train"), data.load("mnist", "test")
     with torch_threads(JOB_THREADS):
         trainers = _trainers(train, seed)

@@ -1,4 +1,4 @@
-"""Draw and compare: every pretrained model reconstructs one input, with its error and likelihood.
+"""Draw and compare: every pretrained model reconstructs one input, with its squared error and likelihood.
 
 Each model kind reconstructs from its most probable code: the AE's code, the VAE's posterior
 mean, the VQ-VAE's nearest codes, the categorical VAE's argmax per group. The likelihood is the
@@ -18,6 +18,7 @@ from torch.distributions import Distribution
 
 from explorer import latent, models, zoo
 from explorer.likelihood import log_marginal
+from explorer.metrics import squared_error_per_image
 
 KIND_ORDER = ("ae", "vae", "convvae", "vqvae", "gumbel", "hvae")  # the lecture's order; other kinds after them
 ELBO_SAMPLES = 8  # posterior samples averaged for an ELBO shown next to a drawing
@@ -28,7 +29,7 @@ class Comparison:
     name: str
     kind: str
     x_hat: np.ndarray  # (x_dim,) the reconstruction's mean image
-    mse: float  # Σ (x − x_hat)² over pixels
+    squared_error: float  # Σ (x − x_hat)² over pixels (`metrics.squared_error_per_image`)
     log_likelihood: float | None  # nats; None where the model defines no likelihood
     likelihood_label: str  # "log p(x)", "ELBO ≤ log p(x)" or "—"
 
@@ -68,14 +69,14 @@ def likelihood(model: nn.Module, x: torch.Tensor, seed: int = 0) -> tuple[float 
 
 
 def compare(models: dict[str, nn.Module], image: np.ndarray, seed: int = 0) -> list[Comparison]:
-    """Every model on one (H, W) image in [0, 1]: reconstruction, MSE and likelihood (its draws from `seed`),
+    """Every model on one (H, W) image in [0, 1]: reconstruction, squared error and likelihood (its draws from `seed`),
     in the given order."""
     results = []
     for name, model in models.items():
         x = torch.as_tensor(image, dtype=torch.float32).reshape(1, -1).to(next(model.parameters()).device)
         x_hat = reconstruct(model.eval(), x)
         value, label = likelihood(model, x, seed)
-        results.append(Comparison(name, model.kind, x_hat[0].cpu().numpy(), float((x - x_hat).pow(2).sum()),
+        results.append(Comparison(name, model.kind, x_hat[0].cpu().numpy(), float(squared_error_per_image(x, x_hat)[0]),
                                   value, label))
     return results
 

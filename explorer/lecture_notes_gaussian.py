@@ -182,11 +182,11 @@ NOTES = {
     },
     "draw_compare": {
         "main": dict(
-            equation=r"\mathrm{MSE} = \sum_{i=1}^{784} (x_i - \hat x_i)^2,\qquad \log p(x)\ \ge\ \mathrm{ELBO}"
+            equation=r"\|x - \hat x\|^2 = \sum_{i=1}^{784} (x_i - \hat x_i)^2,\qquad \log p(x)\ \ge\ \mathrm{ELBO}"
                      r" = \mathbb{E}_{q(z|x)}\log p(x|z) - \mathrm{KL}\big(q(z|x)\,\|\,p(z)\big)",
-            explanation="MSE is the squared error summed over the 784 pixels; log p(x) is exact for the 2-D VAE "
-                        "(quadrature over its latent), a lower bound, the ELBO averaged over posterior samples, "
-                        "elsewhere. The autoencoder defines no likelihood.",
+            explanation="‖x − x̂‖² is the squared error summed (not averaged) over the 784 pixels; log p(x) is exact "
+                        "for the 2-D VAE (quadrature over its latent), a lower bound, the ELBO averaged over posterior "
+                        "samples, elsewhere. The autoencoder defines no likelihood.",
             try_this="draw a 4 that is almost a 9, press **Keep as digit A**, clear the canvas and draw the 9: "
                      "the map shows both, and the strip decodes the straight line between them.",
         ),

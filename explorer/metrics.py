@@ -173,6 +173,23 @@ def mig_of_model(model: nn.Module, dataset, n: int = 5000, **options) -> dict:
     return {**result, "factor_names": tuple(dataset.factor_names)}
 
 
+# --- reconstruction error: one definition --------------------------------------------------------------
+
+# The app's one reconstruction error and its label: "MSE" once meant a sum over pixels on one page and a
+# per-pixel mean, 784× smaller, on another (issue 20, item 3).
+SQUARED_ERROR_LABEL = "squared error ‖x − x̂‖² (sum over pixels, per image)"
+
+
+def squared_error_per_image(x, x_hat):
+    """‖x − x̂‖² = Σ_pixels (x_i − x̂_i)² of every image (row): (B, D) twice -> (B,); a tensor for two tensors,
+    else a float64 array. Summed, not averaged, over pixels: the number the Gaussian decoder's
+    distortion ‖x − x̂‖²/(2σ²) scales and the manifest's `test_squared_error` holds."""
+    if isinstance(x, torch.Tensor) and isinstance(x_hat, torch.Tensor):
+        return (x - x_hat).pow(2).sum(dim=-1)
+    difference = np.asarray(x, dtype=np.float64) - np.asarray(x_hat, dtype=np.float64)
+    return (difference**2).sum(axis=-1)
+
+
 # --- traversals and the rate-distortion plane -----------------------------------------------------
 
 @torch.no_grad()
@@ -201,8 +218,8 @@ def rate_distortion(model: nn.Module, x: torch.Tensor, n_samples: int = 1, batch
 
     rate R = E_x KL(q(z|x) || p(z)), in closed form; distortion D = -E_x E_q log p(x|z), estimated
     with n_samples reparameterized draws from `generator` (the 'recon' term of `model.loss`), so R + D = -ELBO.
-    mse = E_x ||x - E[x|z = mu(x)]||², summed over pixels: the error of the posterior-mean
-    reconstruction, comparable between decoders whose log-likelihoods are not.
+    squared_error = E_x ||x - E[x|z = mu(x)]||² (`squared_error_per_image`, a sum over pixels): the error of the
+    posterior-mean reconstruction, comparable between decoders whose log-likelihoods are not.
     """
     device = _device(model)
     rate = distortion = squared_error = 0.0
@@ -212,9 +229,10 @@ def rate_distortion(model: nn.Module, x: torch.Tensor, n_samples: int = 1, batch
         rate += kl_normal_standard_per_unit(mu, logvar).sum().item()
         recon = sum(model.loss(batch, beta=1.0, reduce=False, generator=generator)["recon"] for _ in range(n_samples))
         distortion += recon.sum().item() / n_samples
-        squared_error += (batch - model.decode_mean(mu)).pow(2).sum().item()
+        squared_error += squared_error_per_image(batch, model.decode_mean(mu)).sum().item()
     n = len(x)
-    return {"rate": rate / n, "distortion": distortion / n, "elbo": -(rate + distortion) / n, "mse": squared_error / n}
+    return {"rate": rate / n, "distortion": distortion / n, "elbo": -(rate + distortion) / n,
+            "squared_error": squared_error / n}
 
 
 # --- a Gaussian decoder's distortion, split ------------------------------------------------------

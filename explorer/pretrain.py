@@ -16,6 +16,7 @@ import torch
 
 from explorer import data, models, zoo
 from explorer.compare import reconstruct
+from explorer.metrics import squared_error_per_image
 from explorer.models.quantizer import code_counts, perplexity
 from explorer.train import TrainConfig, Trainer
 
@@ -84,8 +85,9 @@ def heldout_gap(x: torch.Tensor):
 
 @torch.no_grad()
 def heldout_metrics(model: torch.nn.Module, x_test: torch.Tensor, repeats: int = 10, seed: int = 0) -> dict:
-    """Held-out means of the loss terms (beta = 1) over `repeats` Monte-Carlo draws, plus the MSE
-    of the reconstruction from the most probable code (`compare.reconstruct`), and for a VQ-VAE the
+    """Held-out means of the loss terms (beta = 1) over `repeats` Monte-Carlo draws, plus the squared error
+    ‖x − x̂‖² summed over pixels, per image (`metrics.squared_error_per_image`), of the reconstruction from the
+    most probable code (`compare.reconstruct`), and for a VQ-VAE the
     perplexity of the codes' usage and the number of dead codes, those no held-out input picks. The draws
     come from `seed` (the numbers the manifest holds, which seeded torch's global generator before)."""
     model.eval()
@@ -96,7 +98,7 @@ def heldout_metrics(model: torch.nn.Module, x_test: torch.Tensor, repeats: int =
             if name != "loss":
                 sums[f"test_{name}"] = sums.get(f"test_{name}", 0.0) + value.item() / repeats
     x_hat = reconstruct(model, x_test)
-    sums["test_mse"] = (x_hat - x_test).pow(2).sum(dim=1).mean().item()
+    sums["test_squared_error"] = squared_error_per_image(x_hat, x_test).mean().item()
     if getattr(model, "kind", "") == "vqvae":  # codebook health on held-out data
         counts = code_counts(model.encode(x_test), model.config.codebook_size)
         sums["test_perplexity"], sums["test_dead_codes"] = perplexity(counts).item(), float((counts == 0).sum())

@@ -141,7 +141,7 @@ def torch_threads(n: int):
 @torch.no_grad()
 def diagnose(model: nn.Module, test: data.Dataset, decoder_sigma: float | None = None, with_mig: bool = True,
              seed: int = 0) -> dict:
-    """Rate, distortion, MSE, ELBO and the unit diagnostics of a model on held-out data.
+    """Rate, distortion, squared error (sum over pixels), ELBO and the unit diagnostics of a model on held-out data.
 
     A Gaussian decoder's distortion is reported at `decoder_sigma` (the σ it is trained with), not
     at its config's default; its Monte-Carlo draws come from `seed`. MIG is added when the dataset has
@@ -167,7 +167,7 @@ def run_sweep(dataset: str, config: SweepConfig, on_progress: Callable[[int, int
               train: Callable[..., None] = train_in_place) -> list[dict]:
     """One VAE per β of `config`, trained by `train(model, x, train_config, knobs)`, then diagnosed.
 
-    Each result: beta, seconds, rate, distortion, mse, elbo, kl_per_unit, active, activity, collapsed,
+    Each result: beta, seconds, rate, distortion, squared_error, elbo, kl_per_unit, active, activity, collapsed,
     active_units, mig (+ mig_gaps, factor_names) where the data has factors, and the trained model.
     """
     train_set, test = data.load(dataset, "train"), data.load(dataset, "test")

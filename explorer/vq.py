@@ -1,7 +1,8 @@
 """What the VQ-VAE page shows, as arrays (van den Oord, Vinyals & Kavukcuoglu, "Neural Discrete
 Representation Learning", NeurIPS 2017): codebook usage on held-out data (per-code counts, perplexity,
 dead codes), the codebook and a sample of encoder outputs z_e in 2-D by PCA, the token grid of an
-image, and reconstructions of the same inputs by a Gaussian VAE and a VQ-VAE with per-image MSE.
+image, and reconstructions of the same inputs by a Gaussian VAE and a VQ-VAE with each image's squared error
+(`metrics.squared_error_per_image`, a sum over pixels, as everywhere in the app).
 No Streamlit, no Plotly: the page's views and the benchmark call these.
 """
 
@@ -12,6 +13,7 @@ import torch
 from torch import nn
 
 from explorer.compare import reconstruct
+from explorer.metrics import squared_error_per_image
 from explorer.models.quantizer import code_counts, perplexity
 
 Z_E_SHOWN = 1000  # encoder outputs drawn beside the codebook in the PCA plane
@@ -25,18 +27,13 @@ def architecture(image_shape: tuple[int, int]) -> dict:
     return {"hidden": (32,), "code_dim": 8}
 
 
-def per_image_mse(x: torch.Tensor | np.ndarray, x_hat: torch.Tensor | np.ndarray) -> np.ndarray:
-    """Mean squared error per pixel of every image, (B, x_dim) twice -> (B,)."""
-    diff = np.asarray(x, dtype=np.float64) - np.asarray(x_hat, dtype=np.float64)
-    return (diff**2).mean(axis=1)
-
-
 def compare(models: dict[str, nn.Module], x: torch.Tensor) -> dict[str, dict[str, np.ndarray]]:
-    """Every model's reconstructions of the same inputs: name -> {"x_hat": (B, x_dim), "mse": (B,)}."""
+    """Every model's reconstructions of the same inputs: name -> {"x_hat": (B, x_dim), "squared_error": (B,)},
+    the squared error of each image summed over its pixels."""
     results = {}
     for name, model in models.items():
         x_hat = reconstruct(model, x).cpu().numpy()
-        results[name] = {"x_hat": x_hat, "mse": per_image_mse(x.cpu().numpy(), x_hat)}
+        results[name] = {"x_hat": x_hat, "squared_error": squared_error_per_image(x.cpu().numpy(), x_hat)}
     return results
 
 

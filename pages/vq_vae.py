@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from explorer import vq
+from explorer import metrics, vq
 from explorer.models.quantizer import VectorQuantizer, perplexity
 from explorer.models.vqvae import VQVAE
 from explorer.ui import cache, notes, pages, presets, vq_views
@@ -45,4 +45,4 @@ if compare.open:
     with compare:
         notes.show("vq_vae", "Blurry vs sharp")
         vq_views.blurry_vs_sharp_tab()
-        show_code(vq.compare, vq.per_image_mse)
+        show_code(vq.compare, metrics.squared_error_per_image)

@@ -164,5 +164,5 @@ def mig_gap_bars(factor_names: Sequence[str], gaps: np.ndarray, title: str = "",
     gaps = np.nan_to_num(np.asarray(gaps, dtype=float))
     fig = go.Figure(go.Bar(x=list(factor_names), y=gaps, marker_color=PALETTE[2], text=[f"{g:.2f}" for g in gaps],
                            textposition="outside", cliponaxis=False))
-    fig.update_yaxes(title="gap / H(v_k)", range=[0, max(1.0, float(gaps.max()) * 1.15)])
+    fig.update_yaxes(title="gap / H(v_k) (a fraction of H)", range=[0, max(1.0, float(gaps.max()) * 1.15)])
     return base_layout(fig, title, height)

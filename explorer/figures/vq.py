@@ -1,6 +1,6 @@
 """Figures of the VQ-VAE page (van den Oord, Vinyals & Kavukcuoglu, "Neural Discrete Representation
 Learning", NeurIPS 2017): codebook usage, perplexity and dead codes over training, the codebook and the
-encoder outputs z_e in a PCA plane, an image's token grid, and per-image errors of two models.
+encoder outputs z_e in a PCA plane, an image's token grid, and per-image squared errors of two models.
 Arrays in, `go.Figure` out; no Streamlit, no models.
 """
 
@@ -77,12 +77,13 @@ def token_grid(codes: np.ndarray, codebook_size: int, title: str = "Token grid",
     return base_layout(fig, title, height)
 
 
-def mse_bars(labels: list[str], mse: dict[str, np.ndarray], title: str = "Error per image (MSE per pixel)",
-             height: int = 320) -> go.Figure:
-    """Grouped bars: one group per input, one bar per model ({model name: (B,) errors})."""
+def squared_error_bars(labels: list[str], errors: dict[str, np.ndarray], axis_title: str,
+                       title: str = "Squared error per image", height: int = 320) -> go.Figure:
+    """Grouped bars: one group per input, one bar per model ({model name: (B,) errors}); the value axis says
+    which error and in which unit (`metrics.SQUARED_ERROR_LABEL` on the page)."""
     fig = go.Figure([go.Bar(x=labels, y=values, name=name, marker_color=PALETTE[i % len(PALETTE)],
-                            hovertemplate=name + ", %{x}: %{y:.4f}<extra></extra>")
-                     for i, (name, values) in enumerate(mse.items())])
-    fig.update_yaxes(title="MSE", rangemode="tozero")
+                            hovertemplate=name + ", %{x}: %{y:.2f}<extra></extra>")
+                     for i, (name, values) in enumerate(errors.items())])
+    fig.update_yaxes(title=axis_title, rangemode="tozero")
     fig.update_layout(barmode="group")
     return base_layout(fig, title, height)

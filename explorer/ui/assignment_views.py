@@ -24,6 +24,7 @@ LABELS = {"moons": "two moons", "circles": "circles", "pinwheel": "pinwheel", "8
 STEPS = (300, 500, 1000, 1500)
 SAMPLES, GRID, DATA_SHOWN = 500, 15, 1000
 POLL_SECONDS = 1.0
+PER_POINT = "nats per point, the mean over the held-out points"  # one x of the toy data is one 2-D point
 JOBS, NOTICE = "assignment_jobs", "assignment_notice"
 
 
@@ -99,9 +100,10 @@ def results_view(name: str, job: TrainingJob) -> None:
         final = next((row for row in reversed(history) if "test_elbo" in row), None)
         if final is not None:
             cols = st.columns(3)
-            cols[0].metric(f"held-out ELBO (step {final['step']:,})", f"{final['test_elbo']:.3f}")
-            cols[1].metric("held-out recon", f"{final['test_recon']:.3f}")
-            cols[2].metric("held-out KL", f"{final['test_kl']:.3f}")
+            cols[0].metric(f"held-out ELBO (step {final['step']:,})", f"{final['test_elbo']:.3f}",
+                           help=PER_POINT)
+            cols[1].metric("held-out recon", f"{final['test_recon']:.3f}", help=PER_POINT)
+            cols[2].metric("held-out KL", f"{final['test_kl']:.3f}", help=PER_POINT)
         if running and job.done:
             st.rerun()  # one full rerun turns the timer off and re-enables the buttons
 

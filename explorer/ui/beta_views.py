@@ -132,7 +132,7 @@ def live_view(job: TrainingJob, dataset_name: str) -> None:
     trail = np.array([(r["test_kl"], r["test_recon"]) for r in job.history if "test_kl" in r]).reshape(-1, 2)
     numbers = {"β now (after warm-up)": f"{knobs['beta']:.3g}", "rate R (nats per image)": f"{now['rate']:.2f}",
                "distortion D (nats per image)": f"{now['distortion']:.1f}",
-               "‖x − x̂‖² at z = μ(x)": f"{now['mse']:.2f}",
+               "‖x − x̂‖² at z = μ(x) (sum over pixels, per image)": f"{now['squared_error']:.2f}",
                "active units": f"{now['active_units']} / {len(now['active'])}"}
     for column, (label, value) in zip(st.columns(len(numbers)), numbers.items(), strict=True):
         column.metric(label, value)
@@ -213,7 +213,8 @@ def sweep_results(dataset_name: str) -> None:
     st.dataframe([{"model": label, "rate R (nats per image)": round(r["rate"], 2),
                    "distortion D (nats per image)": round(r["distortion"], 2),
                    "−ELBO (nats per image)": round(-r["elbo"], 2),
-                   "‖x − x̂‖² at z = μ(x)": round(r["mse"], 2), "active units": r["active_units"],
+                   "‖x − x̂‖² at z = μ(x) (sum over pixels, per image)": round(r["squared_error"], 2),
+                   "active units": r["active_units"],
                    **({"MIG": round(r["mig"], 3)} if "mig" in r else {})} for label, r in found.items()],
                  hide_index=True, width="stretch")
 
@@ -267,6 +268,6 @@ def samples_view(dataset_name: str) -> None:
         recon, samples = recon_and_samples(result["model"], x)
         cols = st.columns([1, 3, 3], vertical_alignment="center")
         cols[0].markdown(f"**{label}**  \nR = {result['rate']:.1f}, D = {result['distortion']:.1f}  \n"
-                         f"MSE = {result['mse']:.2f}")
+                         f"‖x − x̂‖² = {result['squared_error']:.2f} (sum over pixels)")
         cols[1].image(strip(recon, shape), width="stretch")
         cols[2].image(strip(samples, shape), width="stretch")

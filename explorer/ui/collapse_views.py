@@ -18,7 +18,7 @@ def trained(case: str) -> tuple[dict[str, dict], np.ndarray]:
 
 
 def collapse_demo_view() -> None:
-    """Pick a case; train the three runs on demand; KL per unit, active/collapsed counts, ELBO, MSE."""
+    """Pick a case; train the three runs on demand; KL per unit, active/collapsed counts, ELBO, squared error."""
     case_name = st.segmented_control("Case", list(collapse.CASES), default="trap", key="beta_collapse_case",
                                      format_func=lambda name: collapse.CASES[name].title) or "trap"
     case = collapse.CASES[case_name]
@@ -40,4 +40,5 @@ def collapse_demo_view() -> None:
                                                     showlegend=False), width="stretch", container=column)
         column.markdown(f"active **{result['active_units']}/{case.config.z_dim}**, collapsed "
                         f"**{int(result['collapsed'].sum())}/{case.config.z_dim}**  \n"
-                        f"ELBO **{result['elbo']:.1f}** nats, MSE **{result['mse']:.2f}**")
+                        f"ELBO **{result['elbo']:.1f}** nats, ‖x − x̂‖² **{result['squared_error']:.2f}** "
+                        "(sum over pixels)")

@@ -29,7 +29,7 @@ def label(name: str) -> str:
 
 
 def reconstructions_view(image: np.ndarray) -> None:
-    """One column per model: its reconstruction, MSE and likelihood."""
+    """One column per model: its reconstruction, squared error and likelihood."""
     names = tuple(compare.shipped_models("mnist"))
     if not names:
         st.info("No pretrained MNIST models here: run `python -m explorer pretrain`.")
@@ -41,7 +41,7 @@ def reconstructions_view(image: np.ndarray) -> None:
             column.image(upscale(result.x_hat.reshape(28, 28), 5), clamp=True, caption=label(result.name))
             likelihood = ("no likelihood (deterministic)" if result.log_likelihood is None
                           else f"{result.likelihood_label}: **{result.log_likelihood:.1f} nats**")
-            column.markdown(f"MSE **{result.mse:.1f}**  \n{likelihood}")
+            column.markdown(f"‖x − x̂‖² **{result.squared_error:.1f}** (sum over pixels)  \n{likelihood}")
 
 
 def map_figure(points: dict[str, np.ndarray], path: np.ndarray | None) -> go.Figure:

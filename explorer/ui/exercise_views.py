@@ -92,10 +92,10 @@ def derivation_view(mu: tuple[float, ...], sigma: tuple[float, ...], seed: int) 
         (r"= \tfrac12\sum_j\big(\mu_j^2 + \sigma_j^2 - 1 - \log\sigma_j^2\big)", f"= **{step['closed_form']:.4f}**"),
     ])
     cols = st.columns(3)
-    cols[0].metric("closed form", f"{step['closed_form']:.4f}")
+    cols[0].metric("closed form", f"{step['closed_form']:.4f}", help="KL(q ‖ p) in nats")
     cols[1].metric("Monte Carlo", f"{mc['estimate']:.4f} ± {mc['stderr']:.4f}",
-                   help=f"{KL_SAMPLES:,} draws; ± one standard error")
-    cols[2].metric("torch kl_divergence", f"{torch_kl:.4f}")
+                   help=f"KL(q ‖ p) in nats: {KL_SAMPLES:,} draws; ± one standard error")
+    cols[2].metric("torch kl_divergence", f"{torch_kl:.4f}", help="KL(q ‖ p) in nats")
     chart(figures.kl_convergence_figure(mc["sizes"], mc["running"], mc["running_stderr"],
                                                   step["closed_form"]), width="stretch", key="kl_convergence")
 

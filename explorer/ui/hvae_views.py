@@ -27,6 +27,7 @@ FREE_BITS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0)
 LEVELS = (1, 2, 3)  # a live model's number of latent groups
 LIVE_STEPS = (100, 250, 500, 1000, 2000, 3000)
 DRAW = "hvae_draw"  # the "New samples" counter, added to the seed
+NATS_PER_IMAGE = "nats per image, the mean over 1,000 held-out MNIST images"
 
 
 def images(x: torch.Tensor, shape: tuple[int, int], rows: int) -> np.ndarray:
@@ -100,9 +101,11 @@ def comparison_view() -> None:
     entries = {name: zoo.entry(name) for name in (PRETRAINED, BASELINE)}
     elbo = {name: entry["metrics"].get("test_elbo", float("nan")) for name, entry in entries.items()}
     left, right = st.columns(2)
-    left.metric(f"{PRETRAINED}: groups {tuple(entries[PRETRAINED]['config']['groups'])}",
-                f"{elbo[PRETRAINED]:.1f} nats", f"{elbo[PRETRAINED] - elbo[BASELINE]:+.1f} vs one group")
-    right.metric(f"{BASELINE}: one group of {entries[BASELINE]['config']['groups'][0]}", f"{elbo[BASELINE]:.1f} nats")
+    left.metric(f"held-out ELBO, {PRETRAINED}: groups {tuple(entries[PRETRAINED]['config']['groups'])}",
+                f"{elbo[PRETRAINED]:.1f} nats", f"{elbo[PRETRAINED] - elbo[BASELINE]:+.1f} nats vs one group",
+                help=NATS_PER_IMAGE)
+    right.metric(f"held-out ELBO, {BASELINE}: one group of {entries[BASELINE]['config']['groups'][0]}",
+                 f"{elbo[BASELINE]:.1f} nats", help=NATS_PER_IMAGE)
     curves = {name: (cache.pretrained_history(name).get("step", []), cache.pretrained_history(name).get(
         "test_elbo", [])) for name in entries}
     chart(elbo_curves(curves), width="stretch")

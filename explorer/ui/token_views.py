@@ -122,9 +122,9 @@ def heldout_numbers(vq: torch.nn.Module) -> None:
     numbers = measured[prior]
     uniform = tokens.uniform_nats_per_token(vq.config.codebook_size)
     cols = st.columns(4)
-    cols[0].metric(f"Held-out, {which}", f"{numbers['bits_per_token']:.2f} bits/token")
-    cols[1].metric("per image", f"{numbers['nats_per_image']:.0f} nats")
-    cols[2].metric("uniform prior", f"{uniform / math.log(2):.2f} bits/token")
+    cols[0].metric(f"held-out NLL, {which}", f"{numbers['bits_per_token']:.2f} bits/token")
+    cols[1].metric("held-out NLL per image", f"{numbers['nats_per_image']:.0f} nats")
+    cols[2].metric("NLL of the uniform prior, log K", f"{uniform / math.log(2):.2f} bits/token")
     cols[3].metric("fraction of log K", f"{numbers['fraction_of_uniform']:.2f}")
 
 

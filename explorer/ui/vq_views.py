@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from explorer import data, models, vq, zoo
+from explorer import data, metrics, models, vq, zoo
 from explorer.figures import vq as figures
 from explorer.figures.images import tile, upscale
 from explorer.jobs import TrainingJob
@@ -153,10 +153,10 @@ def live_panel(dataset: data.Dataset, test: data.Dataset) -> None:
 # --- blurry vs sharp ------------------------------------------------------------------------------------
 
 @st.cache_data(show_spinner="Reconstructing the held-out images…")
-def heldout_mse() -> dict[str, float]:
-    """Mean per-pixel MSE of each model of the pair over every held-out image."""
+def heldout_squared_error() -> dict[str, float]:
+    """Each model's squared error per image (a sum over pixels), averaged over every held-out image."""
     results = vq.compare({name: cache.pretrained(name) for name in LABELS}, cache.dataset("mnist", "test").x)
-    return {name: float(result["mse"].mean()) for name, result in results.items()}
+    return {name: float(result["squared_error"].mean()) for name, result in results.items()}
 
 
 def pick_inputs(test: data.Dataset) -> torch.Tensor | None:
@@ -170,15 +170,17 @@ def pick_inputs(test: data.Dataset) -> torch.Tensor | None:
 
 
 def strips_view(x: torch.Tensor, results: dict, shape: tuple[int, int]) -> None:
-    """One row per model under the inputs, with its MSE per image; then the errors as bars."""
+    """One row per model under the inputs, with each image's squared error; then the errors as bars."""
     st.image(upscale(tile(x.numpy().reshape(-1, *shape), len(x)), 4), caption="inputs", clamp=True)
     for name, result in results.items():
-        numbers = ", ".join(f"{m:.4f}" for m in result["mse"])
+        errors = result["squared_error"]
+        numbers = ", ".join(f"{e:.2f}" for e in errors)
         st.image(upscale(tile(result["x_hat"].reshape(-1, *shape), len(x)), 4), clamp=True,
-                 caption=f"{LABELS[name]} — MSE per image: {numbers} (mean {result['mse'].mean():.4f})")
+                 caption=f"{LABELS[name]} — squared error per image (sum over pixels): {numbers} "
+                         f"(mean {errors.mean():.2f})")
     labels = [f"input {i + 1}" for i in range(len(x))]
-    chart(figures.mse_bars(labels, {LABELS[n]: r["mse"] for n, r in results.items()}), width="stretch",
-          key="vq_compare_bars")
+    chart(figures.squared_error_bars(labels, {LABELS[n]: r["squared_error"] for n, r in results.items()},
+                                     metrics.SQUARED_ERROR_LABEL), width="stretch", key="vq_compare_bars")
 
 
 def zoom_view(x: torch.Tensor, results: dict, shape: tuple[int, int]) -> None:
@@ -188,7 +190,7 @@ def zoom_view(x: torch.Tensor, results: dict, shape: tuple[int, int]) -> None:
     cols[0].image(image(x[which], shape, 12), caption="input", clamp=True)
     for col, (name, result) in zip(cols[1:], results.items(), strict=True):
         col.image(image(result["x_hat"][which], shape, 12), clamp=True,
-                  caption=f"{LABELS[name]}: MSE {result['mse'][which]:.4f}")
+                  caption=f"{LABELS[name]}: squared error {result['squared_error'][which]:.2f} (sum over pixels)")
 
 
 def blurry_vs_sharp_tab() -> None:
@@ -201,9 +203,9 @@ def blurry_vs_sharp_tab() -> None:
     except data.DatasetUnavailable as err:
         st.warning(f"MNIST is not available, so the pair cannot be shown: {err}")
         return
-    mse = heldout_mse()
-    st.markdown(f"Over all {len(test):,} held-out images, MSE per pixel: VAE **{mse[VAE_MODEL]:.4f}**, "
-                f"VQ-VAE **{mse[VQ_MODEL]:.4f}**.")
+    error = heldout_squared_error()
+    st.markdown(f"Squared error per image (sum over pixels), averaged over all {len(test):,} held-out images: "
+                f"VAE **{error[VAE_MODEL]:.2f}**, VQ-VAE **{error[VQ_MODEL]:.2f}**.")
     x = pick_inputs(test)
     if x is None:
         return

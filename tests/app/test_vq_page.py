@@ -1,5 +1,5 @@
 """AppTest of the VQ-VAE page alone: without and with pretrained models, a tiny live run on digits with the
-commitment β acting on it, and blurry vs sharp reconstructions with their MSE."""
+commitment β acting on it, and blurry vs sharp reconstructions with their squared errors (sums over pixels)."""
 
 from __future__ import annotations
 
@@ -60,16 +60,16 @@ def test_page_shows_pretrained_codebook_and_blurry_vs_sharp(zoo_dir, mnist_dir):
         assert title in titles, title
     at.number_input(key="vq_pretrained_index_mnist-vqvae").set_value(4).run()
     open_tab(at, "vq_tab", "Blurry vs sharp")
-    assert "Error per image" in chart_titles(at)
+    assert "Squared error per image" in chart_titles(at)
     assert "the latent is the only difference" in " ".join(m.value for m in at.markdown)
-    strips = [c for c in image_captions(at) if "MSE per image" in c]
+    strips = [c for c in image_captions(at) if "squared error per image (sum over pixels)" in c]
     assert len(strips) == 2 and strips[0].startswith(vq_views.LABELS["mnist-convvae"])
     assert strips[1].startswith(vq_views.LABELS["mnist-vqvae"])
     assert all(len(c.split(":")[1].split(",")) == vq_views.N_COMPARE for c in strips)  # one number per input
     at.select_slider(key="vq_zoom").set_value(3).run()
     at.number_input(key="vq_compare_start").set_value(20).run()
     assert_clean(at)
-    zoomed = [c for c in image_captions(at) if ": MSE " in c]
+    zoomed = [c for c in image_captions(at) if ": squared error " in c and "sum over pixels" in c]
     assert len(zoomed) == 2
     open_tab(at, "vq_tab", "Pretrained codebook")  # the widgets of a closed tab kept their values
     assert at.radio(key="vq_pretrained_model").options == ["MNIST, K = 16"]
@@ -98,9 +98,9 @@ def test_a_drawn_digit_is_reconstructed_by_both(zoo_dir, mnist_dir, monkeypatch)
     monkeypatch.setattr(canvas, "draw_digit", lambda key: drawn)
     at.run()
     assert_clean(at)
-    strips = [c for c in image_captions(at) if "MSE per image" in c]
+    strips = [c for c in image_captions(at) if "squared error per image (sum over pixels)" in c]
     assert len(strips) == 2 and all(len(c.split(":")[1].split(",")) == 1 for c in strips)
-    assert len([c for c in image_captions(at) if ": MSE " in c]) == 2  # the zoomed pair of the one input
+    assert len([c for c in image_captions(at) if ": squared error " in c]) == 2  # the zoomed pair of the one input
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ def test_where_collapse_is_the_optimum_warm_up_cannot_help_and_free_bits_can():
     for collapsed in (none, warm):
         assert collapsed["active_units"] == 0 and collapsed["collapsed"].all() and collapsed["rate"] < 0.05
     assert free["active_units"] == 4 and not free["collapsed"].any() and (free["kl_per_unit"] > 0.3).all()
-    assert free["mse"] < 0.5 * none["mse"]
+    assert free["squared_error"] < 0.5 * none["squared_error"]
     assert results["sigma 1"]["active_units"] == 1  # as the linear-VAE threshold predicts
 
 
@@ -45,4 +45,4 @@ def test_where_collapse_is_a_trap_warm_up_escapes_it_to_a_better_elbo():
     for escaped in (warm, free):
         assert escaped["active_units"] == 4 and not escaped["collapsed"].any() and escaped["rate"] > 2.0
     assert warm["elbo"] > none["elbo"] + 2.0  # not a different objective: the same ELBO, a better optimum
-    assert warm["mse"] < 0.6 * none["mse"]
+    assert warm["squared_error"] < 0.6 * none["squared_error"]

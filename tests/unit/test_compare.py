@@ -27,7 +27,7 @@ def test_every_kind_reconstructs_one_image(kind):
     image = np.random.default_rng(0).random((4, 4)).astype(np.float32)
     (result,) = compare.compare({kind: small(kind)}, image)
     assert result.x_hat.shape == (16,) and ((0 <= result.x_hat) & (result.x_hat <= 1)).all()
-    assert result.mse == pytest.approx(float(((image.reshape(-1) - result.x_hat) ** 2).sum()), rel=1e-5)
+    assert result.squared_error == pytest.approx(float(((image.reshape(-1) - result.x_hat) ** 2).sum()), rel=1e-5)
 
 
 def test_likelihoods_are_exact_for_a_2d_vae_bounds_elsewhere_and_absent_for_the_ae():

@@ -179,8 +179,8 @@ def test_rate_and_distortion_add_up_to_minus_the_elbo():
     with torch.no_grad():
         mu, logvar = model.encoder_params(x)
         assert terms["rate"] == pytest.approx(kl_normal_standard(mu, logvar).mean().item(), rel=1e-5)
-        mse = (x - model.decode_mean(mu)).pow(2).sum(dim=1).mean().item()
-    assert terms["mse"] == pytest.approx(mse, rel=1e-5)
+        squared_error = (x - model.decode_mean(mu)).pow(2).sum(dim=1).mean().item()
+    assert terms["squared_error"] == pytest.approx(squared_error, rel=1e-5)
 
     # More draws average the same distortion: the estimates agree within their Monte-Carlo error.
     many = metrics.rate_distortion(model, x, n_samples=20, batch_size=128)

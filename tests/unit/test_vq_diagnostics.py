@@ -1,5 +1,6 @@
 """What the VQ-VAE page computes (explorer/vq.py) and draws (explorer/figures/vq.py): PCA against sklearn,
-codebook usage, the token grid, reconstructions and per-image MSE, the held-out codebook metrics of pretrain."""
+codebook usage, the token grid, reconstructions and their squared errors, the held-out codebook metrics of
+pretrain."""
 
 from __future__ import annotations
 
@@ -83,21 +84,15 @@ def test_token_grid_is_the_codes_and_their_decoding():
     np.testing.assert_allclose(grid["x_hat"], model.decode_mean(codes).reshape(8, 8).numpy())
 
 
-def test_per_image_mse_by_hand():
-    x = np.array([[0.0, 1.0, 0.5, 0.5], [1.0, 1.0, 1.0, 1.0]])
-    x_hat = np.array([[0.0, 0.0, 0.5, 1.0], [1.0, 1.0, 1.0, 1.0]])
-    np.testing.assert_allclose(vq.per_image_mse(x, x_hat), [(1.0 + 0.25) / 4, 0.0])
-
-
 def test_compare_reconstructs_codes_for_the_vqvae_and_posterior_means_for_the_vae():
     vq_model, vae = tiny_vq(), tiny_vae()
     x = images(5)
     results = vq.compare({"vae": vae, "vq": vq_model}, x)
     expected = {"vae": vae.decode_mean(vae.encode(x).mean), "vq": vq_model.decode_mean(vq_model.encode(x))}
     for name, result in results.items():
-        assert result["x_hat"].shape == (5, 64) and result["mse"].shape == (5,)
+        assert result["x_hat"].shape == (5, 64) and result["squared_error"].shape == (5,)
         np.testing.assert_allclose(result["x_hat"], expected[name].numpy(), rtol=1e-6)
-        np.testing.assert_allclose(result["mse"], ((expected[name] - x) ** 2).mean(dim=1).numpy(), rtol=1e-5)
+        np.testing.assert_allclose(result["squared_error"], ((expected[name] - x) ** 2).sum(dim=1).numpy(), rtol=1e-5)
 
 
 def test_usage_history_and_architecture():
@@ -118,8 +113,8 @@ def test_heldout_metrics_of_a_vqvae_record_codebook_health():
     usage = vq.codebook_usage(model, x)
     assert metrics["test_perplexity"] == pytest.approx(usage["perplexity"], abs=1e-4)
     assert metrics["test_dead_codes"] == usage["dead_codes"]
-    mse = vq.per_image_mse(x.numpy(), vq.reconstruct(model, x).numpy()).mean() * 64
-    assert metrics["test_mse"] == pytest.approx(mse, abs=1e-3)
+    squared_error = ((vq.reconstruct(model, x) - x) ** 2).sum(dim=1).mean().item()
+    assert metrics["test_squared_error"] == pytest.approx(squared_error, abs=1e-3)
     assert "test_dead_codes" not in pretrain.heldout_metrics(tiny_vae(), x, repeats=1)
 
 
@@ -149,9 +144,11 @@ def test_codebook_scatter_splits_used_and_dead_codes():
     assert fig.layout.xaxis.title.text == "PC 1 (60% of variance)"
 
 
-def test_usage_curves_and_mse_bars():
+def test_usage_curves_and_squared_error_bars():
     fig = figures.usage_curves(np.array([10, 20]), np.array([4.0, 9.0]), np.array([50, 20]), 64)
     assert [t.name for t in fig.data] == ["perplexity", "dead codes"]
     assert fig.layout.shapes[0].y0 == 64
-    bars = figures.mse_bars(["a", "b"], {"VAE": np.array([0.02, 0.03]), "VQ-VAE": np.array([0.01, 0.01])})
+    bars = figures.squared_error_bars(["a", "b"], {"VAE": np.array([12.0, 20.0]), "VQ-VAE": np.array([4.0, 6.0])},
+                                      "squared error (sum over pixels)")
     assert [t.name for t in bars.data] == ["VAE", "VQ-VAE"] and bars.layout.barmode == "group"
+    assert bars.layout.yaxis.title.text == "squared error (sum over pixels)"
