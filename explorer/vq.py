@@ -47,10 +47,11 @@ def codes_of(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 def codebook_usage(model: nn.Module, x: torch.Tensor) -> dict:
     """How the K codes are used on held-out inputs x: per-code counts (K,), the perplexity
-    exp(H(usage)) (K when all are used equally) and the dead codes (those no input picks)."""
+    exp(H(usage)) (K when all are used equally), the dead codes (those no input picks) and how many inputs
+    these numbers are about ("images", for the label)."""
     counts = code_counts(codes_of(model, x), model.config.codebook_size)
     return {"counts": counts.cpu().numpy(), "perplexity": float(perplexity(counts)),
-            "dead_codes": int((counts == 0).sum())}
+            "dead_codes": int((counts == 0).sum()), "images": len(x)}
 
 
 def pca_fit(points: np.ndarray, n_components: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -92,8 +93,11 @@ def token_grid(model: nn.Module, x: torch.Tensor) -> dict[str, np.ndarray]:
     return {"codes": codes[0].cpu().numpy(), "x_hat": x_hat.reshape(model.config.image_shape).cpu().numpy()}
 
 
-def usage_history(history: list[dict]) -> dict[str, np.ndarray]:
-    """The training batches' perplexity and unused codes over the steps, from a trainer's history rows."""
+def usage_history(history: list[dict], steps_per_row: int = 1) -> dict[str, np.ndarray]:
+    """The training batches' perplexity, unused codes and codes reset over the steps, from a trainer's history
+    rows. A row holds means over its steps (the trainer's `log_every`, given as `steps_per_row`), so the codes
+    reset in those steps are the mean times steps_per_row; NaN where resets are off (no such term)."""
     rows = [r for r in history if "perplexity" in r]
     return {"step": np.array([r["step"] for r in rows]), "perplexity": np.array([r["perplexity"] for r in rows]),
-            "dead_codes": np.array([r["unused_codes"] for r in rows])}
+            "unused_codes": np.array([r["unused_codes"] for r in rows]),
+            "codes_reset": np.array([r.get("codes_reset", np.nan) * steps_per_row for r in rows])}

@@ -33,15 +33,22 @@ def usage_histogram(counts: np.ndarray, title: str = "Codebook usage", height: i
     return fig
 
 
-def usage_curves(steps: np.ndarray, perplexity: np.ndarray, dead_codes: np.ndarray, codebook_size: int,
-                 title: str = "Perplexity and dead codes over training", height: int = 340) -> go.Figure:
-    """Perplexity exp(H(usage)) (the number of codes in effective use) and the codes no input of a training
-    batch picked, against the step, under a dashed line at K."""
+def usage_curves(steps: np.ndarray, perplexity: np.ndarray, unused_codes: np.ndarray, codebook_size: int,
+                 title: str = "Perplexity and dead codes over training", height: int = 340,
+                 unused_name: str = "dead codes", codes_reset: np.ndarray | None = None,
+                 reset_name: str = "codes reset") -> go.Figure:
+    """Perplexity exp(H(usage)) (the number of codes in effective use), the codes no input picked (named
+    `unused_name`: of a training batch, or of the held-out images) and, where given, the codes a dead-code reset
+    moved (with resets on no code stays dead, so these are the dying ones), against the step, under a dashed
+    line at K."""
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=steps, y=perplexity, name="perplexity", mode="lines",
                              line=dict(width=LINE_WIDTH, color=USED)))
-    fig.add_trace(go.Scatter(x=steps, y=dead_codes, name="dead codes", mode="lines",
+    fig.add_trace(go.Scatter(x=steps, y=unused_codes, name=unused_name, mode="lines",
                              line=dict(width=LINE_WIDTH, color=DEAD)))
+    if codes_reset is not None and np.isfinite(codes_reset).any():
+        fig.add_trace(go.Scatter(x=steps, y=codes_reset, name=reset_name, mode="lines",
+                                 line=dict(width=LINE_WIDTH, color=PALETTE[2], dash="dot")))
     fig.add_hline(y=codebook_size, line=dict(dash="dash", color=PALETTE[7], width=2),
                   annotation_text=f"K = {codebook_size}", annotation_position="top left")
     fig.update_xaxes(title="step")

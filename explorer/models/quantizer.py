@@ -15,7 +15,9 @@ Options, each off by default:
 - k-means initialization: on the first training batch the codebook is set to k-means centres
   (k-means++ seeds, then Lloyd iterations) of that batch's encoder outputs.
 - dead-code reset: a code unused for `dead_code_reset_steps` training steps is moved onto a
-  random encoder output of the current batch.
+  random encoder output of the current batch. It is moved in the very step it reaches that window, so
+  with resets on no code ever counts as dead: the resets themselves are counted instead
+  (`codes_reset`, `total_codes_reset`), or a dying codebook would look healthy.
 State (EMA statistics, usage counters) lives in buffers, so checkpoints carry it. The codebook and
 the counters change only in training mode: a model in eval mode (a shared cached one) is never
 mutated by encoding or scoring data.
@@ -113,6 +115,9 @@ class VectorQuantizer(nn.Module):
         self.register_buffer("last_counts", torch.zeros(codebook_size, dtype=torch.long))
         self.register_buffer("total_counts", torch.zeros(codebook_size, dtype=torch.long))
         self.register_buffer("steps_since_used", torch.zeros(codebook_size, dtype=torch.long))
+        # not saved (persistent=False): a shipped checkpoint keeps its keys, and a count of resets is about a run
+        self.register_buffer("codes_reset", torch.zeros((), dtype=torch.long), persistent=False)
+        self.register_buffer("total_codes_reset", torch.zeros((), dtype=torch.long), persistent=False)
 
     @torch.no_grad()
     def init_weights(self, generator: torch.Generator | None) -> None:
@@ -180,8 +185,10 @@ class VectorQuantizer(nn.Module):
 
     @torch.no_grad()
     def _reset_dead_codes(self, z_e: torch.Tensor, generator: torch.Generator | None) -> None:
-        """Move every code unused for `dead_code_reset_steps` steps onto a random row of z_e."""
+        """Move every code unused for `dead_code_reset_steps` steps onto a random row of z_e, and count them."""
         dead = (self.steps_since_used >= self.dead_code_reset_steps).nonzero().squeeze(1)  # (n_dead,)
+        self.codes_reset.fill_(dead.numel())
+        self.total_codes_reset.add_(dead.numel())
         if dead.numel() == 0:
             return
         rows = integers(z_e.shape[0], (dead.numel(),), z_e.device, generator)
@@ -204,11 +211,15 @@ class VectorQuantizer(nn.Module):
 
     def usage(self, window: int | None = None) -> dict[str, torch.Tensor]:
         """The bookkeeping a page shows: per-code counts of the last training batch and since the
-        start, the perplexity of each, and the number of dead codes (see `dead_codes`)."""
+        start, the perplexity of each, the number of dead codes (see `dead_codes`; always 0 with resets on,
+        as a code is reset in the step it reaches the window), and the codes reset in the last training step
+        and since the start."""
         return {
             "last_counts": self.last_counts.clone(),
             "total_counts": self.total_counts.clone(),
             "perplexity": perplexity(self.last_counts),
             "total_perplexity": perplexity(self.total_counts),
             "dead_codes": self.dead_codes(window).sum(),
+            "codes_reset": self.codes_reset.clone(),
+            "total_codes_reset": self.total_codes_reset.clone(),
         }

@@ -179,8 +179,9 @@ class VQVAE(DecoderHead, nn.Module):
         term under EMA, where it is reported but trains nothing). kl = KL(one-hot q(k|x) ‖ uniform p(k))
         = n_positions · log K, a constant (the lecture's exercise), so elbo = −(recon + kl) and the
         loss leaves it out. perplexity = exp(entropy of the batch's code usage) and unused_codes (codes
-        no input of the batch picked) describe the whole batch, repeated per sample. In training, k-means
-        initialization and dead-code resets draw from `generator`."""
+        no input of the batch picked) describe the whole batch, repeated per sample; so does codes_reset, the
+        codes this training step moved onto encoder outputs (only in training with dead-code reset on). In
+        training, k-means initialization and dead-code resets draw from `generator`."""
         b = x.shape[0]
         z_e = self.encode_continuous(x)  # (B, *grid, D)
         q = self.quantizer(z_e.reshape(-1, self.config.code_dim), generator)  # (B, *grid, D) -> (B·P, D)
@@ -196,4 +197,6 @@ class VQVAE(DecoderHead, nn.Module):
             "perplexity": perplexity(q.counts).to(recon.dtype).expand(b),
             "unused_codes": (q.counts == 0).sum().to(recon.dtype).expand(b),
         }
+        if self.training and self.config.dead_code_reset_steps > 0:  # with resets on, no code stays dead to count
+            terms["codes_reset"] = self.quantizer.codes_reset.to(recon.dtype).expand(b)
         return {name: t.mean() for name, t in terms.items()} if reduce else terms

@@ -26,7 +26,7 @@ COMMITMENT_BETAS = (0.0, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0)
 CODEBOOK_SIZES = (16, 64, 128, 256, 512)
 STEPS = (100, 250, 500, 1000, 2000)
 RESET_STEPS = 10  # a code unused for this many training batches is moved onto an encoder output
-USAGE_IMAGES = 500  # held-out images whose codes make the usage histogram and the PCA plane
+USAGE_IMAGES = 500  # at most this many held-out images make the usage histogram and the PCA plane (digits has 297)
 N_COMPARE = 8  # held-out inputs reconstructed side by side
 
 
@@ -34,12 +34,12 @@ def image(x: np.ndarray | torch.Tensor, shape: tuple[int, int], scale: int) -> n
     return upscale(np.asarray(x).reshape(shape), scale)
 
 
-def usage_view(counts: np.ndarray, plane: dict, key: str) -> None:
+def usage_view(usage: dict, plane: dict, key: str) -> None:
     """The usage histogram and the codebook with the encoder outputs in the PCA plane, side by side."""
     left, right = st.columns(2)
-    chart(figures.usage_histogram(counts, f"Uses per code, {USAGE_IMAGES} held-out images"),
+    chart(figures.usage_histogram(usage["counts"], f"Uses per code, {usage['images']:,} held-out images"),
           width="stretch", key=f"{key}_hist", container=left)
-    chart(figures.codebook_scatter(plane["codes_2d"], plane["z_e_2d"], counts, plane["explained"]),
+    chart(figures.codebook_scatter(plane["codes_2d"], plane["z_e_2d"], usage["counts"], plane["explained"]),
           width="stretch", key=f"{key}_pca", container=right)
 
 
@@ -77,9 +77,9 @@ def pretrained_tab() -> None:
         return
     model = cache.pretrained(name)
     usage, plane = pretrained_usage(name)
-    st.markdown(f"On the held-out images: perplexity **{usage['perplexity']:.1f}** of K = "
-                f"{model.config.codebook_size}, **{usage['dead_codes']}** dead codes.")
-    usage_view(usage["counts"], plane, key=f"vq_pretrained_{name}")
+    st.markdown(f"On {usage['images']:,} held-out images: perplexity **{usage['perplexity']:.1f}** codes of K = "
+                f"{model.config.codebook_size}, **{usage['dead_codes']}** dead codes (none of them picks these).")
+    usage_view(usage, plane, key=f"vq_pretrained_{name}")
     index = int(st.number_input("Held-out image", 0, len(test) - 1, 0, key=f"vq_pretrained_index_{name}"))
     token_view(vq.token_grid(model, test.x[index]), test.x[index], model.config.codebook_size, test.image_shape,
                key=f"vq_pretrained_{name}")
@@ -87,7 +87,7 @@ def pretrained_tab() -> None:
     if {"test_perplexity", "test_unused_codes"} <= history.keys():
         chart(figures.usage_curves(np.array(history["step"]), np.array(history["test_perplexity"]),
                                    np.array(history["test_unused_codes"]), model.config.codebook_size,
-                                   "While it was pretrained (on held-out images)"),
+                                   f"While it was pretrained (on all {len(test):,} held-out images)"),
               width="stretch", key=f"vq_pretrained_{name}_history")
 
 
@@ -131,14 +131,17 @@ def snapshot(model: torch.nn.Module, x: torch.Tensor) -> dict:
 
 
 def live_view(job: TrainingJob, test: data.Dataset) -> None:
-    history = vq.usage_history(job.history)
+    every = job.config.log_every  # a history row holds the means over this many steps
+    history = vq.usage_history(job.history, steps_per_row=every)
     seen = job.read(lambda model: snapshot(model, test.x[:USAGE_IMAGES].to(session.device())))
-    chart(figures.usage_curves(history["step"], history["perplexity"], history["dead_codes"],
-                               seen["size"], "Perplexity and dead codes per training batch"),
+    chart(figures.usage_curves(history["step"], history["perplexity"], history["unused_codes"], seen["size"],
+                               "Perplexity, unused and reset codes while training", unused_name="unused in the batch",
+                               codes_reset=history["codes_reset"], reset_name=f"codes reset per {every} steps"),
           width="stretch", key="vq_live_curves")
-    usage_view(seen["usage"]["counts"], seen["plane"], key="vq_live")
-    st.caption(f"The curves count codes per training batch; the histogram and the plane show the codebook now, "
-               f"on {USAGE_IMAGES} held-out images (red: codes none of them picks).")
+    usage_view(seen["usage"], seen["plane"], key="vq_live")
+    st.caption(f"The curves count codes per training batch (means over {every} steps; a reset code was unused for "
+               f"{RESET_STEPS} batches, so with resets on none stays dead); the histogram and the plane show the "
+               f"codebook now, on {seen['usage']['images']:,} held-out images (red: codes none of them picks).")
     token_view(seen["grid"], test.x[0], seen["size"], test.image_shape, key="vq_live")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from apptest import assert_clean, chart_titles, open_page, open_tab
+from apptest import assert_clean, chart_specs, chart_titles, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
 from explorer import data, jobs, models, sweep, zoo
@@ -56,8 +56,10 @@ def test_page_shows_pretrained_codebook_and_blurry_vs_sharp(zoo_dir, mnist_dir):
     at = run_page()
     titles = chart_titles(at)
     for title in ("Uses per code, 500 held-out images", "Codebook and encoder outputs (PCA)",
-                  "Token grid: 7×7 codes out of K = 16", "While it was pretrained"):
+                  "Token grid: 7×7 codes out of K = 16", "While it was pretrained (on all 1,000 held-out images)"):
         assert title in titles, title
+    # issue 20, item 9: the perplexity is of 500 images, and says so
+    assert any(m.value.startswith("On 500 held-out images: perplexity") for m in at.markdown)
     at.number_input(key="vq_pretrained_index_mnist-vqvae").set_value(4).run()
     open_tab(at, "vq_tab", "Blurry vs sharp")
     assert "Squared error per image" in chart_titles(at)
@@ -147,12 +149,16 @@ def test_live_run_on_digits_tracks_the_codebook(zoo_dir):
         assert job.trainer.knobs["commitment_beta"] == 1.0  # the slider reaches the running model
         assert jobs.wait_until(lambda: job.done, timeout=120), job.state
         assert job.state == "finished", job.message
-        assert {"perplexity", "unused_codes"} <= job.history[-1].keys()
+        assert {"perplexity", "unused_codes", "codes_reset"} <= job.history[-1].keys()
         at.run()
         assert_clean(at)
         titles = chart_titles(at)
-        for title in ("Perplexity and dead codes per training batch", "Uses per code, 500 held-out images",
+        # digits has 297 held-out images: the histogram said 500 (issue 20, item 9)
+        for title in ("Perplexity, unused and reset codes while training", "Uses per code, 297 held-out images",
                       "Token grid: 4×4 codes out of K = 16"):
             assert title in titles, title
+        curves = next(spec for spec in chart_specs(at) if spec["layout"]["title"]["text"].startswith("Perplexity"))
+        assert [trace["name"] for trace in curves["data"]] == ["perplexity", "unused in the batch",
+                                                                "codes reset per 10 steps"]
     finally:
         job.stop()

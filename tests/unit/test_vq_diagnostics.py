@@ -70,6 +70,7 @@ def test_codebook_usage_counts_every_position_and_matches_the_entropy():
     codes = model.encode(x)
     np.testing.assert_array_equal(usage["counts"], code_counts(codes, 16).numpy())
     assert usage["counts"].sum() == 25 * 16 and usage["dead_codes"] == int((usage["counts"] == 0).sum())
+    assert usage["images"] == 25  # the label says how many inputs the numbers are about
     p = usage["counts"][usage["counts"] > 0] / usage["counts"].sum()
     assert usage["perplexity"] == pytest.approx(math.exp(-(p * np.log(p)).sum()), rel=1e-5)
 
@@ -100,7 +101,7 @@ def test_usage_history_and_architecture():
             {"step": 30, "perplexity": 7.0, "unused_codes": 4.0}]
     history = vq.usage_history(rows)
     assert history["step"].tolist() == [10, 30] and history["perplexity"].tolist() == [3.5, 7.0]
-    assert history["dead_codes"].tolist() == [12.0, 4.0]
+    assert history["unused_codes"].tolist() == [12.0, 4.0]
     for shape, grid in (((28, 28), (7, 7)), ((8, 8), (4, 4))):
         model = models.build("vqvae", None, x_dim=shape[0] * shape[1], image_shape=shape, **vq.architecture(shape))
         assert model.latent_shape == grid
