@@ -34,10 +34,6 @@ DRAWS_PER_CALL = 8192  # z decoded at once (draws × samples): ~25 MB of logits 
 Q_GRID_SDS = 7.0  # `gap` integrates over q's mean ± 7 sd: q's mass outside is below 1e-11
 
 
-REPORT_REPEATS = 4  # repeats behind each spread the ELBO page shows
-REPORT_NAIVE_SAMPLES = 1000  # prior draws per naive-bound estimate: it is hundreds of nats off anyway
-
-
 class Spread(NamedTuple):
     mean: torch.Tensor  # (B,) mean over the repeats
     std: torch.Tensor  # (B,) standard deviation over the repeats
@@ -108,7 +104,8 @@ def iwae_bound(model, x: torch.Tensor, k: int, repeats: int = 1,
     The average of k weights is an unbiased estimate of p(x) (E_q[p(x, z)/q(z|x)] = ∫ p(x, z) dz),
     so Jensen makes its expected log a lower bound; it is the ELBO for k = 1 and it rises with k
     to log p(x) (Burda et al. 2016, theorem 1). A single run can exceed log p(x): only the
-    expectation is a bound, which is why `iwae_spread` reports the spread.
+    expectation is a bound, which is why `iwae_spread` reports the spread (and the ELBO page the standard
+    error of the mean, `explorer.elbo_report.iwae_estimate`).
     """
     return _iwae_repeats(model, x, k, repeats, generator).mean(0)
 
@@ -173,29 +170,3 @@ def gap(model, x: torch.Tensor, *, n: int = 48, tol: float = 0.01, log_px: torch
     elbo_exact = (weight * log_lik).sum(0) - _kl_to_prior(q, model.prior, z_model, weight)
     kl_to_posterior = (weight * (log_q - log_lik - log_prior + log_px)).sum(0)
     return Gap(log_px, elbo_exact, log_px - elbo_exact, kl_to_posterior)
-
-
-@torch.no_grad()
-def report(model, x_single: torch.Tensor, *, naive_samples: int = REPORT_NAIVE_SAMPLES,
-           repeats: int = REPORT_REPEATS, grid_n: int = 64, seed: int = 0) -> dict:
-    """Everything the ELBO page shows for one input, as plain numbers and arrays.
-
-    log p(x), the exact ELBO and the gap two ways (`gap`), q's mean and sd with reparameterized
-    samples z = μ + σ·ε, KL(q ‖ p(z)), the naive bound's mean and sd over `repeats`, and the true
-    posterior on a grid (`posterior_grid`).
-    """
-    from explorer.likelihood import posterior_grid
-
-    x = x_single.reshape(1, -1)
-    grid, q = posterior_grid(model, x[0], n=grid_n), model.encode(x)
-    result = gap(model, x, log_px=grid.log_px)  # one quadrature of p(x) serves both
-    naive = torch.stack([naive_bound(model, x, naive_samples, generator=seed + r)[0] for r in range(repeats)])
-    eps = torch.randn(40, q.mean.shape[-1], generator=torch.Generator().manual_seed(seed))
-    return {
-        "log_px": float(result.log_px[0]), "elbo": float(result.elbo_exact[0]), "gap": float(result.gap[0]),
-        "kl_to_posterior": float(result.kl_to_posterior[0]),
-        "kl_prior": float(kl_divergence(q, model.prior)[0]),
-        "q_mean": q.mean[0].numpy(), "q_std": q.stddev[0].numpy(), "q_samples": (q.mean + q.stddev * eps).numpy(),
-        "naive": (float(naive.mean()), float(naive.std())),
-        "z1": grid.z1.numpy(), "z2": grid.z2.numpy(), "log_density": grid.log_density.numpy(),
-    }

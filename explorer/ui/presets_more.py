@@ -80,7 +80,7 @@ KNOBS: dict[str, dict[str, Knob]] = {
     },
 }
 
-# Indices found with bounds.report on the shipped 2-D VAEs: MNIST's held-out image 13 has a gap of 0.05 nats,
+# Indices found with elbo_report.report on the shipped 2-D VAEs: MNIST's held-out image 13 has a gap of 0.05 nats,
 # image 18 one of 79 nats (IWAE-5000 narrows it to 31); the moons' point 8 has the largest gap of the first 40
 # (3.5 nats). EM on 8 Gaussians with K = 8, run to convergence: start 0 ends at -1.11 nats per point (one
 # component spans two modes, two share a third), start 5 at -0.94 (one component per mode); k-means from start 5

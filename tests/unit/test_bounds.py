@@ -1,5 +1,6 @@
 """The bounds of the lecture against the closed forms of probabilistic PCA, their ordering
-naive ≤ ELBO ≤ IWAE-k ≤ log p(x) within Monte-Carlo error, and the gap measured two ways."""
+ELBO ≤ IWAE-k ≤ log p(x) and naive ≤ log p(x) within Monte-Carlo error (naive ≤ ELBO too for these
+encoders, which no theorem promises), and the gap measured two ways."""
 
 
 import ppca
@@ -159,17 +160,3 @@ def test_on_the_mnist_vae_the_gap_agrees_both_ways_and_the_bounds_are_ordered():
     iwae = iwae_spread(model, x, 5000, repeats=3, generator=0)
     assert (naive_bound(model, x, n, generator=0) < result.elbo_exact).all()
     assert (result.elbo_exact < iwae.mean).all() and (iwae.mean < result.log_px + 3 * iwae.std).all()
-
-
-def test_report_holds_what_the_page_shows_and_agrees_with_the_parts():
-    from explorer import bounds, models
-
-    torch.manual_seed(0)
-    model = models.build("vae", None, x_dim=16, hidden=(8,), image_shape=(4, 4)).eval()
-    x = torch.rand(16)
-    numbers = bounds.report(model, x, naive_samples=200, repeats=3, grid_n=20)
-    exact = bounds.gap(model, x[None])
-    assert numbers["log_px"] == pytest.approx(float(exact.log_px[0]))
-    assert numbers["gap"] == pytest.approx(numbers["kl_to_posterior"], abs=1e-3)
-    assert numbers["elbo"] <= numbers["log_px"] and numbers["naive"][0] <= numbers["log_px"]
-    assert numbers["log_density"].shape == (20, 20) and numbers["q_samples"].shape == (40, 2)
