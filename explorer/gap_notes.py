@@ -56,13 +56,14 @@ def naive_note(naive: Estimate, elbo: float) -> str | None:
             "ELBO ≤ IWAE-K ≤ log p(x) and naive ≤ log p(x) always hold.")
 
 
-def split_note(gap: float, approximation: float, amortization: float) -> str:
-    """The gap's two parts in words (Cremer et al. 2018): which one dominates, and what each means."""
+def split_note(gap: float, approximation: float, amortization: float, subject: str = "this input") -> str:
+    """The gap's two parts in words (Cremer et al. 2018): which one dominates, and what each means; q* is
+    fitted to `subject` alone ("this input", or "each image" for means over held-out images)."""
     larger = "amortization" if amortization >= approximation else "approximation"
     return (f"Of the gap of {nats(gap)}, {nats(approximation)} is the **approximation gap** (the best diagonal "
-            f"Gaussian q* for this input still misses the true posterior by that much) and {nats(amortization)} "
-            f"the **amortization gap** (what the encoder, one network for every input, gives up against q*). "
-            f"Here the {larger} gap dominates ({CREMER}).")
+            f"Gaussian q*, fitted to {subject} alone, still misses the true posterior by that much) and "
+            f"{nats(amortization)} the **amortization gap** (what the encoder, one network for every input, gives "
+            f"up against q*). Here the {larger} gap dominates ({CREMER}).")
 
 
 def gap_trend(gaps: list[float]) -> tuple[str, float]:

@@ -23,6 +23,7 @@ from explorer.ui.figure_export import chart
 MODELS = {"mnist-vae-2d": "MNIST, 2-D VAE", "moons-vae-2d": "Two moons, 2-D VAE"}
 K_CHOICES = (1, 2, 5, 10, 50, 100, 500, 1000, 5000)
 SPLIT_KEYS = ("heldout_approximation_gap", "heldout_amortization_gap")  # recorded by `pretrain.heldout_gap`
+SPLIT_IMAGES = 16  # pretrain.SPLIT_IMAGES (not imported: the page would load the trainer)
 
 
 def input_key(x: torch.Tensor) -> bytes:
@@ -136,7 +137,9 @@ def history_view(model_name: str) -> None:
         st.caption("This checkpoint's history predates the split of the gap into its approximation and "
                    "amortization parts; `python -m explorer pretrain` records both.")
         return
-    chart(figures.gap_split_history_figure(history, "The gap's two parts during training"), width="stretch",
+    chart(figures.gap_split_history_figure(history, f"The gap's two parts during training (first {SPLIT_IMAGES} "
+                                                    "held-out images)"), width="stretch",
           key=f"history_split_{model_name}")
     last = {key: history[key][-1] for key in SPLIT_KEYS}
-    st.caption(gap_notes.split_note(sum(last.values()), *last.values()) + " (the last evaluation, held out)")
+    st.caption(f"At the last evaluation (step {history['step'][-1]:,}): "
+               + gap_notes.split_note(sum(last.values()), *last.values(), subject="each image"))

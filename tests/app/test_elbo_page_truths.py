@@ -106,3 +106,19 @@ def test_image_189_shows_q_inside_the_posteriors_axes(mnist_dir):
     x_range, y_range = picture["layout"]["xaxis"]["range"], picture["layout"]["yaxis"]["range"]
     xs, ys = array(ring["x"]), array(ring["y"])
     assert x_range[0] <= xs.min() and xs.max() <= x_range[1] and y_range[0] <= ys.min() and ys.max() <= y_range[1]
+
+
+def test_a_history_with_the_split_plots_both_parts(mnist_dir, monkeypatch):
+    """What `python -m explorer pretrain` now records (the shipped histories predate it): both parts per step."""
+    from explorer.ui import cache
+
+    shipped = zoo.entry("mnist-vae-2d")["history"]
+    recorded = {**shipped, "heldout_approximation_gap": [0.1] * len(shipped["step"]),
+                "heldout_amortization_gap": [4.0 + 0.2 * i for i in range(len(shipped["step"]))]}
+    monkeypatch.setattr(cache, "pretrained_history", lambda name: recorded)
+    at = opened(0)
+    over_training = [spec for spec in chart_specs(at) if "training" in str(spec["layout"].get("title", ""))
+                     and any(t.get("stackgroup") == "gap" for t in spec["data"])]
+    assert len(over_training) == 1 and over_training[0]["layout"]["yaxis"]["title"]["text"].endswith("(held out)")
+    assert not any("predates the split" in text for text in words(at))
+    assert any(text.startswith("At the last evaluation (step 4,000)") and "each image" in text for text in words(at))
