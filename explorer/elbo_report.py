@@ -20,7 +20,7 @@ from torch.distributions import kl_divergence
 
 from explorer import bounds, gap, likelihood
 
-IWAE_DRAWS = 8192  # draws per IWAE-K view: one decoder call for one image, ~0.2 s on 2 busy cores
+IWAE_DRAWS = 16384  # draws per IWAE-K view: ~0.1-0.2 s on 2 cores (IWAE-100: 64 runs, 57 ms)
 IWAE_MIN_REPEATS, IWAE_MAX_REPEATS = 4, 64  # a standard error needs repeats; beyond 64 it hardly narrows
 NAIVE_REPEATS, NAIVE_DRAWS = 16, 250  # 4,000 prior draws: the naive bound is often hundreds of nats off anyway
 Q_SAMPLES = 40  # reparameterized draws z = μ + σ·ε drawn over q
@@ -41,7 +41,7 @@ def estimate(runs: torch.Tensor, draws: int) -> Estimate:
 
 def iwae_repeats(k: int) -> int:
     """How many IWAE-k runs a view averages: IWAE_DRAWS / k, at least IWAE_MIN_REPEATS (so IWAE-5000 costs
-    20,000 draws, ~0.5 s), at most IWAE_MAX_REPEATS. IWAE-100 gets 64 repeats, not the 4 that once let a
+    20,000 draws, ~0.2 s), at most IWAE_MAX_REPEATS. IWAE-100 gets 64 repeats, not the 4 that once let a
     mean 0.03 nats above log p(x) pass for a number without an error (issue 20)."""
     return max(IWAE_MIN_REPEATS, min(IWAE_MAX_REPEATS, IWAE_DRAWS // k))
 

@@ -23,9 +23,9 @@ def nats(value: float, digits: int = 2) -> str:
     return f"{signed(value, digits)} nats"
 
 
-def with_error(value: Estimate, digits: int = 2) -> str:
-    """"−128.65 ± 0.02 nats": a Monte-Carlo mean and its standard error."""
-    return f"{signed(value.mean, digits)} ± {value.stderr:.{digits}f} nats"
+def with_error(value: Estimate, digits: int = 2, unit: str = " nats") -> str:
+    """"−128.65 ± 0.02 nats": a Monte-Carlo mean and its standard error (unit="" where a label names it)."""
+    return f"{signed(value.mean, digits)} ± {value.stderr:.{digits}f}{unit}"
 
 
 def iwae_note(k: int, iwae: Estimate, log_px: float) -> str:

@@ -60,6 +60,11 @@ def _ladder_label(mean: float, stderr: float, pinned: bool) -> str:
     return f"{signed(mean, 2)}{error} nats"
 
 
+def _label_side(x: float, pinned: bool, centre: float) -> str:
+    """Labels run towards the middle of the axis: off the edges, and off the log p(x) line on the right."""
+    return "top right" if pinned or x < centre else "top left"
+
+
 def bounds_figure(log_px: float, bounds: dict[str, tuple[float, float]], title: str = "",
                   height: int = 380) -> go.Figure:
     """The ladder: each bound as a point with its standard error (0 for a computed one) on one axis of nats
@@ -67,8 +72,8 @@ def bounds_figure(log_px: float, bounds: dict[str, tuple[float, float]], title: 
 
     The axis spans the tight bounds; one far below them (the naive bound is often hundreds of nats down) is
     pinned to the left edge with its value written whole beside it, inwards, so the gap stays visible. Text
-    is never clipped at the axes (cliponaxis off), log p(x)'s value is written right of its point and the gap's
-    label above the plot, left of the line: they never print over each other.
+    is never clipped at the axes (cliponaxis off) and runs towards the middle of the axis; log p(x)'s value is
+    written right of its point and the gap's label above the plot, left of the line: never one over the other.
     """
     names = list(bounds) + ["log p(x)"]
     means = [bounds[n][0] for n in bounds] + [log_px]
@@ -83,7 +88,8 @@ def bounds_figure(log_px: float, bounds: dict[str, tuple[float, float]], title: 
     fig = go.Figure(go.Scatter(
         x=shown, y=names, mode="markers+text", marker=dict(size=16, color=[PALETTE[i] for i in range(len(names))]),
         text=[_ladder_label(m, e, p) for m, e, p in zip(means, errors, pinned, strict=True)],
-        textposition=["top right" if p else "top center" for p in pinned[:-1]] + ["middle right"], cliponaxis=False,
+        textposition=[_label_side(x, p, (left_edge + log_px) / 2) for x, p in zip(shown[:-1], pinned, strict=False)]
+        + ["middle right"], cliponaxis=False,
         error_x=dict(type="data", array=[0.0 if p else e for e, p in zip(errors, pinned, strict=True)],
                      thickness=LINE_WIDTH, width=8),
         showlegend=False, hovertemplate="%{y}: %{text}<extra></extra>"))
@@ -105,11 +111,11 @@ def elbo_split_figure(expected_log_likelihood: float, kl: float, height: int = 3
     fig = go.Figure(go.Waterfall(
         orientation="v", measure=["relative", "relative", "total"],
         x=["E_q log p(x|z)", "− KL(q ‖ p(z))", "ELBO"], y=[expected_log_likelihood, -kl, 0.0],
-        text=[f"{expected_log_likelihood:.2f}", f"{-kl:.2f}", f"{expected_log_likelihood - kl:.2f}"],
+        text=[f"{signed(v)} nats" for v in (expected_log_likelihood, -kl, expected_log_likelihood - kl)],
         textposition="outside", connector=dict(line=dict(width=1, dash="dot")),
         increasing=dict(marker_color=PALETTE[0]), decreasing=dict(marker_color=PALETTE[1]),
         totals=dict(marker_color=PALETTE[2])))
-    fig.update_yaxes(title="nats")
+    fig.update_yaxes(title="nats per image")
     return base_layout(fig, "The ELBO's two terms", height)
 
 
@@ -130,16 +136,17 @@ def gap_history_figure(history: dict[str, list], title: str = "", height: int = 
 SPLIT_PARTS = (("approximation gap", PALETTE[2]), ("amortization gap", PALETTE[3]))
 
 
-def gap_split_figure(approximation: float, amortization: float, title: str = "", height: int = 220) -> go.Figure:
+def gap_split_figure(approximation: float, amortization: float, title: str = "", height: int = 260) -> go.Figure:
     """The gap of one input as one bar in two parts, approximation + amortization (Cremer et al. 2018)."""
     fig = go.Figure()
     for (name, colour), value in zip(SPLIT_PARTS, (approximation, amortization), strict=True):
-        fig.add_trace(go.Bar(x=[value], y=["gap"], orientation="h", name=name, marker_color=colour,
-                             text=[f"{value:.2f} nats"], textposition="auto", cliponaxis=False,
-                             hovertemplate=f"{name}: %{{x:.3f}} nats<extra></extra>"))
-    fig.update_layout(barmode="stack", legend=dict(orientation="h", y=-0.45))
+        # the value in the legend too: a part of 0.05 next to one of 126 is too thin to hold its label
+        fig.add_trace(go.Bar(x=[value], y=["gap"], orientation="h", name=f"{name}: {signed(value)} nats",
+                             marker_color=colour, text=[f"{signed(value)} nats"], textposition="auto",
+                             cliponaxis=False, hovertemplate=f"{name}: %{{x:.3f}} nats<extra></extra>"))
+    fig.update_layout(barmode="stack", legend=dict(orientation="h", y=-0.75, traceorder="normal"))
     fig.update_xaxes(title="nats per image", rangemode="tozero")
-    return base_layout(fig, title, height)
+    return base_layout(fig, title, height).update_layout(margin=dict(b=90))  # the legend below the axis title
 
 
 def gap_split_history_figure(history: dict[str, list], title: str = "", height: int = 340) -> go.Figure:

@@ -16,7 +16,7 @@ import torch
 from explorer import elbo_report, gap_notes
 from explorer.figures import bounds as figures
 from explorer.figures.images import upscale
-from explorer.gap_notes import nats, with_error
+from explorer.gap_notes import signed, with_error
 from explorer.ui import cache, canvas, session
 from explorer.ui.figure_export import chart
 
@@ -98,22 +98,25 @@ def bounds_view(model_name: str, x: torch.Tensor, numbers: dict) -> None:
 
 
 def numbers_view(k: int, iwae: elbo_report.Estimate, numbers: dict) -> None:
-    """Which numbers are computed and which are estimated, side by side."""
-    st.markdown("**Computed on grids** (quadrature, not sampling):")
+    """Which numbers are computed and which are estimated, side by side; the unit in every label, so the
+    values fit their columns on a projector."""
+    st.markdown("**Computed on grids** (quadrature, not sampling), nats per image:")
     cols = st.columns(4)
-    cols[0].metric("log p(x)", nats(numbers["log_px"]),
+    cols[0].metric("log p(x) (nats)", signed(numbers["log_px"]),
                    help=f"adaptive quadrature; error estimate {numbers['log_px_error_estimate']:.1e} nats (how much "
                         "the last halving of the cells moved it: an estimate, not a bound)")
-    cols[1].metric("ELBO", nats(numbers["elbo"]), help="E_q log p(x|z) by quadrature over q, minus KL(q ‖ p(z))")
-    cols[2].metric("log p(x) − ELBO", nats(numbers["gap"], 3), help="the gap, nats per image, for this x")
-    cols[3].metric("KL(q ‖ p(z|x)) on the grid", nats(numbers["kl_to_posterior"], 3),
+    cols[1].metric("ELBO (nats)", signed(numbers["elbo"]),
+                   help="E_q log p(x|z) by quadrature over q, minus KL(q ‖ p(z))")
+    cols[2].metric("log p(x) − ELBO (nats)", signed(numbers["gap"], 3), help="the gap, nats per image, for this x")
+    cols[3].metric("KL(q ‖ p(z|x)) on the grid (nats)", signed(numbers["kl_to_posterior"], 3),
                    help="the gap computed a second way, nats per image, for this x")
-    st.markdown("**Estimated by Monte Carlo** (mean ± its standard error):")
-    cols = st.columns(4)
-    cols[0].metric("naive bound", with_error(numbers["naive"]),
-                   help=f"E_p(z) log p(x|z): mean of {numbers['naive'].repeats} runs of {numbers['naive'].draws} "
-                        "prior draws, ± the standard error of that mean")
-    cols[1].metric(f"IWAE-{k}", with_error(iwae),
+    st.markdown("**Estimated by Monte Carlo** (mean ± its standard error), nats per image:")
+    cols = st.columns(2)
+    naive = numbers["naive"]
+    cols[0].metric("naive bound (nats)", with_error(naive, unit=""),
+                   help=f"E_p(z) log p(x|z): mean of {naive.repeats} runs of {naive.draws} prior draws, ± the "
+                        "standard error of that mean")
+    cols[1].metric(f"IWAE-{k} (nats)", with_error(iwae, unit=""),
                    help=f"mean of {iwae.repeats} runs of K = {k} draws from q, ± the standard error of that mean")
 
 

@@ -59,9 +59,9 @@ def test_a_far_naive_bound_is_pinned_to_the_edge_and_keeps_its_value():
     fig = bounds_figure(-128.7, {"naive": (-330.4, 3.0), "ELBO": (-129.1, 0.0), "IWAE-100": (-128.8, 0.05)})
     left, right = fig.layout.xaxis.range
     assert left > -140 and right > -128.7  # the axis is about the tight bounds, not the naive one
-    assert fig.data[0].x[0] >= left and "-330.4" in fig.data[0].text[0]
+    assert fig.data[0].x[0] >= left and "−330.4" in fig.data[0].text[0]  # a true minus sign, as on a slide
 
 
 def test_elbo_waterfall_adds_up():
     fig = elbo_split_figure(expected_log_likelihood=1.74, kl=3.83)
-    assert list(fig.data[0].y[:2]) == [1.74, -3.83] and fig.data[0].text[2] == "-2.09"
+    assert list(fig.data[0].y[:2]) == [1.74, -3.83] and fig.data[0].text[2] == "−2.09 nats"

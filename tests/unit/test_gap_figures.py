@@ -64,7 +64,7 @@ def test_the_posterior_picture_draws_q_and_q_star():
 def test_the_gaps_parts_stack_to_the_gap():
     fig = figures.gap_split_figure(0.05, 126.04)
     assert fig.layout.barmode == "stack"
-    assert [t.name for t in fig.data] == ["approximation gap", "amortization gap"]
+    assert [t.name for t in fig.data] == ["approximation gap: 0.05 nats", "amortization gap: 126.04 nats"]
     assert sum(t.x[0] for t in fig.data) == pytest.approx(126.09)
     assert [t.text[0] for t in fig.data] == ["0.05 nats", "126.04 nats"]
     history = {"step": [1, 2], "heldout_approximation_gap": [0.1, 0.2], "heldout_amortization_gap": [4.0, 6.0]}
