@@ -92,8 +92,10 @@ def posterior_moments(cells: Cells) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def best_start(mean: torch.Tensor, cov: torch.Tensor, diagonal: bool) -> torch.Tensor:
-    """The scale L of the closest Gaussian to N(mean, cov) under KL(q ‖ p) in the family: the Cholesky
-    factor of cov, or, for the diagonal family, precisions diag(cov⁻¹) (see `tests/unit/test_gap_split.py`)."""
+    """The scale L of the Gaussian of the family closest to p = N(mean, S = cov) under KL(q ‖ p): the Cholesky
+    factor of S, or for the diagonal family D = diag(1 / (S⁻¹)_jj). For q = N(mean, D),
+    KL(q ‖ p) = ½ [tr(S⁻¹D) − J + log det S − log det D], and ∂/∂D_jj = ½ [(S⁻¹)_jj − 1/D_jj] = 0 there
+    (Cremer et al. 2018 call the KL left at that D the approximation gap of a Gaussian posterior)."""
     if not diagonal:
         return torch.linalg.cholesky(cov)
     return torch.diag_embed(torch.linalg.inv(cov).diagonal(dim1=-2, dim2=-1).rsqrt())
