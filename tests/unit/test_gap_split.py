@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 import torch
 from ppca import LinearGaussian
+from shipped import shipped_mnist_vae_2d
 
 from explorer import gap, likelihood
 
@@ -80,15 +81,7 @@ def test_gaussian_elbo_is_log_px_minus_the_closed_form_gap():
 
 @pytest.fixture
 def mnist_vae(mnist_dir):
-    from explorer import data, zoo
-
-    if "mnist-vae-2d" not in zoo.names():
-        pytest.skip("the zoo has no 'mnist-vae-2d': run `python -m explorer pretrain`")
-    try:
-        images = data.load("mnist", "test").x
-    except data.DatasetUnavailable as err:
-        pytest.skip(f"MNIST is not available here: {err}")
-    return zoo.load("mnist-vae-2d"), images
+    return shipped_mnist_vae_2d()
 
 
 def test_on_mnist_both_parts_are_non_negative_and_the_large_gaps_are_amortization(mnist_vae):

@@ -7,6 +7,7 @@ import warnings
 import pytest
 import torch
 from ppca import LinearGaussian, standard_normal
+from shipped import shipped_mnist_vae_2d
 from torch import nn
 from torch.distributions import Bernoulli, Independent, MultivariateNormal, Normal
 
@@ -194,15 +195,7 @@ def test_a_three_dimensional_latent_is_refused_clearly():
 
 @pytest.fixture(scope="module")
 def mnist_vae():
-    from explorer import data, zoo
-
-    if "mnist-vae-2d" not in zoo.names():
-        pytest.skip("the zoo has no 'mnist-vae-2d': run `python -m explorer pretrain`")
-    try:
-        test_images = data.load("mnist", "test").x
-    except data.DatasetUnavailable as err:
-        pytest.skip(f"MNIST is not available here: {err}")
-    return zoo.load("mnist-vae-2d"), test_images
+    return shipped_mnist_vae_2d()
 
 
 def test_the_mnist_vae_matches_a_fine_uniform_grid(mnist_vae):
