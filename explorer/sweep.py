@@ -45,7 +45,7 @@ def gaussian_nll_as_scaled_l2(squared_error, sigma: float, dim: int):
                      = -‖x - μ‖² / (2σ²) - D log σ - D/2 log 2π,
     so at fixed σ the negative log-likelihood is the L2 loss scaled by 1/(2σ²), plus a constant.
     """
-    return squared_error / (2 * sigma**2) + dim * (math.log(sigma) + 0.5 * math.log(2 * math.pi))
+    return squared_error / (2 * sigma**2) + metrics.gaussian_log_normaliser(dim, sigma)
 
 
 def l2_weight_of_kl(beta: float, sigma: float) -> float:
@@ -71,8 +71,7 @@ def distortion_at_sigma(distortion: float, dim: int, sigma_from: float, sigma_to
 
     Invert `gaussian_nll_as_scaled_l2` for the mean squared error, then apply it at σ_to.
     """
-    offset = dim * (math.log(sigma_from) + 0.5 * math.log(2 * math.pi))
-    squared_error = (distortion - offset) * 2 * sigma_from**2
+    squared_error = (distortion - metrics.gaussian_log_normaliser(dim, sigma_from)) * 2 * sigma_from**2
     return gaussian_nll_as_scaled_l2(squared_error, sigma_to, dim)
 
 
