@@ -67,7 +67,7 @@ NOTES = {
             try_this="raise **Importance samples K** from 1 to 5000: IWAE-K climbs from the ELBO towards log p(x). "
                      "Then set **Held-out sample** to 424: the naive bound lies above the ELBO. Or choose **Draw a "
                      "digit** and draw one halfway between two classes: p(z|x) often bends or splits, a Gaussian q "
-                     "cannot follow, and the approximation gap grows.",
+                     "cannot follow: see how the gap splits into approximation and amortization.",
         ),
     },
     "beta_sigma": {
