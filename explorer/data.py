@@ -45,7 +45,7 @@ class Dataset:
     factors: torch.Tensor | None  # (N, F) float32 true generative factors where known
     factor_names: tuple[str, ...]  # one name per column of factors
     image_shape: tuple[int, int] | None  # (H, W) for image sets, None for 2-D points
-    likelihood: str  # the decoder a model should use: "continuous_bernoulli" or "gaussian"
+    likelihood: str  # the decoder a model should use: "bernoulli" or "gaussian"
     source: str  # one line of provenance
 
     def __post_init__(self) -> None:
@@ -62,8 +62,8 @@ class Dataset:
                              "or None with ()")
         if self.image_shape is not None and math.prod(self.image_shape) != x.shape[1]:
             raise ValueError(f"image_shape {self.image_shape} does not match x_dim {x.shape[1]}")
-        if self.likelihood not in ("continuous_bernoulli", "gaussian"):
-            raise ValueError(f"likelihood {self.likelihood!r} is not 'continuous_bernoulli' or 'gaussian'")
+        if self.likelihood not in ("bernoulli", "gaussian"):
+            raise ValueError(f"likelihood {self.likelihood!r} is not 'bernoulli' or 'gaussian'")
 
     @property
     def x_dim(self) -> int:
@@ -210,7 +210,7 @@ def _image_datasets(name: str, splits: dict[str, tuple[np.ndarray, np.ndarray]],
         name, split,
         x=torch.from_numpy(images.reshape(len(images), -1).astype(np.float32) / max_value),
         labels=torch.from_numpy(labels.astype(np.int64)), factors=None, factor_names=(),
-        image_shape=images.shape[1:], likelihood="continuous_bernoulli", source=source)
+        image_shape=images.shape[1:], likelihood="bernoulli", source=source)
         for split, (images, labels) in splits.items()}
 
 
@@ -251,7 +251,7 @@ def _build_sprites() -> dict[str, Dataset]:
         datasets[split] = Dataset(
             "sprites", split, x=draw_sprites(factors).reshape(len(factors), -1),
             labels=factors[:, 0].long(), factors=factors, factor_names=SPRITE_FACTORS,
-            image_shape=(SPRITE_SIZE, SPRITE_SIZE), likelihood="continuous_bernoulli", source=source)
+            image_shape=(SPRITE_SIZE, SPRITE_SIZE), likelihood="bernoulli", source=source)
     return datasets
 
 

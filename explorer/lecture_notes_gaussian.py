@@ -7,12 +7,11 @@ Hints name the widgets by their labels on screen, so a student can follow them w
 """
 
 # Above the Latent space page's tabs: the objectives its models were trained with. The shipped autoencoders
-# (mnist-ae-2d, digits-ae-2d) minimise the continuous Bernoulli's −log p(x|z) of
-# `explorer.models.common.reconstruction_nll` (a cross-entropy minus the normaliser log C), the VAE's reconstruction
-# term with z = f(x), not a distance ‖x − g(f(x))‖ as the slide's shorthand writes.
+# (mnist-ae-2d, digits-ae-2d) minimise the Bernoulli cross-entropy of `explorer.models.common.reconstruction_nll`,
+# the VAE's reconstruction term with z = f(x), not a distance ‖x − g(f(x))‖ as the slide's shorthand writes.
 LATENT_SPACE_OBJECTIVES = (
-    r"\text{AE: } \min_{f,g}\ -\sum_i \big[x_i \log \lambda_i + (1 - x_i) \log(1 - \lambda_i)"
-    r" + \log C(\lambda_i)\big],\ \lambda = g(f(x)) \qquad\quad "
+    r"\text{AE: } \min_{f,g}\ -\sum_i \big[x_i \log \hat x_i + (1 - x_i) \log(1 - \hat x_i)\big],"
+    r"\ \hat x = g(f(x)) \qquad\quad "
     r"\text{VAE: } \max\ \mathbb{E}_{q(z|x)}[\log p(x|z)] - \mathrm{KL}(q(z|x)\,\|\,p(z))")
 
 NOTES = {
@@ -64,9 +63,7 @@ NOTES = {
             explanation="*A very bad estimate: what is the gap?* With a 2-D latent, log p(x), the ELBO and the gap "
                         "are computed on grids; the naive bound and IWAE-K are Monte-Carlo estimates, shown ± their "
                         "standard error. ELBO ≤ IWAE-K ≤ log p(x) and naive ≤ log p(x) always hold, but the naive "
-                        "bound, blind to x, can beat a poor encoder's ELBO. log p(x) is a log-density of grey "
-                        "pixels (a continuous Bernoulli decoder), so it is positive: a density on [0, 1]^784 can "
-                        "exceed 1.",
+                        "bound, blind to x, can beat a poor encoder's ELBO.",
             try_this="raise **Importance samples K** from 1 to 5000: IWAE-K climbs from the ELBO towards log p(x). "
                      "Then set **Held-out sample** to 424: the naive bound lies above the ELBO. Or choose **Draw a "
                      "digit** and draw one halfway between two classes: p(z|x) often bends or splits, a Gaussian q "
@@ -192,8 +189,7 @@ NOTES = {
                      r" = \mathbb{E}_{q(z|x)}\log p(x|z) - \mathrm{KL}\big(q(z|x)\,\|\,p(z)\big)",
             explanation="‖x − x̂‖² is the squared error summed (not averaged) over the 784 pixels; log p(x) is exact "
                         "for the 2-D VAE (quadrature over its latent), a lower bound, the ELBO averaged over posterior "
-                        "samples, elsewhere; both are log-densities of grey pixels, hence positive. The autoencoder "
-                        "defines no likelihood.",
+                        "samples, elsewhere. The autoencoder defines no likelihood.",
             try_this="draw a 4 that is almost a 9, press **Keep as digit A**, clear the canvas and draw the 9: "
                      "the map shows both, and the strip decodes the straight line between them.",
         ),

@@ -17,10 +17,8 @@ import math
 from typing import NamedTuple
 
 import torch
-from torch.distributions import Distribution, Independent, Normal
+from torch.distributions import Bernoulli, Distribution, Independent, Normal
 
-from explorer.models import continuous_bernoulli
-from explorer.models.continuous_bernoulli import ContinuousBernoulliLogits
 from explorer.quadrature import Cells, integrate
 
 POINTS_PER_CALL = 4096  # z per decoder call: a few tens of MB at D = 784
@@ -65,10 +63,10 @@ def _to64(t: torch.Tensor) -> torch.Tensor:
 
 
 def _float64(dist: Distribution) -> Distribution | None:
-    """A continuous Bernoulli or Normal decoder rebuilt with float64 parameters on the CPU; None for others."""
+    """A Bernoulli or Normal decoder rebuilt with float64 parameters on the CPU; None for others."""
     base = dist.base_dist if isinstance(dist, Independent) and dist.reinterpreted_batch_ndims == 1 else None
-    if isinstance(base, ContinuousBernoulliLogits):
-        return Independent(ContinuousBernoulliLogits(_to64(base.logits), validate_args=False), 1)
+    if isinstance(base, Bernoulli):  # grey pixels are soft targets, as in explorer.models.common
+        return Independent(Bernoulli(logits=_to64(base.logits), validate_args=False), 1)
     if isinstance(base, Normal):
         return Independent(Normal(_to64(base.loc), _to64(base.scale)), 1)
     return None
@@ -76,13 +74,12 @@ def _float64(dist: Distribution) -> Distribution | None:
 
 def _score_outer(dist: Distribution, x: torch.Tensor, kind: tuple) -> torch.Tensor:
     """log p(x_b | z_m) of every image at every z, (M, B) float64, for x (B, D) float64 on the CPU.
-    Continuous Bernoulli (logits l): Σ_d x_d l_d − softplus(l_d) + log C(λ_d), a matrix product plus a term of
-    z alone. Normal (m, s): −½ Σ_d (x_d − m_d)²/s_d² − Σ_d log s_d − D/2 log 2π, the square expanded. Others:
-    broadcast log_prob."""
+    Bernoulli (logits l): Σ_d x_d l_d − softplus(l_d), a matrix product. Normal (m, s): −½ Σ_d
+    (x_d − m_d)²/s_d² − Σ_d log s_d − D/2 log 2π, the square expanded. Others: broadcast log_prob."""
     base = dist.base_dist if isinstance(dist, Independent) and dist.reinterpreted_batch_ndims == 1 else None
-    if isinstance(base, ContinuousBernoulliLogits) and base.logits.dim() == 2:  # per pixel in the model's precision
-        per_z = torch.nn.functional.softplus(base.logits) - continuous_bernoulli.log_normaliser(base.logits)
-        return _to64(base.logits) @ x.T - _to64(per_z.sum(1, keepdim=True, dtype=torch.float64))
+    if isinstance(base, Bernoulli) and base.logits.dim() == 2:  # softplus in the model's precision, sums in float64
+        softplus = torch.nn.functional.softplus(base.logits).sum(1, keepdim=True, dtype=torch.float64)
+        return _to64(base.logits) @ x.T - _to64(softplus)
     if isinstance(base, Normal) and base.loc.dim() == 2:
         mean, precision = _to64(base.loc), _to64(base.scale).expand_as(base.loc).pow(-2)
         square = precision @ x.T.pow(2) - 2 * (mean * precision) @ x.T + (mean.pow(2) * precision).sum(1, keepdim=True)

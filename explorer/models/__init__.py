@@ -68,11 +68,6 @@ def config_to_dict(config) -> dict:
     return dataclasses.asdict(config)
 
 
-# Files saved before the continuous Bernoulli (docs/DECISIONS.md) name their decoder "bernoulli": the same logits,
-# which now read as a continuous Bernoulli, so the weights load and every log p(x) of them is a normalised density
-LEGACY_BERNOULLI = "bernoulli"
-
-
 def config_from_dict(kind: str, values: dict):
     """Rebuild a frozen config from its JSON form (lists become tuples); unknown keys are refused."""
     if kind not in saved_kinds():
@@ -87,6 +82,4 @@ def config_from_dict(kind: str, values: dict):
         name: tuple(value) if isinstance(value, list) and "tuple" in str(hints[name]) else value
         for name, value in values.items()
     }
-    if converted.get("likelihood") == LEGACY_BERNOULLI:
-        converted["likelihood"] = "continuous_bernoulli"
     return config_cls(**converted)

@@ -19,7 +19,7 @@ class AEConfig:
     x_dim: int = 784
     z_dim: int = 2
     hidden: tuple[int, ...] = (512, 256)
-    likelihood: str = "continuous_bernoulli"  # the reconstruction loss: cross-entropy or (scaled) L2
+    likelihood: str = "bernoulli"  # the reconstruction loss: cross-entropy or (scaled) L2
     decoder_sigma: float = 0.1
     image_shape: tuple[int, int] | None = (28, 28)
 

@@ -11,14 +11,11 @@ import math
 
 import torch
 from torch import nn
-from torch.distributions import Distribution, Independent, Normal, constraints
+from torch.distributions import Bernoulli, Distribution, Independent, Normal, constraints
 
-from explorer.models import continuous_bernoulli
 from explorer.models.noise import normal
 
-LIKELIHOODS = ("continuous_bernoulli", "gaussian")
-LIKELIHOOD_NAMES = {"continuous_bernoulli": "Continuous Bernoulli (cross-entropy − log C)",
-                    "gaussian": "Gaussian with σ (scaled L2)"}  # as the decoder choice is labelled on the pages
+LIKELIHOODS = ("bernoulli", "gaussian")
 
 
 def mlp(sizes: tuple[int, ...]) -> nn.Sequential:
@@ -34,12 +31,12 @@ def mlp(sizes: tuple[int, ...]) -> nn.Sequential:
 def decoder_distribution(x_param: torch.Tensor, likelihood: str, decoder_sigma: float) -> Distribution:
     """p(x|z) over the D pixels or coordinates, one event per sample.
 
-    Continuous Bernoulli: `x_param` are logits, and the density of grey pixels in [0, 1] integrates to 1
-    (`explorer.models.continuous_bernoulli`). Gaussian: `x_param` is the mean and every coordinate has
+    Bernoulli: `x_param` are logits; grey pixels in [0, 1] are scored as soft targets, so the
+    support check (which wants 0 or 1) is off. Gaussian: `x_param` is the mean and every coordinate has
     standard deviation `decoder_sigma` (a knob of the loss, not a weight of the network).
     """
-    if likelihood == "continuous_bernoulli":
-        return Independent(continuous_bernoulli.ContinuousBernoulliLogits(x_param, validate_args=False), 1)
+    if likelihood == "bernoulli":
+        return Independent(Bernoulli(logits=x_param, validate_args=False), 1)
     if likelihood == "gaussian":
         return Independent(Normal(x_param, torch.full_like(x_param, float(decoder_sigma))), 1)
     raise ValueError(f"likelihood must be one of {LIKELIHOODS}, not {likelihood!r}")
@@ -50,14 +47,14 @@ def reconstruction_nll(
 ) -> torch.Tensor:
     """-log p(x|z) per sample, (B,), computed in fused, numerically stable forms.
 
-    Continuous Bernoulli (Loaiza-Ganem & Cunningham 2019): the binary cross-entropy with logits l, the loss
-    of Kingma & Welling 2014 and pytorch/examples, minus Σ_d log C(λ_d), the normaliser that makes it a
-    density on [0, 1]^D. Gaussian with standard deviation s: ||x - mean||² / (2 s²) + D log s + D/2 log 2π,
-    so at fixed s it is the L2 loss scaled by 1 / (2 s²) plus a constant.
+    Bernoulli: sum of binary cross-entropies with logits (pixel intensities in [0, 1] are used as
+    soft targets, as in Kingma & Welling 2014 and pytorch/examples). Gaussian with standard
+    deviation s: ||x - mean||² / (2 s²) + D log s + D/2 log 2π, so at fixed s it is the L2 loss
+    scaled by 1 / (2 s²) plus a constant.
     """
-    if likelihood == "continuous_bernoulli":
+    if likelihood == "bernoulli":
         bce = nn.functional.binary_cross_entropy_with_logits(x_param, x, reduction="none")
-        return (bce - continuous_bernoulli.log_normaliser(x_param)).sum(dim=1)
+        return bce.sum(dim=1)
     if likelihood == "gaussian":
         sigma = float(decoder_sigma)
         dim = x.shape[1]
@@ -67,8 +64,8 @@ def reconstruction_nll(
 
 
 def decoder_mean(x_param: torch.Tensor, likelihood: str) -> torch.Tensor:
-    """E[x|z]: the image (a continuous Bernoulli's mean, not its λ) or point that a decoder output stands for."""
-    return continuous_bernoulli.mean(x_param) if likelihood == "continuous_bernoulli" else x_param
+    """E[x|z]: the image (probabilities) or point that a decoder output stands for."""
+    return torch.sigmoid(x_param) if likelihood == "bernoulli" else x_param
 
 
 class PointMass(Distribution):

@@ -3,7 +3,7 @@ Variational Bayes", 2014), the fair partner of the VQ-VAE (van den Oord, Vinyals
 Discrete Representation Learning", NeurIPS 2017) in the lecture's "blurry vs sharp" comparison.
 
 x -> `conv_encoder` (2·D output channels) -> mu, logvar at every position of the (H', W') grid ->
-z = mu + sigma · eps (reparameterized) -> `conv_decoder` -> p(x | z), continuous Bernoulli for images in [0, 1].
+z = mu + sigma · eps (reparameterized) -> `conv_decoder` -> p(x | z), Bernoulli for images in [0, 1].
 The layers are those of `explorer.models.vqvae` with the same `hidden` and code_dim, except that the
 encoder's last 1×1 convolution gives mu and logvar instead of z_e: the latent is the only difference.
 q(z|x) = Π_positions N(mu, diag sigma²), p(z) = N(0, I), KL in closed form summed over the grid;
@@ -32,7 +32,7 @@ class ConvVAEConfig:
     image_shape: tuple[int, int] | None = (28, 28)
     code_dim: int = 16  # D: Gaussian units at every grid position
     hidden: tuple[int, ...] = (32, 64)  # channels of the stride-2 layers, as the VQ-VAE's
-    likelihood: str = "continuous_bernoulli"  # "continuous_bernoulli" for images in [0, 1], "gaussian" with decoder_sigma
+    likelihood: str = "bernoulli"  # "bernoulli" for images in [0, 1], "gaussian" with decoder_sigma
     decoder_sigma: float = 0.1
 
     def vq_config(self, **options) -> VQVAEConfig:

@@ -31,7 +31,7 @@ class GumbelVAEConfig:
     groups: int = 20  # N categorical variables
     categories: int = 10  # K categories each
     hidden: tuple[int, ...] = (512, 256)
-    likelihood: str = "continuous_bernoulli"
+    likelihood: str = "bernoulli"
     decoder_sigma: float = 0.1
     image_shape: tuple[int, int] | None = (28, 28)
 

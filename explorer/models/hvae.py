@@ -42,7 +42,7 @@ class HVAEConfig:
     groups: tuple[int, ...] = (32, 16, 4)  # sizes of z_1 (next to x), ..., z_L (the top): bottom → top
     hidden: int = 256  # width of every residual stage
     blocks: int = 1  # residual blocks per stage (one stage per group on each path)
-    likelihood: str = "continuous_bernoulli"
+    likelihood: str = "bernoulli"
     decoder_sigma: float = 0.1
     image_shape: tuple[int, int] | None = (28, 28)
 

@@ -1,7 +1,7 @@
 """The Gaussian VAE with MLP encoder and decoder (Kingma & Welling, "Auto-Encoding Variational
 Bayes", 2014).
 
-q(z|x) = N(mu(x), diag sigma(x)²), p(z) = N(0, I), p(x|z) continuous Bernoulli (images) or Gaussian with a
+q(z|x) = N(mu(x), diag sigma(x)²), p(z) = N(0, I), p(x|z) Bernoulli (images) or Gaussian with a
 decoder sigma (points). The knobs the lecture turns live, beta (Higgins et al. 2017) and
 decoder_sigma, are arguments of `loss`, so a slider acts on the next step of a running model.
 """
@@ -27,7 +27,7 @@ class VAEConfig:
     x_dim: int = 784
     z_dim: int = 2
     hidden: tuple[int, ...] = (512, 256)
-    likelihood: str = "continuous_bernoulli"  # "continuous_bernoulli" for images in [0, 1], "gaussian" for points
+    likelihood: str = "bernoulli"  # "bernoulli" for images in [0, 1], "gaussian" for points
     decoder_sigma: float = 0.1  # default std of the Gaussian decoder; the loss can override it
     image_shape: tuple[int, int] | None = (28, 28)
 

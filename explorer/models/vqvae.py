@@ -38,7 +38,7 @@ class VQVAEConfig:
     code_dim: int = 16  # D
     hidden: tuple[int, ...] = (32, 64)  # conv: channels of the stride-2 layers; mlp: layer widths
     n_codes: int = 1  # codes per sample of the "mlp" arch
-    likelihood: str = "continuous_bernoulli"  # "continuous_bernoulli" for images in [0, 1], "gaussian" for points
+    likelihood: str = "bernoulli"  # "bernoulli" for images in [0, 1], "gaussian" for points
     decoder_sigma: float = 0.1  # default std of the Gaussian decoder; the loss can override it
     ema: bool = False  # codebook by exponential moving averages instead of the codebook loss
     ema_decay: float = 0.99

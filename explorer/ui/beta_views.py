@@ -15,7 +15,6 @@ from explorer import data, latent, metrics, sweep, zoo
 from explorer.figures import rate_distortion as rd
 from explorer.figures.images import tile, upscale
 from explorer.jobs import TrainingJob
-from explorer.models.common import LIKELIHOOD_NAMES
 from explorer.train import TrainConfig
 from explorer.ui import cache, session, training
 from explorer.ui.figure_export import chart
@@ -27,7 +26,7 @@ SECONDS_PER_STEP = 0.009  # measured in the server with a browser watching, on t
 SWEEP_POLL_SECONDS = 2.0  # a new sweep point comes every ~10 s; each poll costs the browser a redraw
 N_SHOWN = 8  # inputs reconstructed and prior samples drawn per model
 TRAVERSAL_VALUES = tuple(np.linspace(-3.0, 3.0, 9))
-DECODERS = LIKELIHOOD_NAMES
+DECODERS = {"bernoulli": "Bernoulli (cross-entropy)", "gaussian": "Gaussian with σ (scaled L2)"}
 GAUSSIAN_DISTORTION_TITLE = "distortion D = −E log N(x; x̂, σ²I) (nats per image; < 0 is a density > 1)"
 
 
@@ -137,7 +136,7 @@ def live_view(job: TrainingJob, dataset_name: str) -> None:
                "active units": f"{now['active_units']} / {len(now['active'])}"}
     for column, (label, value) in zip(st.columns(len(numbers)), numbers.items(), strict=True):
         column.metric(label, value)
-    bernoulli = job.model.config.likelihood == "continuous_bernoulli"  # only then comparable with the β-models
+    bernoulli = job.model.config.likelihood == "bernoulli"  # only then comparable with the β-models
     if not bernoulli:
         st.caption(distortion_split(now["distortion"], test.x_dim, job.trainer.knobs["decoder_sigma"]))
     left, right = st.columns(2)

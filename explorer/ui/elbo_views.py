@@ -104,8 +104,7 @@ def numbers_view(k: int, iwae: elbo_report.Estimate, numbers: dict) -> None:
     cols = st.columns(4)
     cols[0].metric("log p(x) (nats)", signed(numbers["log_px"]),
                    help=f"adaptive quadrature; error estimate {numbers['log_px_error_estimate']:.1e} nats (how much "
-                        "the last halving of the cells moved it: an estimate, not a bound). A log-density on "
-                        "[0, 1]^784 (continuous Bernoulli decoder): positive, as a density may exceed 1")
+                        "the last halving of the cells moved it: an estimate, not a bound)")
     cols[1].metric("ELBO (nats)", signed(numbers["elbo"]),
                    help="E_q log p(x|z) by quadrature over q, minus KL(q ‖ p(z))")
     cols[2].metric("log p(x) − ELBO (nats)", signed(numbers["gap"], 3), help="the gap, nats per image, for this x")

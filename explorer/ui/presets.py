@@ -23,7 +23,7 @@ INTERP_MAX = 296  # the smallest held-out set of the page (digits: 297 images); 
 def _live_beta(dataset: str) -> dict[str, state.Knob]:
     key = f"beta_live_{dataset}"
     return {f"{key}_steps": Choice((500, 1000, 2000, 3000, 5000), 2000),
-            f"{key}_lik": Choice(tuple(beta_views.DECODERS), "continuous_bernoulli"),
+            f"{key}_lik": Choice(tuple(beta_views.DECODERS), "bernoulli"),
             f"{key}_warmup": Choice(beta_views.WARMUP_STEPS, 0),
             f"{key}_free_bits": Choice(beta_views.FREE_BITS, 0.0),
             f"{key}_beta": Choice(training.BETAS, 1.0),

@@ -14,7 +14,6 @@ import streamlit as st
 
 from explorer import data, models
 from explorer.jobs import QueueFull, TrainingJob
-from explorer.models.common import LIKELIHOOD_NAMES, LIKELIHOODS
 from explorer.train import TrainConfig
 from explorer.ui import figure_export, session
 
@@ -50,8 +49,9 @@ def run_settings(key: str, dataset: data.Dataset) -> tuple[str, TrainConfig, str
                                value=2e-3, key=f"{key}_lr")
     likelihood = dataset.likelihood
     if dataset.is_image:
-        likelihood = st.radio("Decoder p(x|z)", LIKELIHOODS, horizontal=True, key=f"{key}_lik",
-                              format_func=LIKELIHOOD_NAMES.get)
+        likelihood = st.radio("Decoder p(x|z)", ("bernoulli", "gaussian"), horizontal=True, key=f"{key}_lik",
+                              format_func=lambda s: "Bernoulli (cross-entropy)" if s == "bernoulli"
+                              else "Gaussian with σ (scaled L2)")
     config = TrainConfig(steps=steps, lr=lr, seed=session.seed(), log_every=20, eval_every=250)
     return kind, config, likelihood
 

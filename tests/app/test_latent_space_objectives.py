@@ -39,5 +39,5 @@ def test_the_autoencoders_loss_is_that_cross_entropy_on_a_batch():
 def test_the_shipped_autoencoders_are_bernoulli():
     for name in ("digits-ae-2d", "mnist-ae-2d"):
         config = json.loads((ROOT / "pretrained" / f"{name}.json").read_text())["config"]
-        assert config["likelihood"] == "continuous_bernoulli", name
-    assert data.load("digits", "test").likelihood == "continuous_bernoulli"
+        assert config["likelihood"] == "bernoulli", name
+    assert data.load("digits", "test").likelihood == "bernoulli"

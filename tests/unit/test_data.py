@@ -91,7 +91,7 @@ def test_each_split_has_the_promised_form(name, request):
         assert torch.isfinite(dataset.x).all()
         assert dataset.source and "\n" not in dataset.source
         if dataset.is_image:
-            assert dataset.likelihood == "continuous_bernoulli"
+            assert dataset.likelihood == "bernoulli"
             assert dataset.x_dim == math.prod(dataset.image_shape)
             assert dataset.x.min() >= 0 and dataset.x.max() <= 1
             assert dataset.images().shape == (size, *dataset.image_shape)
@@ -206,7 +206,7 @@ def test_dataset_rejects_inconsistent_parts():
     with pytest.raises(ValueError, match="factors"):
         data.Dataset("bad", "train", torch.zeros(3, 2), None, None, ("a",), None, "gaussian", "t")
     with pytest.raises(ValueError, match="image_shape"):
-        data.Dataset("bad", "train", torch.zeros(3, 4), None, None, (), (3, 3), "continuous_bernoulli", "t")
+        data.Dataset("bad", "train", torch.zeros(3, 4), None, None, (), (3, 3), "bernoulli", "t")
 
 
 # --- sprites ------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ def digits() -> torch.Tensor:
     return data.load("digits", "train").x[:512]  # 8×8 images in [0, 1], bundled with scikit-learn
 
 
-def build(kind: str, likelihood: str = "continuous_bernoulli") -> torch.nn.Module:
+def build(kind: str, likelihood: str = "bernoulli") -> torch.nn.Module:
     torch.manual_seed(0)
     shape = {"x_dim": 64, "image_shape": (8, 8), "likelihood": likelihood}
     options = {
@@ -44,26 +44,26 @@ def build(kind: str, likelihood: str = "continuous_bernoulli") -> torch.nn.Modul
 
 # (kind, decoder likelihood, knobs, learning rate): each extreme alone, then the largest learning rate with it
 CASES = [
-    ("vae", "continuous_bernoulli", {"beta": 0.0}, 2e-3),
-    ("vae", "continuous_bernoulli", {"beta": 10.0}, 2e-3),
+    ("vae", "bernoulli", {"beta": 0.0}, 2e-3),
+    ("vae", "bernoulli", {"beta": 10.0}, 2e-3),
     ("vae", "gaussian", {"decoder_sigma": 0.01}, 2e-3),
     ("vae", "gaussian", {"beta": 0.0, "decoder_sigma": 0.01}, LR_MAX),
     ("vae", "gaussian", {"beta": 10.0, "decoder_sigma": 0.01, "free_bits": 2.0}, LR_MAX),
-    ("vae", "continuous_bernoulli", {"beta": 10.0}, LR_MAX),
+    ("vae", "bernoulli", {"beta": 10.0}, LR_MAX),
     ("ae", "gaussian", {"decoder_sigma": 0.01}, 2e-3),
     ("ae", "gaussian", {"decoder_sigma": 0.01}, LR_MAX),
-    ("ae", "continuous_bernoulli", {}, LR_MAX),
-    ("convvae", "continuous_bernoulli", {"beta": 0.0}, 2e-3),
-    ("convvae", "continuous_bernoulli", {"beta": 10.0}, LR_MAX),
-    ("gumbel", "continuous_bernoulli", {"tau": 0.01}, 2e-3),
-    ("gumbel", "continuous_bernoulli", {"tau": 0.01, "hard": True}, 2e-3),
-    ("gumbel", "continuous_bernoulli", {"tau": 10.0, "beta": 10.0}, 2e-3),
-    ("gumbel", "continuous_bernoulli", {"tau": 0.01, "beta": 0.0}, LR_MAX),
-    ("hvae", "continuous_bernoulli", {"beta": 0.0}, 2e-3),
+    ("ae", "bernoulli", {}, LR_MAX),
+    ("convvae", "bernoulli", {"beta": 0.0}, 2e-3),
+    ("convvae", "bernoulli", {"beta": 10.0}, LR_MAX),
+    ("gumbel", "bernoulli", {"tau": 0.01}, 2e-3),
+    ("gumbel", "bernoulli", {"tau": 0.01, "hard": True}, 2e-3),
+    ("gumbel", "bernoulli", {"tau": 10.0, "beta": 10.0}, 2e-3),
+    ("gumbel", "bernoulli", {"tau": 0.01, "beta": 0.0}, LR_MAX),
+    ("hvae", "bernoulli", {"beta": 0.0}, 2e-3),
     ("hvae", "gaussian", {"beta": 10.0, "decoder_sigma": 0.01}, 2e-3),
     ("hvae", "gaussian", {"beta": 10.0, "decoder_sigma": 0.01, "free_bits": 2.0}, LR_MAX),
-    ("vqvae", "continuous_bernoulli", {"commitment_beta": 0.0}, 2e-3),
-    ("vqvae", "continuous_bernoulli", {"commitment_beta": 2.0}, LR_MAX),
+    ("vqvae", "bernoulli", {"commitment_beta": 0.0}, 2e-3),
+    ("vqvae", "bernoulli", {"commitment_beta": 2.0}, LR_MAX),
 ]
 
 

@@ -32,7 +32,7 @@ def continuous_model(request):
     return models.build(request.param, None, **SMALL)
 
 
-@pytest.mark.parametrize("likelihood", ["continuous_bernoulli", "gaussian"])
+@pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
 def test_interface_shapes(likelihood):
     for kind in CONTINUOUS_KINDS:
         m = models.build(kind, None, likelihood=likelihood, **SMALL)
@@ -115,7 +115,7 @@ def test_reconstruction_matches_torch_distributions(continuous_model):
 
     z = torch.randn(5, 2)
     x = torch.rand(5, 16)
-    for likelihood, sigma in (("continuous_bernoulli", 0.1), ("gaussian", 0.3)):
+    for likelihood, sigma in (("bernoulli", 0.1), ("gaussian", 0.3)):
         m = models.build(continuous_model.kind, None, likelihood=likelihood, **SMALL)
         expected = -m.decode(z, decoder_sigma=sigma).log_prob(x)
         got = reconstruction_nll(m.decoder(z), x, likelihood, sigma)

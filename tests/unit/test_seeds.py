@@ -68,7 +68,7 @@ def toy_data(n: int = 256, dim: int = 16) -> torch.Tensor:
 
 def vae_run() -> dict[str, torch.Tensor]:
     """What the β page's live run does: the sweep's seeded build, then the trainer (reparameterization noise)."""
-    dataset = type("Toy", (), {"x_dim": 16, "likelihood": "continuous_bernoulli", "image_shape": (4, 4)})
+    dataset = type("Toy", (), {"x_dim": 16, "likelihood": "bernoulli", "image_shape": (4, 4)})
     model = sweep.build_model(dataset, sweep.SweepConfig(z_dim=2, hidden=(16,), seed=7))
     Trainer(model, toy_data(), TrainConfig(steps=120, batch_size=32, seed=7, eval_every=60), {"beta": 1.0},
             x_test=toy_data(64)).run()

@@ -27,7 +27,7 @@ def tiny(arch: str = "conv", **overrides) -> VQVAE:
 
 def inputs(model: VQVAE, n: int = 8) -> torch.Tensor:
     torch.manual_seed(1)
-    make = torch.rand if model.config.likelihood == "continuous_bernoulli" else torch.randn  # pixels or points
+    make = torch.rand if model.config.likelihood == "bernoulli" else torch.randn  # pixels or points
     return make(n, model.config.x_dim)
 
 
@@ -84,7 +84,7 @@ def test_loss_weighs_commitment_by_beta_and_adds_the_codebook_term():
     assert model.KNOBS == ("commitment_beta",)
 
 
-@pytest.mark.parametrize("likelihood", ["continuous_bernoulli", "gaussian"])
+@pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
 def test_recon_is_minus_log_likelihood_of_the_decoded_codes(likelihood):
     model = tiny(likelihood=likelihood).eval()
     x = inputs(model)
