@@ -116,7 +116,7 @@ def token_prior(seconds: float = 90.0, repeats: int = 20) -> dict:
     in the app): seconds until its held-out NLL is below 0.8 × log K per token (checked every 25
     steps), and the time to sample one 7×7 grid and decode it."""
     from explorer import tokens
-    from explorer.sweep import torch_threads
+    from explorer.threads import torch_threads
 
     vq = zoo.load("mnist-vqvae")
     train_codes = tokens.encode_codes(vq, data.load("mnist", "train").x)

@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 
 from explorer.browser import ROOT, launch, streamlit_server
+from explorer.mnist import SHARED_MNIST
 
-SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
 CLICK_TIMEOUT_S = 15.0
 OPEN_TIMEOUT_MS = 120_000
 OPEN_AT_ONCE = 4  # sessions that load the page at the same time

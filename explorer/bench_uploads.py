@@ -26,7 +26,7 @@ import safetensors.torch
 import torch
 
 from explorer import checkpoints, config_limits, models
-from explorer.gumbel import one_thread
+from explorer.threads import torch_threads
 
 SIDE = config_limits.IMAGE_SIDE_MAX
 IMAGE = {"x_dim": SIDE * SIDE, "image_shape": (SIDE, SIDE)}
@@ -92,7 +92,7 @@ def memory_kib() -> dict[str, int]:
     return {key: int(fields[key].split()[0]) for key in ("VmRSS", "VmHWM")}
 
 
-@one_thread  # as model_io.load_upload
+@torch_threads(1)  # as model_io.load_upload
 def load_as_the_page_does(data: bytes) -> tuple[torch.nn.Module, dict[str, float]]:
     """`checkpoints.load_bytes` and 16 prior samples on one torch thread, as `explorer.ui.model_io.load_upload`
     does, with their wall and CPU times and the memory they took."""

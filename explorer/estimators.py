@@ -33,7 +33,8 @@ import numpy as np
 import torch
 from torch.distributions import Normal
 
-from explorer.gumbel import DTYPE, gumbel_max, gumbel_noise, one_hot, one_thread, relaxed_sample, straight_through
+from explorer.gumbel import DTYPE, gumbel_max, gumbel_noise, one_hot, relaxed_sample, straight_through
+from explorer.threads import torch_threads
 
 GAUSSIAN_ESTIMATORS = ("pathwise", "score function", "score + baseline")
 CATEGORICAL_ESTIMATORS = ("REINFORCE", "straight-through", "Gumbel-softmax", "straight-through Gumbel")
@@ -128,7 +129,7 @@ def reparameterize(mu: float, sigma: float, eps: np.ndarray) -> np.ndarray:
     return mu + sigma * eps
 
 
-@one_thread
+@torch_threads(1)
 def gaussian_report(objective: GaussianObjective, mu: float, sigma: float, n: int = 10_000, seed: int = 0) -> dict:
     """Per-sample gradients (n, 2) of each estimator, their means, standard errors and variances, the exact
     gradient and the baseline, as numpy arrays; component 0 is ∂/∂μ, 1 is ∂/∂σ."""
@@ -141,7 +142,7 @@ def gaussian_report(objective: GaussianObjective, mu: float, sigma: float, n: in
             "baseline": baseline(objective, mu, sigma, seed + 1)}
 
 
-@one_thread
+@torch_threads(1)
 def variance_by_sample_size(objective: GaussianObjective, mu: float, sigma: float,
                             sizes: tuple[int, ...] = (1, 3, 10, 30, 100, 300, 1000), repeats: int = 100,
                             seed: int = 1) -> dict:
@@ -232,7 +233,7 @@ def _bias_and_variance(grads: torch.Tensor, exact: torch.Tensor) -> tuple[np.nda
             (variance / grads.shape[-2]).sqrt().numpy())
 
 
-@one_thread
+@torch_threads(1)
 def bias_variance_report(objective: CategoricalObjective, logits: tuple[float, ...], taus: tuple[float, ...],
                          n: int = 10_000, seed: int = 0) -> dict:
     """Bias, variance and standard error of each categorical estimator at every τ, measured on n samples
@@ -240,7 +241,7 @@ def bias_variance_report(objective: CategoricalObjective, logits: tuple[float, .
     temperature: its values repeat along τ."""
     theta = torch.tensor(logits, dtype=DTYPE)
     exact = objective.exact_gradient(theta)
-    gumbel = gumbel_noise((n, len(logits)), seed)
+    gumbel = gumbel_noise((n, len(logits)), torch.Generator().manual_seed(seed))
     tau = torch.tensor(taus, dtype=DTYPE)[:, None, None]
     grads = {"REINFORCE": reinforce(objective, theta, gumbel).expand(len(taus), -1, -1),
              "straight-through": straight_through_estimator(objective, theta, gumbel, tau),
@@ -253,14 +254,14 @@ def bias_variance_report(objective: CategoricalObjective, logits: tuple[float, .
     return report
 
 
-@one_thread
+@torch_threads(1)
 def straight_through_identity(objective: CategoricalObjective, logits: tuple[float, ...], tau: float,
                               seed: int = 0) -> dict:
     """One draw of y = sg(hard − soft) + soft, soft = softmax((θ + g)/τ): its forward value (= hard), the
     upstream gradient u = ∂f/∂y at y, autograd's ∂f(y)/∂θ, and the softmax's Jacobian applied by hand,
     Jᵀu = (1/τ)·soft ⊙ (u − soft·u), using J = ∂soft/∂θ = (diag(soft) − soft softᵀ)/τ."""
     theta = torch.tensor(logits, dtype=DTYPE)
-    gumbel = gumbel_noise((len(logits),), seed)
+    gumbel = gumbel_noise((len(logits),), torch.Generator().manual_seed(seed))
     hard = one_hot(gumbel_max(theta, gumbel), len(logits))
     leaf = theta.clone().requires_grad_(True)
     soft = relaxed_sample(leaf, gumbel, tau)

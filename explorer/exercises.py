@@ -34,6 +34,7 @@ from explorer.models.common import mlp, reconstruction_nll
 from explorer.models.gumbel import kl_to_uniform
 from explorer.models.quantizer import squared_distances
 from explorer.models.vae import VAE, VAEConfig
+from explorer.threads import torch_threads
 from explorer.train import TrainConfig, Trainer
 
 DTYPE = torch.float64
@@ -76,7 +77,7 @@ def kl_derivation(mu, sigma) -> dict:
             "sum_per_unit": float(per_unit.sum()), "closed_form": kl_closed_form(mu, sigma)}
 
 
-@gumbel.one_thread
+@torch_threads(1)
 def kl_monte_carlo(mu, sigma, n: int = 10_000, seed: int = 0) -> dict:
     """(1/N) Σ log q(z_n) − log p(z_n) for z_n = μ + σ ε_n, with its standard error sd/√N, its running value
     at growing N (for a convergence plot), and the sample moments of step 3 next to their exact values."""
@@ -165,7 +166,7 @@ def one_hot_kl(k: int) -> dict:
             "neg_entropy": float(neg_entropy), "cross_entropy": float(cross), "sum": float(neg_entropy + cross)}
 
 
-@gumbel.one_thread
+@torch_threads(1)
 @torch.no_grad()
 def vq_model_kl(model: torch.nn.Module, x: torch.Tensor) -> dict:
     """A VQ-VAE's KL for inputs x three ways: its `loss(x)["kl"]`, n_positions · log K, and KL(q ‖ p) by
@@ -181,7 +182,7 @@ def vq_model_kl(model: torch.nn.Module, x: torch.Tensor) -> dict:
             "distinct_codes": int(codes.unique().numel())}
 
 
-@gumbel.one_thread
+@torch_threads(1)
 @torch.no_grad()
 def soft_code_kl(z_e: torch.Tensor, codebook: torch.Tensor, temperature: float) -> dict:
     """q_k ∝ exp(−‖z_e − e_k‖² / T) at every position of z_e (N, P, D): per input, KL(q ‖ uniform) summed
@@ -221,13 +222,13 @@ def gumbel_max_integral(logits, points: int = 40_001) -> np.ndarray:
     return np.trapezoid(integrand, x, axis=1)
 
 
-@gumbel.one_thread
+@torch_threads(1)
 def gumbel_max_check(logits, n: int = 10_000, seed: int = 1) -> dict:
     """n Gumbel-max draws argmax(θ + g): counts, the χ² test against p = softmax(θ) and against a wrong p
     (softmax(2θ), the logits doubled), each with the method of its p-value (`gumbel.chi_square`: Monte Carlo
     where an expected count is below 5), and P(k) by quadrature of the proof's integral."""
     theta = torch.tensor(logits, dtype=DTYPE)
-    index = gumbel.gumbel_max(theta, gumbel.gumbel_noise((n, len(logits)), seed))
+    index = gumbel.gumbel_max(theta, gumbel.gumbel_noise((n, len(logits)), torch.Generator().manual_seed(seed)))
     counts = torch.bincount(index, minlength=len(logits)).to(DTYPE)
     probs, wrong = theta.softmax(-1), (2 * theta).softmax(-1)
     right, against_wrong = gumbel.chi_square(counts, probs, seed), gumbel.chi_square(counts, wrong, seed)
@@ -238,13 +239,13 @@ def gumbel_max_check(logits, n: int = 10_000, seed: int = 1) -> dict:
             "integral": gumbel_max_integral(logits)}
 
 
-@gumbel.one_thread
+@torch_threads(1)
 def relaxed_limit(logits, taus: tuple[float, ...], n: int = 10_000, seed: int = 1) -> dict:
     """n Gumbel-softmax samples y = softmax((θ + g)/τ) per τ, the same noise for every τ: the frequencies of
     argmax y (the Gumbel-max index at every τ, since dividing by τ > 0 keeps the argmax) with their p-value,
     the mean of y and its distance ½ Σ|E y − p| to p (→ 0 as τ → 0, as y → one-hot), and the mean of max_k y_k."""
     theta = torch.tensor(logits, dtype=DTYPE)
-    noise, probs = gumbel.gumbel_noise((n, len(logits)), seed), theta.softmax(-1)
+    noise, probs = gumbel.gumbel_noise((n, len(logits)), torch.Generator().manual_seed(seed)), theta.softmax(-1)
     rows = []
     for tau in taus:
         y = gumbel.relaxed_sample(theta, noise, tau)  # (N, K)

@@ -13,42 +13,33 @@ it tends to one_hot(argmax(θ + g)) (a corner) as τ → 0 and to the centre (1/
 Straight-through (Bengio et al. 2013): y = sg(hard − soft) + soft has the value of `hard` in the forward pass
 and the gradient of `soft` in the backward pass (sg, stop-gradient, is `.detach()`).
 
+`gumbel_noise` and `straight_through` are the app's only Gumbel sampler and straight-through: the pages, the
+exercises, the categorical VAE (`explorer.models.gumbel`) and the VQ-VAE's quantizer call them.
+
 No Streamlit and no Plotly here; the pages' numbers come from `*_report` functions as numpy arrays.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
 import torch
 
+from explorer.threads import torch_threads
+
 DTYPE = torch.float64
 
 
-def one_thread(fn: Callable) -> Callable:
-    """Run `fn` on one intra-op torch thread (a per-thread setting, restored afterwards). The pages'
-    computations are small: on the 2-core machine, OpenMP's second thread made them 3-10x slower."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        before = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            torch.set_num_threads(before)
-
-    return wrapper
-
-
-def gumbel_noise(shape: tuple[int, ...], seed: int, dtype: torch.dtype = DTYPE) -> torch.Tensor:
-    """i.i.d. standard Gumbel noise g = −log E with E ~ Exp(1) (the law of −log(−log U)), from a seeded
-    generator: the global random state is not touched."""
-    generator = torch.Generator().manual_seed(seed)
-    exponential = torch.empty(shape, dtype=dtype).exponential_(generator=generator)
-    return -exponential.clamp_min(torch.finfo(dtype).tiny).log()
+def gumbel_noise(shape, generator: torch.Generator | None, dtype: torch.dtype = DTYPE,
+                 device: torch.device | str | None = None) -> torch.Tensor:
+    """i.i.d. standard Gumbel noise g = −log E, E ~ Exp(1) (the law of −log(−log U): one log instead of two),
+    drawn from `generator` alone. The draw is made on the generator's device and moved to `device`, so a seeded
+    CPU generator gives the same g on any device (as `explorer.models.noise`); `None` draws from torch's global
+    generator, as torch itself does (a notebook, a test). E is clamped to the smallest float: g stays finite."""
+    drawn_on = device if generator is None else generator.device
+    exponential = torch.empty(shape, dtype=dtype, device=drawn_on).exponential_(generator=generator)
+    return -exponential.clamp_min(torch.finfo(dtype).tiny).log().to(device)
 
 
 def gumbel_max(logits: torch.Tensor, gumbel: torch.Tensor) -> torch.Tensor:
@@ -66,7 +57,11 @@ def relaxed_sample(logits: torch.Tensor, gumbel: torch.Tensor, tau: float | torc
 
 
 def straight_through(hard: torch.Tensor, soft: torch.Tensor) -> torch.Tensor:
-    """sg(hard − soft) + soft: forward value `hard`, backward gradient that of `soft`."""
+    """sg(hard − soft) + soft: forward value `hard`, backward gradient that of `soft`. The app's one
+    straight-through: the estimator pages, the categorical VAE and the VQ-VAE's quantizer call it."""
+    # Forward, soft cancels: (hard − soft) + soft = hard (up to rounding). Backward, the detached bracket is a
+    # constant, so the only path to the parameters is the trailing `+ soft`: ∂y/∂θ = ∂soft/∂θ. `hard` (an
+    # argmax: a one-hot, or the VQ-VAE's nearest code) has no gradient; this lends it the gradient of `soft`.
     return (hard - soft).detach() + soft
 
 
@@ -111,13 +106,13 @@ def chi_square(counts: np.ndarray | torch.Tensor, probs: np.ndarray | torch.Tens
     return FitTest(statistic, float((1 + at_least) / (MONTE_CARLO_DRAWS + 1)), MONTE_CARLO_METHOD)
 
 
-@one_thread
+@torch_threads(1)
 def gumbel_max_report(logits: tuple[float, ...], sizes: tuple[int, ...], seed: int = 0) -> dict:
     """Gumbel-max samples of softmax(logits), one stream of max(sizes) draws read at each size: counts per
     category, the χ² test against p (its p-value and the method behind it, Monte Carlo from `seed` where an
     expected count is small) and the total-variation distance ½ Σ |freq − p| at every size."""
     theta = torch.tensor(logits, dtype=DTYPE)
-    index = gumbel_max(theta, gumbel_noise((max(sizes), len(logits)), seed))
+    index = gumbel_max(theta, gumbel_noise((max(sizes), len(logits)), torch.Generator().manual_seed(seed)))
     counts = torch.stack([torch.bincount(index[:n], minlength=len(logits)) for n in sizes]).to(DTYPE)
     probs = theta.softmax(-1)
     tests = [chi_square(c, probs, seed) for c in counts]
@@ -127,12 +122,12 @@ def gumbel_max_report(logits: tuple[float, ...], sizes: tuple[int, ...], seed: i
             "method": [t.method for t in tests], "tv": 0.5 * (freqs - probs).abs().sum(-1).numpy()}
 
 
-@one_thread
+@torch_threads(1)
 def simplex_report(logits: tuple[float, ...], tau: float, n: int = 1500, seed: int = 0) -> dict:
     """`n` Gumbel-softmax samples at temperature τ, their mean, the category each would pick (argmax), and p.
     The noise depends on the seed only, so a new τ moves the same points."""
     theta = torch.tensor(logits, dtype=DTYPE)
-    gumbel = gumbel_noise((n, len(logits)), seed)
+    gumbel = gumbel_noise((n, len(logits)), torch.Generator().manual_seed(seed))
     samples = relaxed_sample(theta, gumbel, tau)
     return {"samples": samples.numpy(), "mean": samples.mean(0).numpy(), "probs": theta.softmax(-1).numpy(),
             "category": gumbel_max(theta, gumbel).numpy(), "tau": tau}

@@ -39,6 +39,8 @@ CACHE_ENV = "LATENT_LAB_CACHE"
 MIRROR_ENV = "LATENT_LAB_MNIST_MIRROR"
 NO_SHARED_FALLBACK_ENV = "LATENT_LAB_NO_SHARED_FALLBACK"
 DEFAULT_MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"
+# The team's offline copy beside the checkout: the one definition, which the benchmarks and tests import.
+SHARED_MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 
 TEST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 TRAIN_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")
@@ -121,8 +123,7 @@ def cache_folder() -> Path:
 
 
 def shared_folder() -> Path:
-    repo_root = Path(__file__).resolve().parents[1]
-    return repo_root.parent / "shared" / "data" / "mnist"
+    return SHARED_MNIST
 
 
 def _explicit_folder() -> Path | None:

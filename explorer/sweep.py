@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 import threading
 import time
@@ -27,6 +26,7 @@ from torch import nn
 from explorer import data, metrics, models
 from explorer.jobs import JOB_THREADS, QueueFull, TrainingJob
 from explorer.pretrain import PretrainSpec
+from explorer.threads import torch_threads
 from explorer.train import Diverged, TrainConfig, Trainer
 
 BETAS = (0.1, 0.5, 1.0, 4.0, 8.0)
@@ -123,18 +123,6 @@ def knobs_for(config: SweepConfig, beta: float) -> dict:
 def train_in_place(model: nn.Module, x_train: torch.Tensor, config: TrainConfig, knobs: dict) -> None:
     """The default trainer of a sweep: `Trainer.run` in the calling thread."""
     Trainer(model, x_train, config, knobs).run()
-
-
-@contextlib.contextmanager
-def torch_threads(n: int):
-    """Run a block with n intra-op threads (a per-thread setting), then restore. Small models train
-    fastest on one: with two, OpenMP's spinning threads made a sweep ~20x slower on the 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 @torch.no_grad()

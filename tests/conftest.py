@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from explorer.mnist import SHARED_MNIST
+
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
 
 
 @pytest.fixture

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 import torch
 from torch.distributions import Distribution, Independent, OneHotCategorical
 
+from explorer.gumbel import gumbel_noise, relaxed_sample, straight_through
 from explorer.models.common import MLPLatentModel, mlp, reconstruction_nll
-from explorer.models.noise import exponential_like, integers
+from explorer.models.noise import integers
 
 TAU_MIN = 0.01  # below this the relaxed softmax is one-hot to float32 precision anyway
 
@@ -39,11 +40,6 @@ class GumbelVAEConfig:
     def z_dim(self) -> int:
         """The decoder reads the N one-hot (or relaxed) groups side by side."""
         return self.groups * self.categories
-
-
-def gumbel_like(logits: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Standard Gumbel noise g = −log E, E ~ Exp(1), the shape of `logits`, drawn from `generator`."""
-    return -exponential_like(logits, generator).clamp_min(torch.finfo(logits.dtype).tiny).log()
 
 
 def hard_codes(y: torch.Tensor) -> torch.Tensor:
@@ -99,12 +95,11 @@ class GumbelVAE(MLPLatentModel):
         """z for the decoder: relaxed y = softmax((logits + g) / τ) in training (one-hot forward with
         its gradient, sg(one_hot − y) + y, when `hard`); a one-hot Gumbel-max sample in eval mode.
         g is drawn from `generator`."""
-        perturbed = logits + gumbel_like(logits, generator)
+        gumbel = gumbel_noise(logits.shape, generator, logits.dtype, logits.device)
         if not self.training:
-            return hard_codes(perturbed)  # argmax(logits + g) ~ q exactly (Gumbel-max)
-        y = (perturbed / max(float(tau), TAU_MIN)).softmax(-1)
-        # forward: the one-hot sample; backward: d/dlogits of y (the one-hot has no gradient)
-        return (hard_codes(y) - y).detach() + y if hard else y
+            return hard_codes(logits + gumbel)  # argmax(logits + g) ~ q exactly (Gumbel-max)
+        y = relaxed_sample(logits, gumbel, max(float(tau), TAU_MIN))
+        return straight_through(hard_codes(y), y) if hard else y  # forward the one-hot, backward y's gradient
 
     def loss(self, x: torch.Tensor, tau: float = 1.0, hard: bool = False, beta: float = 1.0,
              decoder_sigma: float | None = None, reduce: bool = True, *,
@@ -126,10 +121,8 @@ def code_views(model: GumbelVAE, x: torch.Tensor, tau: float, seed: int = 0) -> 
     `probs` q(z|x) (B, N, K); `soft` the relaxed code softmax((logits + g)/τ) and `hard` its one-hot
     argmax (a sample of q); `x_soft`, `x_hard` their decoded means (B, x_dim)."""
     logits = model.encoder_logits(x)
-    generator = torch.Generator(device=logits.device).manual_seed(seed)
-    uniform = torch.rand(logits.shape, generator=generator, device=logits.device)
-    gumbel = -(-uniform.clamp_min(1e-12).log()).clamp_min(1e-12).log()  # -log(-log u)
-    soft = ((logits + gumbel) / max(float(tau), TAU_MIN)).softmax(-1)
+    gumbel = gumbel_noise(logits.shape, torch.Generator().manual_seed(seed), logits.dtype, logits.device)
+    soft = relaxed_sample(logits, gumbel, max(float(tau), TAU_MIN))
     hard = hard_codes(logits + gumbel)
     return {"probs": logits.softmax(-1), "soft": soft, "hard": hard,
             "x_soft": model.decode_mean(soft), "x_hard": model.decode_mean(hard)}

@@ -30,12 +30,6 @@ def normal_like(like: torch.Tensor, generator: torch.Generator | None = None) ->
     return eps.normal_(generator=generator).to(like.device)
 
 
-def exponential_like(like: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-    """E ~ Exp(1) shaped like `like` (−log E is Gumbel noise)."""
-    draw = torch.empty_like(like, device=_device(generator, like))
-    return draw.exponential_(generator=generator).to(like.device)
-
-
 def integers(high: int, shape, device: torch.device, generator: torch.Generator | None = None) -> torch.Tensor:
     """Uniform integers in [0, high) of `shape` (a LongTensor on `device`)."""
     drawn_on = device if generator is None else generator.device

@@ -10,8 +10,7 @@ import time
 from streamlit.testing.v1 import AppTest
 
 from explorer.browser import ROOT
-
-SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
+from explorer.mnist import SHARED_MNIST
 
 
 def _seconds(fn) -> float:

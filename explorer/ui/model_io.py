@@ -29,8 +29,8 @@ from torch import nn
 from explorer import checkpoints, models
 from explorer.checkpoints import CheckpointError
 from explorer.figures.images import tile, upscale
-from explorer.gumbel import one_thread
 from explorer.jobs import TrainingJob
+from explorer.threads import torch_threads
 
 UPLOAD_LIMIT_MB = 20  # Latent Lab checkpoints are at most a few MB; keep equal to server.maxUploadSize
 UPLOAD_LIMIT_BYTES = UPLOAD_LIMIT_MB * 2**20
@@ -86,7 +86,7 @@ def read_upload(file, name: str, limit: int | None = None) -> bytes:
     return data
 
 
-@one_thread  # its ~200 small ops each wait for OpenMP's 2nd thread on a busy 2-core server: 40 ms -> 0.5-2.5 s
+@torch_threads(1)  # its ~200 small ops each wait for OpenMP's 2nd thread on a busy 2-core server: 40 ms -> 0.5-2.5 s
 def load_upload(data: bytes, name: str) -> Loaded:
     """The model in an uploaded checkpoint; `CheckpointError` with a clear message for anything else."""
     if not name.lower().endswith(SUFFIX):

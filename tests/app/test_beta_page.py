@@ -13,7 +13,8 @@ from apptest import assert_clean, open_page, open_tab
 from apptest import chart_specs as parsed_specs
 from streamlit.testing.v1 import AppTest
 
-from explorer import data, jobs, metrics, models, sweep, zoo
+from explorer import data, jobs, metrics, models, zoo
+from explorer.threads import torch_threads
 from explorer.train import TrainConfig, Trainer
 from explorer.ui import beta_views
 
@@ -35,7 +36,7 @@ def register_tiny_beta_vae(name: str, beta: float, zoo_path: Path) -> None:
     train = data.load("sprites", "train")
     torch.manual_seed(0)
     model = models.build("vae", None, x_dim=train.x_dim, z_dim=4, hidden=(32,), image_shape=train.image_shape)
-    with sweep.torch_threads(1):
+    with torch_threads(1):
         Trainer(model, train.x, TrainConfig(steps=20), {"beta": beta}).run()
     zoo.register(name, model.eval(), dataset="sprites", data=train.source, steps=20, seed=0, wall_time_s=0.1,
                  metrics={}, dir=zoo_path)

@@ -15,16 +15,14 @@ What a page shows without a click is checked (live training panels draw their nu
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from apptest import PAGES, _title, chart_specs, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
 from explorer import zoo
+from explorer.mnist import SHARED_MNIST
 from explorer.ui import presets
-
-SHARED_MNIST = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"  # as tests/conftest.py
 
 QUANTITY = re.compile(r"log p|ELBO|\bKL\b|NLL|IWAE|\brate\b|distortion|\bgap\b|bound|\bloss|error|perplexity|"
                       r"likelihood|entropy|\brecon|‖x − x̂‖²|\bMSE\b", re.IGNORECASE)

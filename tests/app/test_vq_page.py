@@ -10,7 +10,8 @@ import torch
 from apptest import assert_clean, chart_specs, chart_titles, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
-from explorer import data, jobs, models, sweep, zoo
+from explorer import data, jobs, models, zoo
+from explorer.threads import torch_threads
 from explorer.train import TrainConfig, Trainer
 from explorer.ui import canvas, vq_views
 
@@ -30,7 +31,7 @@ def register_tiny(name: str, kind: str, zoo_path: Path, dataset: str = "mnist", 
     train = data.load(dataset, "train")
     torch.manual_seed(0)
     model = models.build(kind, None, **TINY_CONV, **overrides)
-    with sweep.torch_threads(1):
+    with torch_threads(1):
         Trainer(model, train.x, TrainConfig(steps=5, batch_size=32), {"beta": 1.0}).run()
     zoo.register(name, model.eval(), dataset=dataset, data=train.source, steps=5, seed=0, wall_time_s=0.1,
                  metrics={}, history={"step": [5], "test_perplexity": [3.0], "test_unused_codes": [10.0]}, dir=zoo_path)

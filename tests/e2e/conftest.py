@@ -8,10 +8,10 @@ import pytest
 
 from explorer import zoo
 from explorer.browser import chromium_path, launch, streamlit_server
+from explorer.mnist import SHARED_MNIST
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "screenshots"
-SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
 
 
 @pytest.fixture(scope="session")

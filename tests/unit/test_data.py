@@ -23,8 +23,8 @@ import torch
 from sklearn.neighbors import KNeighborsClassifier
 
 from explorer import data, mnist
+from explorer.mnist import SHARED_MNIST
 
-SHARED_MNIST = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mnist"
 MNIST_LABEL_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 # The original distribution's MD5s of the uncompressed t10k files.
 T10K_MD5 = {"t10k-images-idx3-ubyte.gz": "2646ac647ad5339dbf082846283269ea",

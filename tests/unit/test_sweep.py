@@ -10,16 +10,15 @@ from explorer import data, jobs, sweep, zoo
 from explorer.models import build
 from explorer.models.common import reconstruction_nll
 from explorer.objectives import kl_normal_standard
+from explorer.threads import torch_threads
 
 
 @pytest.fixture(autouse=True)
 def one_torch_thread():
     """One intra-op thread, as a job in the app trains (jobs.JOB_THREADS): on the shared 2-core machine
     two threads made these small steps ~20x slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(jobs.JOB_THREADS)
-    yield
-    torch.set_num_threads(before)
+    with torch_threads(jobs.JOB_THREADS):
+        yield
 
 
 def gaussian_vae(z_dim: int = 3, x_dim: int = 5):
