@@ -133,7 +133,9 @@ def mutual_information_gap(codes, factors, discrete: Sequence[bool] | str = "aut
     MIG = 1/K Σ_k (I(z_j(k); v_k) - max_{j ≠ j(k)} I(z_j; v_k)) / H(v_k), j(k) = argmax_j I(z_j; v_k).
     Each code dimension is cut into n_bins equal-width bins, as is each continuous factor
     (discrete factors keep their classes); I and H are then plug-in histogram estimates. Dividing
-    by H(v_k) = max_j I(z_j; v_k) puts each gap in [0, 1]; with one unit the runner-up is 0.
+    by H(v_k) puts each gap in [0, 1]: I(z_j; v_k) = H(v_k) − H(v_k | z_j) ≤ H(v_k), so H(v_k) is an upper
+    bound of max_j I(z_j; v_k), reached only by a unit whose bin fixes the factor. With one unit the
+    runner-up is 0.
     A constant factor (H = 0) has nothing to disentangle: its gap is NaN and left out of the mean.
 
     codes (N, J) and factors (N, K), arrays or tensors; `discrete` is one flag per factor or
