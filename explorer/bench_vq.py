@@ -62,7 +62,7 @@ def _heldout(model: torch.nn.Module, x: torch.Tensor) -> dict:
     model.eval()
     squared_error = squared_error_per_image(x.numpy(), vq.reconstruct(model, x).numpy())
     result = {"squared_error_per_image": round(float(squared_error.mean()), 3)}
-    if model.kind == "vqvae":
+    if model.capabilities.has_codebook:
         usage = vq.codebook_usage(model, x)
         result.update(codebook_size=model.config.codebook_size, perplexity=round(usage["perplexity"], 1),
                       dead_codes=usage["dead_codes"])

@@ -12,7 +12,7 @@ import json
 
 from explorer import config_limits
 from explorer.config_limits import LimitError
-from explorer.models import saved_kinds
+from explorer.models import is_saved_kind, saved_kinds
 
 FORMAT = "latent-lab/1"
 HEADER_LENGTH_BYTES = 8  # a safetensors file opens with its JSON header's length, a u64 LE
@@ -95,7 +95,7 @@ def metadata_from_header(header: dict, label: str) -> dict:
             f"reads {FORMAT!r}; load it with the version that wrote it, or {RESAVE_HINT}"
         )
     kind = stored.get("kind")
-    if kind not in saved_kinds():
+    if not is_saved_kind(kind):
         raise CheckpointError(
             f"{label} holds a model of unknown kind {kind!r} (this version knows "
             f"{', '.join(saved_kinds())}); load it with the Latent Lab version that saved it"

@@ -34,7 +34,7 @@ from explorer.checkpoint_header import (
     parse_header,
 )
 from explorer.config_limits import LimitError
-from explorer.models import build, config_from_dict, config_to_dict, saved_kinds
+from explorer.models import build, config_from_dict, config_to_dict, registered_kind, saved_kinds
 
 MAX_BYTES = 200 * 1024 * 1024  # size cap for a file we will read
 FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
@@ -88,10 +88,10 @@ def save(model: nn.Module, path, metrics: dict | None = None, extra: dict | None
     sidecar = path.with_suffix(".json")
     if sidecar == path:
         raise CheckpointError(f"cannot save a checkpoint as {path.name}: name it <name>.safetensors")
-    kind = getattr(model, "kind", None)
-    if kind not in saved_kinds():
+    kind = registered_kind(model)
+    if kind is None:
         raise CheckpointError(
-            f"cannot save a {type(model).__name__}: its kind {kind!r} is not a registered model "
+            f"cannot save a {type(model).__name__}: it is not a registered model "
             f"kind ({', '.join(saved_kinds())}); add it to explorer.models.REGISTRY first"
         )
     header = {

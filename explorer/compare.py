@@ -1,10 +1,10 @@
 """Draw and compare: every pretrained model reconstructs one input, with its squared error and likelihood.
 
-Each model kind reconstructs from its most probable code: the AE's code, the VAE's posterior
+Each model reconstructs from its most probable code (`reconstruct`): the AE's code, the VAE's posterior
 mean, the VQ-VAE's nearest codes, the categorical VAE's argmax per group. The likelihood is the
-best number the model defines: exact log p(x) by quadrature for a VAE with a 1-D or 2-D latent
-(`explorer.likelihood`), otherwise the ELBO averaged over a few posterior samples (a lower bound
-on log p(x)); the deterministic AE defines none.
+best number the model defines: exact log p(x) by quadrature where its capabilities allow it (a VAE with a
+1-D or 2-D latent, `explorer.likelihood`), otherwise the ELBO averaged over a few posterior samples (a lower
+bound on log p(x)); a model without an ELBO (the deterministic AE) defines none.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
-from torch.distributions import Distribution
 
 from explorer import latent, models, zoo
 from explorer.likelihood import log_marginal
@@ -38,34 +37,27 @@ def shipped_models(dataset: str) -> list[str]:
     """The names of every shipped model of x trained on `dataset` (not the token priors over codes),
     in the lecture's order of kinds."""
     found = [name for name in zoo.names()
-             if zoo.entry(name)["dataset"] == dataset and zoo.entry(name)["kind"] in models.kinds()]
+             if zoo.entry(name)["dataset"] == dataset and models.is_latent_kind(zoo.entry(name)["kind"])]
     rank = {kind: i for i, kind in enumerate(KIND_ORDER)}
     return sorted(found, key=lambda name: (rank.get(zoo.entry(name)["kind"], len(rank)), name))
 
 
 @torch.no_grad()
 def reconstruct(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-    """(B, x_dim) -> (B, x_dim): the decoded most probable code of each input, in batches. A model may
-    say what that is (`model.reconstruct`); otherwise the posterior mean E_q z, or a VQ-VAE's codes."""
-    if hasattr(model, "reconstruct"):
-        return torch.cat([model.reconstruct(rows) for rows in x.split(batch_size)])
-    parts = []
-    for rows in x.split(batch_size):
-        code = model.encode(rows)
-        parts.append(model.decode_mean(code.mean if isinstance(code, Distribution) else code))
-    return torch.cat(parts)
+    """(B, x_dim) -> (B, x_dim): the decoded most probable code of each input (`model.reconstruct`), in batches."""
+    return torch.cat([model.reconstruct(rows) for rows in x.split(batch_size)])
 
 
 @torch.no_grad()
 def likelihood(model: nn.Module, x: torch.Tensor, seed: int = 0) -> tuple[float | None, str]:
     """The model's log-likelihood of one input (1, x_dim), exact where it can be, and its label; a Monte-Carlo
     ELBO draws from `seed`."""
-    if getattr(model, "kind", "") == "vae" and model.config.z_dim <= 2:
+    if model.capabilities.exact_likelihood:
         return float(log_marginal(model, x)[0]), "log p(x)"
-    terms = model.loss(x.expand(ELBO_SAMPLES, -1), reduce=False, generator=torch.Generator().manual_seed(seed))
-    if "elbo" not in terms:
+    if not model.capabilities.has_elbo:
         return None, "—"
-    return float(terms["elbo"].mean()), "ELBO ≤ log p(x)"
+    terms = model.loss(x.expand(ELBO_SAMPLES, -1), reduce=False, generator=torch.Generator().manual_seed(seed))
+    return float(terms.elbo.mean()), "ELBO ≤ log p(x)"
 
 
 def compare(models: dict[str, nn.Module], image: np.ndarray, seed: int = 0) -> list[Comparison]:

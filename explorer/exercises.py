@@ -172,7 +172,7 @@ def vq_model_kl(model: torch.nn.Module, x: torch.Tensor) -> dict:
     """A VQ-VAE's KL for inputs x three ways: its `loss(x)["kl"]`, n_positions · log K, and KL(q ‖ p) by
     torch.distributions from its own codes (q one-hot at every position, p the model's uniform prior).
     Call with a model in eval mode: in training mode the quantizer would update its usage counters."""
-    codes = model.encode(x)  # (B, *grid)
+    codes = model.codes(x)  # (B, *grid)
     k, dims = model.config.codebook_size, len(model.latent_shape)
     q = Independent(Categorical(probs=torch.nn.functional.one_hot(codes, k).to(DTYPE)), dims)
     prior = Independent(Categorical(logits=model.prior.base_dist.logits.to(DTYPE)), dims)

@@ -8,7 +8,6 @@ steps, wall time, held-out metrics, the training history and each file's SHA256.
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from dataclasses import dataclass, field
 
@@ -77,7 +76,7 @@ def heldout_gap(x: torch.Tensor, split_images: int = SPLIT_IMAGES):
     from explorer import bounds, gap
 
     def evaluate(model: torch.nn.Module) -> dict:
-        if getattr(model, "kind", "") != "vae":
+        if not model.capabilities.exact_likelihood:
             return {}
         result, split = bounds.gap(model.eval(), x), gap.decompose(model, x[:split_images])
         return {"heldout_log_px": result.log_px.mean().item(), "heldout_elbo": result.elbo_exact.mean().item(),
@@ -92,7 +91,7 @@ def heldout_gap(x: torch.Tensor, split_images: int = SPLIT_IMAGES):
 def heldout_metrics(model: torch.nn.Module, x_test: torch.Tensor, repeats: int = 10, seed: int = 0) -> dict:
     """Held-out means of the loss terms (beta = 1) over `repeats` Monte-Carlo draws, plus the squared error
     ‖x − x̂‖² summed over pixels, per image (`metrics.squared_error_per_image`), of the reconstruction from the
-    most probable code (`compare.reconstruct`), and for a VQ-VAE the
+    most probable code (`compare.reconstruct`), and for a model with a codebook (the VQ-VAE) the
     perplexity of the codes' usage and the number of dead codes, those no held-out input picks. The draws
     come from `seed` (the numbers the manifest holds, which seeded torch's global generator before)."""
     model.eval()
@@ -104,8 +103,8 @@ def heldout_metrics(model: torch.nn.Module, x_test: torch.Tensor, repeats: int =
                 sums[f"test_{name}"] = sums.get(f"test_{name}", 0.0) + value.item() / repeats
     x_hat = reconstruct(model, x_test)
     sums["test_squared_error"] = squared_error_per_image(x_hat, x_test).mean().item()
-    if getattr(model, "kind", "") == "vqvae":  # codebook health on held-out data
-        counts = code_counts(model.encode(x_test), model.config.codebook_size)
+    if model.capabilities.has_codebook:  # codebook health on held-out data
+        counts = code_counts(model.codes(x_test), model.config.codebook_size)
         sums["test_perplexity"], sums["test_dead_codes"] = perplexity(counts).item(), float((counts == 0).sum())
     return {name: round(value, 4) for name, value in sums.items()}
 
@@ -125,9 +124,9 @@ def train_spec(spec: PretrainSpec) -> tuple[torch.nn.Module, dict]:
     overrides = {k: v for k, v in {**shape, **spec.model_overrides}.items() if k in fields}
     model = models.build_seeded(spec.kind, None, spec.train.seed, **overrides)  # the weights of manual_seed + build
     started = time.perf_counter()
-    exact = getattr(model.config, "z_dim", math.inf) <= 2  # log p(x) by quadrature needs a 1-D or 2-D latent
+    # log p(x) by quadrature needs a 1-D or 2-D Gaussian latent
     trainer = Trainer(model, train.x, spec.train, spec.knobs, x_test=test.x,
-                      eval_fn=heldout_gap(test.x[:GAP_IMAGES]) if exact else None)
+                      eval_fn=heldout_gap(test.x[:GAP_IMAGES]) if model.capabilities.exact_likelihood else None)
     state = trainer.run()
     wall = time.perf_counter() - started
     record = dict(dataset=spec.dataset, data=f"{train.source}; evaluated on the {len(test)} test images",

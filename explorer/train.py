@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from explorer.models.base import loss_knobs
 from explorer.optim import LeanAdam
 
 HISTORY_LIMIT = 5000  # metric rows kept per run; older rows are thinned out
@@ -58,8 +59,10 @@ def make_optimizer(model: nn.Module, lr: float) -> LeanAdam | torch.optim.Optimi
 
 
 def accepted_knobs(model: nn.Module, knobs: dict) -> dict:
-    """The knobs this model's loss takes; others (beta for an AE, say) are ignored."""
-    return {name: value for name, value in knobs.items() if name in getattr(model, "KNOBS", ())}
+    """The knobs this model's loss takes (its keyword arguments, `models.loss_knobs`); others (beta for an AE,
+    say) are ignored."""
+    taken = loss_knobs(model)
+    return {name: value for name, value in knobs.items() if name in taken}
 
 
 def annealed_tau(tau: float, step: int, rate: float, tau_min: float) -> float:

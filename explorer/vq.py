@@ -42,7 +42,7 @@ def codes_of(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """The VQ-VAE's codes of x, (B, x_dim) -> LongTensor (B, *grid) on the CPU, encoded in batches on the
     model's device."""
     device = next(model.parameters()).device
-    return torch.cat([model.encode(rows.to(device)).cpu() for rows in x.split(BATCH)])
+    return torch.cat([model.codes(rows.to(device)).cpu() for rows in x.split(BATCH)])
 
 
 def codebook_usage(model: nn.Module, x: torch.Tensor) -> dict:
@@ -88,7 +88,7 @@ def codebook_plane(model: nn.Module, x: torch.Tensor, n: int = Z_E_SHOWN) -> dic
 @torch.no_grad()
 def token_grid(model: nn.Module, x: torch.Tensor) -> dict[str, np.ndarray]:
     """One image (x_dim,): its codes on the (H', W') grid, and its reconstruction (H, W) from them."""
-    codes = model.encode(x[None])  # (1, x_dim) -> (1, H', W')
+    codes = model.codes(x[None])  # (1, x_dim) -> (1, H', W')
     x_hat = model.decode_mean(codes)  # (1, x_dim)
     return {"codes": codes[0].cpu().numpy(), "x_hat": x_hat.reshape(model.config.image_shape).cpu().numpy()}
 

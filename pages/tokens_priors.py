@@ -28,7 +28,7 @@ if found is not None:
         with grid:
             notes.show("tokens_priors", "Tokens")
             token_views.token_view(vq, test)
-            show_code(tokens.encode_codes, VQVAE.encode, tokens.decode_codes)
+            show_code(tokens.encode_codes, VQVAE.codes, tokens.decode_codes)
     if train.open:
         with train:
             notes.show("tokens_priors", "Train a prior")

@@ -1,8 +1,11 @@
 """The model registry: every model kind, its config class, and building one from a config.
 
-All models share one interface: `encode(x)` -> Distribution over z, `decode(z)` -> Distribution
-over x, `prior`, `loss(x, *, generator=None, **knobs)` -> dict of named terms (`loss` is minimized),
-`sample(n, generator=None)`, `decode_mean(z)`, and a frozen `config` dataclass stored beside the weights.
+Every kind of `REGISTRY` satisfies one protocol (`explorer.models.base.LatentModel`): `encode(x)` ->
+Distribution over z, `decode(z)` -> Distribution over x, `prior`, `loss(x, *, generator=None, **knobs)` ->
+`Terms` (named terms; `loss` is minimized), `sample(n, *, generator=None)`, `decode_mean(z)`, `reconstruct(x)`,
+declared `capabilities`, and a frozen `config` dataclass stored beside the weights. The knobs of a kind are
+the keyword arguments of its loss (`loss_knobs`). Callers ask capabilities; the kind string is the registry's
+key and the name a checkpoint stores, and only the functions here compare it.
 A server builds with `build_seeded`: its weights come from a generator of its own.
 """
 
@@ -15,6 +18,7 @@ import torch
 from torch import nn
 
 from explorer.models.ae import AEConfig, Autoencoder
+from explorer.models.base import Capabilities, LatentModel, Terms, loss_knobs
 from explorer.models.conv_vae import ConvVAE, ConvVAEConfig
 from explorer.models.gumbel import GumbelVAE, GumbelVAEConfig
 from explorer.models.hvae import HierarchicalVAE, HVAEConfig
@@ -38,14 +42,39 @@ REGISTRY: dict[str, tuple[type[nn.Module], type]] = {
 AUXILIARY: dict[str, tuple[type[nn.Module], type]] = {TokenPrior.kind: (TokenPrior, PriorConfig)}
 
 
+__all__ = ["AUXILIARY", "REGISTRY", "Capabilities", "LatentModel", "Terms", "build", "build_seeded",
+           "config_from_dict", "config_to_dict", "is_latent_kind", "is_latent_model", "is_saved_kind", "kinds",
+           "loss_knobs", "registered_kind", "saved_kinds"]
+
+
 def kinds() -> tuple[str, ...]:
-    """The latent-variable models of x, which share the interface above."""
+    """The latent-variable models of x, which share the protocol above."""
     return tuple(REGISTRY)
 
 
 def saved_kinds() -> tuple[str, ...]:
     """Every kind a checkpoint may hold."""
     return tuple(REGISTRY) + tuple(AUXILIARY)
+
+
+def is_latent_kind(kind: object) -> bool:
+    """Whether `kind` (as a manifest or a header stores it) names a latent-variable model of x."""
+    return kind in REGISTRY
+
+
+def is_saved_kind(kind: object) -> bool:
+    """Whether a checkpoint may hold a model of `kind`."""
+    return kind in REGISTRY or kind in AUXILIARY
+
+
+def registered_kind(model: object) -> str | None:
+    """The kind under which the model's class is registered (the name its checkpoint stores), or None."""
+    return next((kind for kind, (cls, _) in {**REGISTRY, **AUXILIARY}.items() if isinstance(model, cls)), None)
+
+
+def is_latent_model(model: object) -> bool:
+    """Whether `model` is one of the latent-variable models of x (not the token prior over codes)."""
+    return is_latent_kind(registered_kind(model))
 
 
 def build(kind: str, config=None, **overrides) -> nn.Module:

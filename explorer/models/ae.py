@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import torch
 from torch.distributions import Distribution
 
+from explorer.models.base import Capabilities, Terms
 from explorer.models.common import MLPLatentModel, PointMass, mlp, reconstruction_nll
 
 
@@ -26,7 +27,8 @@ class AEConfig:
 
 class Autoencoder(MLPLatentModel):
     kind = "ae"
-    KNOBS = ("decoder_sigma",)
+    capabilities = Capabilities(has_elbo=False, continuous_latent=True, categorical_latent=False,
+                                point_mass_posterior=True)
 
     def __init__(self, config: AEConfig):
         super().__init__(config)
@@ -37,13 +39,12 @@ class Autoencoder(MLPLatentModel):
         return PointMass(self.encoder(x))
 
     def loss(
-        self, x: torch.Tensor, decoder_sigma: float | None = None, reduce: bool = True, *,
+        self, x: torch.Tensor, *, decoder_sigma: float | None = None, reduce: bool = True,
         generator: torch.Generator | None = None,
-    ) -> dict[str, torch.Tensor]:
+    ) -> Terms:
         """recon = -log p(x | z = f(x)) in nats; it is also the loss. An AE has no KL and no ELBO, and draws
         nothing (`generator` is there for the shared interface)."""
         recon = reconstruction_nll(
             self.decoder(self.encoder(x)), x, self.config.likelihood, self._sigma(decoder_sigma)
         )
-        terms = {"loss": recon, "recon": recon}
-        return {name: t.mean() for name, t in terms.items()} if reduce else terms
+        return Terms.of({"loss": recon, "recon": recon}, reduce)

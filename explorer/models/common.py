@@ -1,8 +1,8 @@
-"""Pieces shared by the MLP models: the network builder, the decoder likelihoods and a point mass.
+"""Pieces shared by the models: the network builder, the decoder likelihoods, a point mass and the decoder head.
 
-Every model follows one interface (see `explorer.models`): `encode(x)` and `decode(z)` return
+Every model follows one protocol (`explorer.models.base.LatentModel`): `encode(x)` and `decode(z)` return
 `torch.distributions` objects, `prior` is a distribution over z, and `loss(x, *, generator=None, **knobs)`
-returns a dict of named per-sample-mean terms in nats; its noise comes from `generator` (`explorer.models.noise`).
+returns `Terms`, named per-sample-mean terms in nats; its noise comes from `generator` (`explorer.models.noise`).
 """
 
 from __future__ import annotations
@@ -69,7 +69,8 @@ def decoder_mean(x_param: torch.Tensor, likelihood: str) -> torch.Tensor:
 
 
 class PointMass(Distribution):
-    """A distribution with all its mass at `loc`: the deterministic autoencoder's 'posterior'.
+    """A distribution with all its mass at `loc`: the deterministic autoencoder's 'posterior', and the VQ-VAE's
+    at z_q. The last `event_dims` axes of `loc` are one event (a vector: 1; the VQ-VAE's (H', W', D) grid: 3).
 
     Sampling returns `loc` itself (with its gradient), so code written for a VAE's q(z|x) runs
     unchanged on an autoencoder.
@@ -80,9 +81,10 @@ class PointMass(Distribution):
     has_rsample = True
     takes_generator = True  # `rsample` takes one (and needs none): see `explorer.models.noise.sample`
 
-    def __init__(self, loc: torch.Tensor, validate_args: bool | None = None):
+    def __init__(self, loc: torch.Tensor, validate_args: bool | None = None, event_dims: int = 1):
         self.loc = loc
-        super().__init__(loc.shape[:-1], loc.shape[-1:], validate_args=validate_args)
+        split = loc.dim() - event_dims
+        super().__init__(loc.shape[:split], loc.shape[split:], validate_args=validate_args)
 
     @property
     def mean(self) -> torch.Tensor:
@@ -97,7 +99,7 @@ class PointMass(Distribution):
         return self.loc.expand(torch.Size(sample_shape) + self.loc.shape)
 
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
-        hit = (value == self.loc).all(dim=-1)
+        hit = (value == self.loc).flatten(-len(self.event_shape)).all(dim=-1)
         return torch.where(hit, 0.0, -math.inf)
 
 
@@ -117,17 +119,22 @@ class DecoderHead:
         """E[x|z], (B, x_dim): what a page draws for a latent point."""
         return decoder_mean(self._decoder_param(z), self.config.likelihood)
 
+    @torch.no_grad()
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, x_dim) -> (B, x_dim): the decoded mean of q(z|x) (the AE's code, the VAE's posterior mean, the
+        VQ-VAE's z_q); a model whose mean is not a code it can decode says what its most probable code is."""
+        return self.decode_mean(self.encode(x).mean)
+
 
 class MLPLatentModel(DecoderHead, nn.Module):
     """What the AE and the VAE share: an MLP decoder, a standard-normal prior and sampling.
 
-    Subclasses set `kind`, `KNOBS` (the loss arguments a slider may turn) and build
-    `self.encoder`; `config` is a frozen dataclass with x_dim, z_dim, hidden, likelihood,
-    decoder_sigma and image_shape.
+    Subclasses set `kind` and `capabilities` (`explorer.models.base`) and build `self.encoder`; the knobs a
+    slider may turn are the keyword-only arguments of their `loss`. `config` is a frozen dataclass with x_dim,
+    z_dim, hidden, likelihood, decoder_sigma and image_shape.
     """
 
     kind = "base"
-    KNOBS: tuple[str, ...] = ()
 
     def __init__(self, config):
         super().__init__()
@@ -148,6 +155,6 @@ class MLPLatentModel(DecoderHead, nn.Module):
         return self.decoder(z)
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    def sample(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
         """Decoded means of n draws z ~ p(z), (n, x_dim)."""
         return self.decode_mean(normal((n, self.config.z_dim), self.prior_loc, generator))

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 from torch.distributions import Distribution, Independent, Normal
 
+from explorer.models.base import Capabilities, Terms
 from explorer.models.common import DecoderHead, reconstruction_nll
 from explorer.models.noise import normal, normal_like
 from explorer.models.vae import LOGVAR_MAX, LOGVAR_MIN
@@ -51,7 +52,7 @@ class ConvVAE(DecoderHead, nn.Module):
     """encode(x) gives q(z|x) over the (H', W', D) grid, decode(z) gives p(x|z), `prior` is N(0, I)."""
 
     kind = "convvae"
-    KNOBS = ("beta",)
+    capabilities = Capabilities(has_elbo=True, continuous_latent=True, categorical_latent=False)
 
     def __init__(self, config: ConvVAEConfig):
         super().__init__()
@@ -93,12 +94,12 @@ class ConvVAE(DecoderHead, nn.Module):
         return Independent(Normal(self.prior_loc, self.prior_scale), 3)
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    def sample(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
         """Decoded means of n draws z ~ p(z), (n, x_dim)."""
         return self.decode_mean(normal((n, *self.event_shape), self.prior_loc, generator))
 
-    def loss(self, x: torch.Tensor, beta: float = 1.0, decoder_sigma: float | None = None,
-             reduce: bool = True, *, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+    def loss(self, x: torch.Tensor, *, beta: float = 1.0, decoder_sigma: float | None = None,
+             reduce: bool = True, generator: torch.Generator | None = None) -> Terms:
         """Named terms of the (beta-)ELBO with one reparameterized sample, in nats: recon = −log p(x|z),
         z = mu + sigma · eps; kl = KL(q(z|x) ‖ N(0, I)) in closed form, summed over positions and units;
         elbo = −(recon + kl); loss = recon + beta · kl. Means over the batch, or (B,) with reduce=False; eps is
@@ -107,5 +108,4 @@ class ConvVAE(DecoderHead, nn.Module):
         z = mu + (0.5 * logvar).exp() * normal_like(mu, generator)
         recon = reconstruction_nll(self._decoder_param(z), x, self.config.likelihood, self._sigma(decoder_sigma))
         kl = kl_normal_standard_per_unit(mu, logvar).sum(dim=(1, 2, 3))  # (B, 7, 7, D) -> (B,)
-        terms = {"loss": recon + beta * kl, "recon": recon, "kl": kl, "elbo": -(recon + kl)}
-        return {name: t.mean() for name, t in terms.items()} if reduce else terms
+        return Terms.of({"loss": recon + beta * kl, "recon": recon, "kl": kl, "elbo": -(recon + kl)}, reduce)

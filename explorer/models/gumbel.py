@@ -20,6 +20,7 @@ import torch
 from torch.distributions import Distribution, Independent, OneHotCategorical
 
 from explorer.gumbel import gumbel_noise, relaxed_sample, straight_through
+from explorer.models.base import Capabilities, Terms
 from explorer.models.common import MLPLatentModel, mlp, reconstruction_nll
 from explorer.models.noise import integers
 
@@ -55,7 +56,7 @@ def kl_to_uniform(log_q: torch.Tensor) -> torch.Tensor:
 
 class GumbelVAE(MLPLatentModel):
     kind = "gumbel"
-    KNOBS = ("tau", "hard", "beta")
+    capabilities = Capabilities(has_elbo=True, continuous_latent=False, categorical_latent=True)
 
     def __init__(self, config: GumbelVAEConfig):
         super().__init__(config)
@@ -80,7 +81,7 @@ class GumbelVAE(MLPLatentModel):
         return self.decoder(z.flatten(1))  # (B, N, K) -> (B, N*K)
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    def sample(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
         """Decoded means of n codes drawn from the uniform prior, (n, x_dim)."""
         codes = integers(self.config.categories, (n, self.config.groups), self.uniform_logits.device, generator)
         return self.decode_mean(torch.nn.functional.one_hot(codes, self.config.categories).float())
@@ -101,9 +102,9 @@ class GumbelVAE(MLPLatentModel):
         y = relaxed_sample(logits, gumbel, max(float(tau), TAU_MIN))
         return straight_through(hard_codes(y), y) if hard else y  # forward the one-hot, backward y's gradient
 
-    def loss(self, x: torch.Tensor, tau: float = 1.0, hard: bool = False, beta: float = 1.0,
-             decoder_sigma: float | None = None, reduce: bool = True, *,
-             generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+    def loss(self, x: torch.Tensor, *, tau: float = 1.0, hard: bool = False, beta: float = 1.0,
+             decoder_sigma: float | None = None, reduce: bool = True,
+             generator: torch.Generator | None = None) -> Terms:
         """recon = −log p(x|z) at one (relaxed) sample z, kl = KL(q(z|x) ‖ uniform) exactly,
         elbo = −(recon + kl), loss = recon + β·kl; per-sample means in nats (or (B,) tensors).
         The Gumbel noise is drawn from `generator`."""
@@ -111,8 +112,7 @@ class GumbelVAE(MLPLatentModel):
         z = self.codes(logits, tau, hard, generator)  # (B, N, K)
         recon = reconstruction_nll(self.decoder(z.flatten(1)), x, self.config.likelihood, self._sigma(decoder_sigma))
         kl = kl_to_uniform(logits.log_softmax(-1))
-        terms = {"loss": recon + beta * kl, "recon": recon, "kl": kl, "elbo": -(recon + kl)}
-        return {name: t.mean() for name, t in terms.items()} if reduce else terms
+        return Terms.of({"loss": recon + beta * kl, "recon": recon, "kl": kl, "elbo": -(recon + kl)}, reduce)
 
 
 @torch.no_grad()

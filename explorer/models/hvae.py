@@ -28,6 +28,7 @@ from torch import nn
 from torch.distributions import Distribution, constraints
 from torch.nn.functional import silu
 
+from explorer.models.base import Capabilities, Terms
 from explorer.models.common import LIKELIHOODS, DecoderHead, decoder_mean, reconstruction_nll
 from explorer.models.init import initialise, linear
 from explorer.models.noise import normal
@@ -142,7 +143,7 @@ class TopDownNormal(Distribution):
 
 class HierarchicalVAE(DecoderHead, nn.Module):
     kind = "hvae"
-    KNOBS = ("beta", "decoder_sigma", "free_bits")
+    capabilities = Capabilities(has_elbo=True, continuous_latent=True, categorical_latent=False, hierarchical=True)
 
     def __init__(self, config: HVAEConfig):
         super().__init__()
@@ -239,8 +240,8 @@ class HierarchicalVAE(DecoderHead, nn.Module):
         """Every group given, z (B, Z) -> logits or means (B, x_dim) at the end of the top-down path."""
         return self.walk(z.shape[0], z=self.split(z)).x_param
 
-    def loss(self, x: torch.Tensor, beta: float = 1.0, decoder_sigma: float | None = None, free_bits: float = 0.0,
-             reduce: bool = True, *, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+    def loss(self, x: torch.Tensor, *, beta: float = 1.0, decoder_sigma: float | None = None, free_bits: float = 0.0,
+             reduce: bool = True, generator: torch.Generator | None = None) -> Terms:
         """recon = −log p(x|z) at one z ~ q(z|x) drawn top-down; kl_l = KL(q(z_l | z_>l, x) ‖ p(z_l | z_>l))
         in closed form at that draw's upper groups; kl = Σ_l kl_l; elbo = −(recon + kl) ≤ log p(x);
         loss = recon + β Σ_l max(λ, batch mean of kl_l) with free bits λ per group (λ = 0: recon + β kl).
@@ -252,7 +253,7 @@ class HierarchicalVAE(DecoderHead, nn.Module):
         penalty = kl if free_bits <= 0 else sum(k.mean().clamp_min(free_bits) for k in kls).expand_as(kl)
         terms = {"loss": recon + beta * penalty, "recon": recon, "kl": kl, "elbo": -(recon + kl)}
         terms.update({f"kl_{level}": k for level, k in enumerate(kls, 1)})
-        return {name: t.mean() for name, t in terms.items()} if reduce else terms
+        return Terms.of(terms, reduce)
 
     @torch.no_grad()
     def log_weight(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -280,11 +281,6 @@ class HierarchicalVAE(DecoderHead, nn.Module):
         return {level: self._noise(1, level - 1, self.top, generator) for level in levels}
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None, temperature: float = 1.0) -> torch.Tensor:
+    def sample(self, n: int, *, generator: torch.Generator | None = None, temperature: float = 1.0) -> torch.Tensor:
         """Decoded means of n draws z ~ p(z), top-down, (n, x_dim)."""
         return self.generate(n, generator=generator, temperature=temperature)[0]
-
-    @torch.no_grad()
-    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, x_dim) -> (B, x_dim): the decoded mean path of q(z|x)."""
-        return self.decode_mean(self.encode(x).mean)

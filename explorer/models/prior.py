@@ -32,8 +32,7 @@ class PriorConfig:
 
 
 class TokenPrior(nn.Module):
-    kind = "prior"
-    KNOBS: tuple[str, ...] = ()
+    kind = "prior"  # saved and loaded like a model of x, but outside the protocol: see `explorer.models.AUXILIARY`
 
     def __init__(self, config: PriorConfig):
         super().__init__()

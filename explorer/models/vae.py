@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch.distributions import Distribution, Independent, Normal
 
+from explorer.models.base import Capabilities, Terms
 from explorer.models.common import MLPLatentModel, mlp, reconstruction_nll
 from explorer.models.noise import normal_like
 from explorer.objectives import kl_normal_standard_per_unit
@@ -34,12 +35,17 @@ class VAEConfig:
 
 class VAE(MLPLatentModel):
     kind = "vae"
-    KNOBS = ("beta", "decoder_sigma", "free_bits")
 
     def __init__(self, config: VAEConfig):
         super().__init__(config)
         # one head outputs mu and logvar side by side
         self.encoder = mlp((config.x_dim, *config.hidden, 2 * config.z_dim))
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """A Gaussian latent; with 1 or 2 units log p(x) is exact by quadrature (`explorer.likelihood`)."""
+        return Capabilities(has_elbo=True, continuous_latent=True, categorical_latent=False,
+                            exact_likelihood=self.config.z_dim <= 2)
 
     def encoder_params(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(B, x_dim) -> mu (B, z_dim), logvar (B, z_dim)."""
@@ -52,9 +58,9 @@ class VAE(MLPLatentModel):
         return Independent(Normal(mu, (0.5 * logvar).exp()), 1)
 
     def loss(
-        self, x: torch.Tensor, beta: float = 1.0, decoder_sigma: float | None = None, free_bits: float = 0.0,
-        reduce: bool = True, *, generator: torch.Generator | None = None,
-    ) -> dict[str, torch.Tensor]:
+        self, x: torch.Tensor, *, beta: float = 1.0, decoder_sigma: float | None = None, free_bits: float = 0.0,
+        reduce: bool = True, generator: torch.Generator | None = None,
+    ) -> Terms:
         """Named terms of the (beta-)ELBO with one reparameterized sample, in nats.
 
         recon = -log p(x|z) with z = mu + sigma * eps, eps ~ N(0, I) (the reparameterization
@@ -71,5 +77,4 @@ class VAE(MLPLatentModel):
         kl_units = kl_normal_standard_per_unit(mu, logvar)  # (B, J)
         kl = kl_units.sum(dim=-1)
         penalty = kl if free_bits <= 0 else kl_units.mean(dim=0).clamp_min(free_bits).sum().expand_as(kl)
-        terms = {"loss": recon + beta * penalty, "recon": recon, "kl": kl, "elbo": -(recon + kl)}
-        return {name: t.mean() for name, t in terms.items()} if reduce else terms
+        return Terms.of({"loss": recon + beta * penalty, "recon": recon, "kl": kl, "elbo": -(recon + kl)}, reduce)

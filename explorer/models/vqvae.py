@@ -22,7 +22,8 @@ import torch
 from torch import nn
 from torch.distributions import Categorical, Distribution, Independent
 
-from explorer.models.common import LIKELIHOODS, DecoderHead, mlp, reconstruction_nll
+from explorer.models.base import Capabilities, Terms
+from explorer.models.common import LIKELIHOODS, DecoderHead, PointMass, mlp, reconstruction_nll
 from explorer.models.noise import integers
 from explorer.models.quantizer import VectorQuantizer, perplexity
 
@@ -89,10 +90,13 @@ def check_config(config: VQVAEConfig) -> tuple[int, ...]:
 
 
 class VQVAE(DecoderHead, nn.Module):
-    """encode(x) gives codes, decode(codes or z_q) gives p(x | z_q), `prior` is uniform over codes."""
+    """encode(x) gives the point mass at z_q, codes(x) its codes, decode(codes or z_q) gives p(x | z_q), `prior`
+    is uniform over codes."""
 
     kind = "vqvae"
-    KNOBS = ("commitment_beta",)
+    # the loss reports kl = n_positions · log K (a constant) and elbo = −(recon + kl)
+    capabilities = Capabilities(has_elbo=True, continuous_latent=False, categorical_latent=True, has_codebook=True,
+                                point_mass_posterior=True)
 
     def __init__(self, config: VQVAEConfig):
         super().__init__()
@@ -130,13 +134,16 @@ class VQVAE(DecoderHead, nn.Module):
         return self.encoder(images).permute(0, 2, 3, 1)  # (B, D, 7, 7) -> (B, 7, 7, D)
 
     @torch.no_grad()
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """The codes of x: (B, x_dim) -> LongTensor (B, H', W') (conv) or (B, n_codes) (mlp), in [0, K).
-
-        The posterior q(k | x) is the point mass (one-hot) at these codes."""
+    def codes(self, x: torch.Tensor) -> torch.Tensor:
+        """The codes of x: (B, x_dim) -> LongTensor (B, H', W') (conv) or (B, n_codes) (mlp), in [0, K)."""
         z_e = self.encode_continuous(x)
         flat = z_e.reshape(-1, self.config.code_dim)  # (B, *grid, D) -> (B·P, D)
         return self.quantizer.nearest(flat).reshape(z_e.shape[:-1])  # (B·P,) -> (B, *grid)
+
+    def encode(self, x: torch.Tensor) -> Distribution:
+        """q(z|x): the point mass (one-hot over codes) at z_q = e_k of the nearest codes k = `codes(x)`; batch
+        shape (B,), event shape (*latent_shape, D). Its mean is z_q, which `decode` takes."""
+        return PointMass(self.lookup(self.codes(x)), event_dims=len(self.latent_shape) + 1)
 
     def lookup(self, codes: torch.Tensor) -> torch.Tensor:
         """z_q of codes: LongTensor (B, *latent_shape) -> (B, *latent_shape, D)."""
@@ -161,7 +168,7 @@ class VQVAE(DecoderHead, nn.Module):
         return Independent(Categorical(logits=logits), len(self.latent_shape))
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    def sample(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
         """Decoded means of n uniformly random code grids, (n, x_dim) (blotchy: the lecture's point
         that a VQ-VAE needs a learned prior over its codes)."""
         codes = integers(self.config.codebook_size, (n, *self.latent_shape), self.codebook.device, generator)
@@ -171,8 +178,8 @@ class VQVAE(DecoderHead, nn.Module):
         """Codebook usage of training so far (see `VectorQuantizer.usage`)."""
         return self.quantizer.usage(window)
 
-    def loss(self, x: torch.Tensor, commitment_beta: float = 0.25, decoder_sigma: float | None = None,
-             reduce: bool = True, *, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+    def loss(self, x: torch.Tensor, *, commitment_beta: float = 0.25, decoder_sigma: float | None = None,
+             reduce: bool = True, generator: torch.Generator | None = None) -> Terms:
         """Named terms, per-sample sums over the code positions, means over the batch (or (B,) with
         reduce=False). recon = −log p(x | z_q); commitment = ‖z_e − sg[z_q]‖²; codebook =
         ‖sg[z_e] − z_q‖²; loss = recon + codebook + commitment_beta · commitment (without the codebook
@@ -199,4 +206,4 @@ class VQVAE(DecoderHead, nn.Module):
         }
         if self.training and self.config.dead_code_reset_steps > 0:  # with resets on, no code stays dead to count
             terms["codes_reset"] = self.quantizer.codes_reset.to(recon.dtype).expand(b)
-        return {name: t.mean() for name, t in terms.items()} if reduce else terms
+        return Terms.of(terms, reduce)

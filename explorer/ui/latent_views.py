@@ -124,7 +124,7 @@ def interpolation(dataset_name: str) -> None:
 def _live_view(job: TrainingJob, test_x: torch.Tensor, labels: np.ndarray | None) -> None:
     left, right = st.columns(2)
     history = job.history
-    keys = ("loss", "recon", "kl", "test_elbo") if job.model.kind == "vae" else ("loss", "test_recon")
+    keys = ("loss", "recon", "kl", "test_elbo") if job.model.capabilities.has_elbo else ("loss", "test_recon")
     chart(training_curves(history, keys, "Loss terms (nats per image)"), width="stretch", container=left)
     codes = job.read(lambda m: latent.encode_means(m, test_x))
     chart(latent_map(codes, labels, latent.latent_extent(codes), f"Latent map at step {job.step}",

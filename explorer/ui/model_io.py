@@ -108,10 +108,10 @@ def load_upload(data: bytes, name: str) -> Loaded:
 def prior_samples(model: nn.Module, n: int = SAMPLES, seed: int = 0) -> np.ndarray | None:
     """n decoded draws from the model's prior: images (n, h, w) where the config has an image shape,
     else points (n, x_dim); None for a token prior, whose samples are codes of another model."""
-    if model.kind not in models.kinds():
+    if not models.is_latent_model(model):
         return None
     x = model.sample(n, generator=torch.Generator().manual_seed(seed)).float().numpy()
-    shape = getattr(model.config, "image_shape", None)
+    shape = model.config.image_shape  # every model of x has one (None for points)
     return x.reshape(n, *shape) if shape and int(np.prod(shape)) == x.shape[1] else x
 
 

@@ -69,7 +69,7 @@ def test_elbo_is_minus_recon_minus_kl_and_beta_weighs_kl():
     torch.testing.assert_close(t1["elbo"], -(t1["recon"] + t1["kl"]))
     torch.testing.assert_close(t1["loss"], t1["recon"] + t1["kl"])
     torch.testing.assert_close(t4["loss"], t4["recon"] + 4.0 * t4["kl"])
-    assert model.KNOBS == ("beta",)
+    assert models.loss_knobs(model) == ("beta", "decoder_sigma")
 
 
 def test_recon_is_minus_log_likelihood_of_the_reparameterized_sample():

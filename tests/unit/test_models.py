@@ -1,16 +1,16 @@
-"""Every registered model: shapes, finite loss, gradients reach every weight, config round trip."""
+"""Every registered model: finite loss, gradients reach every weight, config round trip. The shapes of the
+protocol, its checkpoint round trip and its draws are in test_protocol.py."""
 
 import dataclasses
 
 import pytest
 import torch
-from torch.distributions import Distribution
 
 from explorer import models
 
 SMALL = dict(x_dim=16, z_dim=2, hidden=(12,), image_shape=(4, 4))
-# kinds without a continuous z (the VQ-VAE's codes, the categorical VAE's one-hot groups) get their own
-# small config here; their interfaces are tested in their own files (test_vqvae.py, test_gumbel_vae.py)
+# kinds without a z_dim field (the VQ-VAE's codes, the categorical VAE's one-hot groups, the grids and groups of
+# the conv and hierarchical VAEs) get their own small config here
 SMALL_BY_KIND = {"vqvae": dict(x_dim=16, hidden=(12,), image_shape=(4, 4), codebook_size=8, code_dim=2),
                  "gumbel": dict(x_dim=16, hidden=(12,), image_shape=(4, 4), groups=2, categories=3),
                  "convvae": dict(x_dim=16, hidden=(12,), image_shape=(4, 4), code_dim=2),
@@ -30,21 +30,6 @@ def model(request):
 def continuous_model(request):
     torch.manual_seed(0)
     return models.build(request.param, None, **SMALL)
-
-
-@pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
-def test_interface_shapes(likelihood):
-    for kind in CONTINUOUS_KINDS:
-        m = models.build(kind, None, likelihood=likelihood, **SMALL)
-        x = torch.rand(5, 16)
-        q = m.encode(x)
-        assert isinstance(q, Distribution) and q.batch_shape == (5,) and q.event_shape == (2,)
-        assert q.rsample().shape == (5, 2)
-        p_x = m.decode(torch.zeros(3, 2))
-        assert p_x.batch_shape == (3,) and p_x.event_shape == (16,)
-        assert m.prior.event_shape == (2,)
-        assert m.sample(7).shape == (7, 16)
-        assert m.decode_mean(torch.zeros(3, 2)).shape == (3, 16)
 
 
 def test_loss_terms_finite_and_backward(model):

@@ -67,7 +67,7 @@ def test_codebook_usage_counts_every_position_and_matches_the_entropy():
     model = tiny_vq()
     x = images(25)
     usage = vq.codebook_usage(model, x)
-    codes = model.encode(x)
+    codes = model.codes(x)
     np.testing.assert_array_equal(usage["counts"], code_counts(codes, 16).numpy())
     assert usage["counts"].sum() == 25 * 16 and usage["dead_codes"] == int((usage["counts"] == 0).sum())
     assert usage["images"] == 25  # the label says how many inputs the numbers are about
@@ -80,7 +80,7 @@ def test_token_grid_is_the_codes_and_their_decoding():
     x = images(3)[1]
     grid = vq.token_grid(model, x)
     assert grid["codes"].shape == (4, 4) and grid["x_hat"].shape == (8, 8)
-    codes = model.encode(x[None])
+    codes = model.codes(x[None])
     np.testing.assert_array_equal(grid["codes"], codes[0].numpy())
     np.testing.assert_allclose(grid["x_hat"], model.decode_mean(codes).reshape(8, 8).numpy())
 
@@ -89,7 +89,7 @@ def test_compare_reconstructs_codes_for_the_vqvae_and_posterior_means_for_the_va
     vq_model, vae = tiny_vq(), tiny_vae()
     x = images(5)
     results = vq.compare({"vae": vae, "vq": vq_model}, x)
-    expected = {"vae": vae.decode_mean(vae.encode(x).mean), "vq": vq_model.decode_mean(vq_model.encode(x))}
+    expected = {"vae": vae.decode_mean(vae.encode(x).mean), "vq": vq_model.decode_mean(vq_model.codes(x))}
     for name, result in results.items():
         assert result["x_hat"].shape == (5, 64) and result["squared_error"].shape == (5,)
         np.testing.assert_allclose(result["x_hat"], expected[name].numpy(), rtol=1e-6)

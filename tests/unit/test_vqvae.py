@@ -55,7 +55,7 @@ def test_reconstruction_gradient_reaches_the_encoder_through_the_straight_throug
     z_e = model.encode_continuous(x)  # (B, *grid, D)
     z_q_st = model.quantizer(z_e.reshape(-1, model.config.code_dim)).z_q.reshape(z_e.shape)
     (grad_z_e,) = torch.autograd.grad(-model.decode(z_q_st).log_prob(x).sum(), z_e)
-    z_q = model.lookup(model.encode(x)).detach().requires_grad_(True)
+    z_q = model.lookup(model.codes(x)).detach().requires_grad_(True)
     torch.testing.assert_close(z_q_st, z_q)  # forward value: z_q
     (grad_z_q,) = torch.autograd.grad(-model.decode(z_q).log_prob(x).sum(), z_q)
     torch.testing.assert_close(grad_z_e, grad_z_q)  # backward: the identity, decoder -> encoder
@@ -81,14 +81,14 @@ def test_loss_weighs_commitment_by_beta_and_adds_the_codebook_term():
     torch.testing.assert_close(t1["loss"], t1["recon"] + t1["codebook"] + 0.25 * t1["commitment"])
     torch.testing.assert_close(t3["loss"], t3["recon"] + t3["codebook"] + 3.0 * t3["commitment"])
     torch.testing.assert_close(t1["commitment"], t1["codebook"])  # the same distance, stopped on either side
-    assert model.KNOBS == ("commitment_beta",)
+    assert models.loss_knobs(model) == ("commitment_beta", "decoder_sigma")
 
 
 @pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
 def test_recon_is_minus_log_likelihood_of_the_decoded_codes(likelihood):
     model = tiny(likelihood=likelihood).eval()
     x = inputs(model)
-    expected = -model.decode(model.encode(x), decoder_sigma=0.3).log_prob(x)
+    expected = -model.decode(model.codes(x), decoder_sigma=0.3).log_prob(x)
     torch.testing.assert_close(model.loss(x, decoder_sigma=0.3, reduce=False)["recon"], expected)
 
 
@@ -99,7 +99,7 @@ def test_kl_to_the_uniform_prior_is_log_k_per_position(arch):
     model = tiny(arch).eval()
     x = inputs(model)
     terms = model.loss(x, reduce=False)
-    codes = model.encode(x)  # (B, *grid)
+    codes = model.codes(x)  # (B, *grid)
     one_hot = torch.nn.functional.one_hot(codes, model.config.codebook_size).float()  # (B, *grid, K)
     n_grid = len(model.latent_shape)
     q = Independent(Categorical(probs=one_hot), n_grid)  # deterministic q(k|x)
@@ -226,7 +226,7 @@ def test_shapes(overrides, grid, x_dim):
     model = models.build("vqvae", None, **overrides)
     k, d = model.config.codebook_size, model.config.code_dim
     x = torch.rand(3, x_dim)
-    codes = model.encode(x)
+    codes = model.codes(x)
     assert codes.shape == (3, *grid) and codes.dtype == torch.long and 0 <= codes.min() and codes.max() < k
     assert model.encode_continuous(x).shape == (3, *grid, d) and model.lookup(codes).shape == (3, *grid, d)
     for z in (codes, model.lookup(codes)):
@@ -234,7 +234,7 @@ def test_shapes(overrides, grid, x_dim):
         assert p_x.batch_shape == (3,) and p_x.event_shape == (x_dim,)
         assert model.decode_mean(z).shape == (3, x_dim)
     assert model.prior.event_shape == grid and model.prior.batch_shape == ()
-    assert model.sample(5, torch.Generator().manual_seed(0)).shape == (5, x_dim)
+    assert model.sample(5, generator=torch.Generator().manual_seed(0)).shape == (5, x_dim)
     terms = model.loss(x)
     assert {"loss", "recon", "commitment", "codebook", "kl", "elbo", "perplexity"} <= terms.keys()
     assert all(t.dim() == 0 and torch.isfinite(t) for t in terms.values())
@@ -284,8 +284,8 @@ def test_checkpoint_round_trip_gives_identical_outputs(arch, tmp_path):
     assert original.keys() == restored.keys() and all(torch.equal(original[k], restored[k]) for k in original)
     model.eval()
     x = inputs(model)
-    assert torch.equal(model.encode(x), loaded.encode(x))
-    codes = model.encode(x)
+    assert torch.equal(model.codes(x), loaded.codes(x))
+    codes = model.codes(x)
     assert torch.equal(model.decode_mean(codes), loaded.decode_mean(codes))
     for name, value in model.loss(x).items():
         assert torch.equal(value, loaded.loss(x)[name]), name
