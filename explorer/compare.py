@@ -4,7 +4,8 @@ Each model reconstructs from its most probable code (`reconstruct`): the AE's co
 mean, the VQ-VAE's nearest codes, the categorical VAE's argmax per group. The likelihood is the
 best number the model defines: exact log p(x) by quadrature where its capabilities allow it (a VAE with a
 1-D or 2-D latent, `explorer.likelihood`), otherwise the ELBO averaged over a few posterior samples (a lower
-bound on log p(x)); a model without an ELBO (the deterministic AE) defines none.
+bound on log p(x)); a model without an ELBO (the deterministic AE) defines none. Under a Bernoulli decoder
+both are of the binarised input.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import torch
 from torch import nn
 
 from explorer import latent, models, zoo
-from explorer.likelihood import log_marginal
+from explorer.likelihood import log_marginal, scored_input
 from explorer.metrics import squared_error_per_image
 
 KIND_ORDER = ("ae", "vae", "convvae", "vqvae", "gumbel", "hvae")  # the lecture's order; other kinds after them
@@ -51,7 +52,8 @@ def reconstruct(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> to
 @torch.no_grad()
 def likelihood(model: nn.Module, x: torch.Tensor, seed: int = 0) -> tuple[float | None, str]:
     """The model's log-likelihood of one input (1, x_dim), exact where it can be, and its label; a Monte-Carlo
-    ELBO draws from `seed`."""
+    ELBO draws from `seed`. Under a Bernoulli decoder both are of the binarised input (`scored_input`)."""
+    x = scored_input(model, x)
     if model.capabilities.exact_likelihood:
         return float(log_marginal(model, x)[0]), "log p(x)"
     if not model.capabilities.has_elbo:

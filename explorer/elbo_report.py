@@ -47,9 +47,11 @@ def iwae_repeats(k: int) -> int:
 
 
 def iwae_estimate(model, x_single: torch.Tensor, k: int, seed: int) -> Estimate:
-    """IWAE-k for one input (D,): the mean of `iwae_repeats(k)` independent runs, ± its standard error."""
+    """IWAE-k for one input (D,), scored as `likelihood.scored_input`: the mean of `iwae_repeats(k)` independent
+    runs, ± its standard error."""
     repeats = iwae_repeats(k)
-    spread = bounds.iwae_spread(model, x_single.reshape(1, -1), k, repeats, generator=seed)
+    x = likelihood.scored_input(model, x_single.reshape(1, -1))
+    spread = bounds.iwae_spread(model, x, k, repeats, generator=seed)
     return Estimate(float(spread.mean[0]), float(spread.std[0]) / math.sqrt(repeats), repeats, k)
 
 
@@ -58,7 +60,7 @@ def naive_estimate(model, x_single: torch.Tensor, seed: int, repeats: int = NAIV
     """The naive bound E_p(z) log p(x|z) for one input (D,): `repeats` runs of `draws` prior draws each, all
     from one generator seeded with `seed`, ± the standard error of their mean."""
     generator = torch.Generator().manual_seed(seed)
-    x = x_single.reshape(1, -1)
+    x = likelihood.scored_input(model, x_single.reshape(1, -1))
     return estimate(torch.cat([bounds.naive_bound(model, x, draws, generator=generator) for _ in range(repeats)]),
                     draws)
 
@@ -66,11 +68,12 @@ def naive_estimate(model, x_single: torch.Tensor, seed: int, repeats: int = NAIV
 @torch.no_grad()
 def report(model, x_single: torch.Tensor, *, seed: int = 0, grid_n: int = 64) -> dict:
     """Everything the ELBO page shows for one input (D,), as plain numbers and arrays, from one quadrature of
-    p(x): log p(x) and its error estimate; the posterior on a grid framing p(z|x) and q (`posterior_grid`);
-    the exact ELBO, the gap and KL(q ‖ p(z|x)) (`bounds.gap`); q's mean, sd, KL(q ‖ p(z)) and reparameterized
-    samples; the naive bound as an `Estimate`; and the gap split at q*, the best diagonal Gaussian for this
-    input (`gap.decompose`). IWAE-K comes apart (`iwae_estimate`): K is a knob, the rest is not."""
-    x = x_single.reshape(1, -1)
+    p(x) (of the binarised input under a Bernoulli decoder, `likelihood.scored_input`, returned as "scored_x"):
+    log p(x) and its error estimate; the posterior on a grid framing p(z|x) and q (`posterior_grid`); the exact
+    ELBO, the gap and KL(q ‖ p(z|x)) (`bounds.gap`); q's mean, sd, KL(q ‖ p(z)) and reparameterized samples;
+    the naive bound as an `Estimate`; and the gap split at q*, the best diagonal Gaussian for this input
+    (`gap.decompose`). IWAE-K comes apart (`iwae_estimate`): K is a knob, the rest is not."""
+    x = likelihood.scored_input(model, x_single.reshape(1, -1))
     integrated = likelihood.quadrature(model, x)
     grid = likelihood.posterior_grid(model, x[0], n=grid_n, integrated=integrated)
     exact = bounds.gap(model, x, log_px=integrated.log_px)
@@ -78,6 +81,7 @@ def report(model, x_single: torch.Tensor, *, seed: int = 0, grid_n: int = 64) ->
     q = model.encode(x)
     eps = torch.randn(Q_SAMPLES, q.mean.shape[-1], generator=torch.Generator().manual_seed(seed))
     return {
+        "scored_x": x[0].numpy(),  # the image every number is about: binarised under a Bernoulli decoder
         "log_px": float(exact.log_px[0]), "log_px_error_estimate": float(integrated.error_estimate[0]),
         "elbo": float(exact.elbo_exact[0]), "gap": float(exact.gap[0]),
         "kl_to_posterior": float(exact.kl_to_posterior[0]),

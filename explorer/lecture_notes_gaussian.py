@@ -63,7 +63,8 @@ NOTES = {
             explanation="*A very bad estimate: what is the gap?* With a 2-D latent, log p(x), the ELBO and the gap "
                         "are computed on grids; the naive bound and IWAE-K are Monte-Carlo estimates, shown ± their "
                         "standard error. ELBO ≤ IWAE-K ≤ log p(x) and naive ≤ log p(x) always hold, but the naive "
-                        "bound, blind to x, can beat a poor encoder's ELBO.",
+                        "bound, blind to x, can beat a poor encoder's ELBO. A Bernoulli decoder gives "
+                        "probabilities to binary images, so the image scored is x binarised (pixels ≥ ½ on).",
             try_this="raise **Importance samples K** from 1 to 5000: IWAE-K climbs from the ELBO towards log p(x). "
                      "Then set **Held-out sample** to 424: the naive bound lies above the ELBO. Or choose **Draw a "
                      "digit** and draw one halfway between two classes: p(z|x) often bends or splits, a Gaussian q "
@@ -189,7 +190,8 @@ NOTES = {
                      r" = \mathbb{E}_{q(z|x)}\log p(x|z) - \mathrm{KL}\big(q(z|x)\,\|\,p(z)\big)",
             explanation="‖x − x̂‖² is the squared error summed (not averaged) over the 784 pixels; log p(x) is exact "
                         "for the 2-D VAE (quadrature over its latent), a lower bound, the ELBO averaged over posterior "
-                        "samples, elsewhere. The autoencoder defines no likelihood.",
+                        "samples, elsewhere; both are of your digit binarised (pixels ≥ ½ on), since a Bernoulli "
+                        "decoder gives probabilities to binary images. The autoencoder defines no likelihood.",
             try_this="draw a 4 that is almost a 9, press **Keep as digit A**, clear the canvas and draw the 9: "
                      "the map shows both, and the strip decodes the straight line between them.",
         ),

@@ -9,6 +9,13 @@ prior's box (and q's), then every cell that may hold a share of the mass, and it
 halved, level after level, until the estimate moves by less than `tol` (`explorer.quadrature`). q(z|x)
 only adds cells, so a mode that q misses is still found. Only the model interface is used: `prior`,
 `encode`, `decode`, on any object (an nn.Module or not).
+
+A Bernoulli decoder is a probability mass on binary images {0, 1}^D, so its log p(x) is defined for binary x
+only: grey images are binarised first (`scored_input`: pixels ≥ ½ on; binarised MNIST is the likelihood
+literature's convention, e.g. Burda et al. 2016), and `log_likelihood` refuses grey pixels. Scoring grey pixels
+as soft targets gives no probability of anything (it integrates to 1/C(λ) per pixel, Loaiza-Ganem &
+Cunningham 2019). Training keeps them: the cross-entropy of a grey x is exactly the expected −log p(x_b|z)
+over binarisations x_b ~ Bernoulli(x) (dynamic binarisation, without its sampling noise).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from typing import NamedTuple
 import torch
 from torch.distributions import Bernoulli, Distribution, Independent, Normal
 
+from explorer.models.common import binary_pixels
 from explorer.quadrature import Cells, integrate
 
 POINTS_PER_CALL = 4096  # z per decoder call: a few tens of MB at D = 784
@@ -65,7 +73,7 @@ def _to64(t: torch.Tensor) -> torch.Tensor:
 def _float64(dist: Distribution) -> Distribution | None:
     """A Bernoulli or Normal decoder rebuilt with float64 parameters on the CPU; None for others."""
     base = dist.base_dist if isinstance(dist, Independent) and dist.reinterpreted_batch_ndims == 1 else None
-    if isinstance(base, Bernoulli):  # grey pixels are soft targets, as in explorer.models.common
+    if isinstance(base, Bernoulli):
         return Independent(Bernoulli(logits=_to64(base.logits), validate_args=False), 1)
     if isinstance(base, Normal):
         return Independent(Normal(_to64(base.loc), _to64(base.scale)), 1)
@@ -94,20 +102,53 @@ def _score_pairs(dist: Distribution, x: torch.Tensor, kind: tuple) -> torch.Tens
     return dist64.log_prob(x) if dist64 is not None else _to64(dist.log_prob(x.to(*kind)))
 
 
+BINARY_THRESHOLD = 0.5
+
+
+def binarise(x: torch.Tensor) -> torch.Tensor:
+    """The fixed binarisation of grey images in [0, 1]: a pixel is 1 where it is at least ½, else 0."""
+    return (x >= BINARY_THRESHOLD).to(x.dtype)
+
+
+def is_binary(x: torch.Tensor) -> bool:
+    return bool(((x == 0) | (x == 1)).all())
+
+
+def binary_decoder(dist: Distribution) -> bool:
+    """Whether p(x|z) is a Bernoulli: a mass function on binary images, which scores binary pixels only."""
+    base = dist.base_dist if isinstance(dist, Independent) else dist
+    return isinstance(base, Bernoulli)
+
+
+@torch.no_grad()
+def scored_input(model, x: torch.Tensor) -> torch.Tensor:
+    """The image whose log-likelihood the model defines: `binarise(x)` for a Bernoulli decoder, x otherwise."""
+    return binarise(x) if binary_pixels(model) else x
+
+
+def _checked(dist: Distribution, x: torch.Tensor) -> Distribution:
+    """`dist`, once x is known to be in its support where it is a Bernoulli."""
+    if binary_decoder(dist) and not is_binary(x):
+        raise ValueError("a Bernoulli decoder's log p(x|z) is defined for binary pixels only: score "
+                         "likelihood.scored_input(model, x), the binarised image, not grey pixels")
+    return dist
+
+
 @torch.no_grad()
 def log_likelihood(model, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
     """log p(x|z) in float64 on the CPU, for x (B, D) and z (..., J) whose batch broadcasts with (B,).
     A last batch dimension of 1 (or none) scores every image at every z, one decoder call per z:
-    z (N, 1, J) gives (N, B). Otherwise z[..., b, :] goes with x[b]: q's draws (k, B, J) give (k, B)."""
+    z (N, 1, J) gives (N, B). Otherwise z[..., b, :] goes with x[b]: q's draws (k, B, J) give (k, B).
+    A ValueError for grey pixels under a Bernoulli decoder (module docstring)."""
     kind, x64 = _device_dtype(model), _to64(x)
     if z.dim() == 1 or z.shape[-2] == 1:
         points = z.reshape(-1, z.shape[-1]).to(*kind)
-        scores = [_score_outer(model.decode(part), x64, kind) for part in points.split(POINTS_PER_CALL)]
+        scores = [_score_outer(_checked(model.decode(part), x64), x64, kind) for part in points.split(POINTS_PER_CALL)]
         return torch.cat(scores).reshape(*z.shape[:-2], x.shape[0])
     shape = torch.broadcast_shapes(z.shape[:-1], x.shape[:1])
     points = z.expand(*shape, z.shape[-1]).reshape(-1, z.shape[-1]).to(*kind)
     images = x64.expand(*shape, x.shape[-1]).reshape(-1, x.shape[-1])
-    scores = [_score_pairs(model.decode(z_part), x_part, kind)
+    scores = [_score_pairs(_checked(model.decode(z_part), x_part), x_part, kind)
               for z_part, x_part in zip(points.split(POINTS_PER_CALL), images.split(POINTS_PER_CALL), strict=True)]
     return torch.cat(scores).reshape(shape)
 

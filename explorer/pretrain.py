@@ -70,15 +70,17 @@ SPLIT_IMAGES = 16  # the first 16 of them also get the gap split: ~1-3 s per eva
 
 
 def heldout_gap(x: torch.Tensor, split_images: int = SPLIT_IMAGES):
-    """An eval hook: mean exact log p(x), exact ELBO and their gap on the given held-out samples, and on the
+    """An eval hook: mean exact log p(x), exact ELBO and their gap on the given held-out samples (binarised under a
+    Bernoulli decoder: `likelihood.scored_input`), and on the
     first `split_images` of them the mean approximation and amortization gaps (`explorer.gap.decompose`, the
     best diagonal Gaussian q* fitted per image), which add up to the mean gap of those images."""
-    from explorer import bounds, gap
+    from explorer import bounds, gap, likelihood
 
     def evaluate(model: torch.nn.Module) -> dict:
         if not model.capabilities.exact_likelihood:
             return {}
-        result, split = bounds.gap(model.eval(), x), gap.decompose(model, x[:split_images])
+        scored = likelihood.scored_input(model.eval(), x)  # binarised under a Bernoulli decoder
+        result, split = bounds.gap(model, scored), gap.decompose(model, scored[:split_images])
         return {"heldout_log_px": result.log_px.mean().item(), "heldout_elbo": result.elbo_exact.mean().item(),
                 "heldout_gap": result.gap.mean().item(),
                 "heldout_approximation_gap": split.approximation.mean().item(),

@@ -31,9 +31,10 @@ def mlp(sizes: tuple[int, ...]) -> nn.Sequential:
 def decoder_distribution(x_param: torch.Tensor, likelihood: str, decoder_sigma: float) -> Distribution:
     """p(x|z) over the D pixels or coordinates, one event per sample.
 
-    Bernoulli: `x_param` are logits; grey pixels in [0, 1] are scored as soft targets, so the
-    support check (which wants 0 or 1) is off. Gaussian: `x_param` is the mean and every coordinate has
-    standard deviation `decoder_sigma` (a knob of the loss, not a weight of the network).
+    Bernoulli: `x_param` are logits; a mass function on binary images. The support check is off because
+    training passes grey pixels as soft targets (`reconstruction_nll`); a log p(x) shown as one is computed
+    for binarised images only (`explorer.likelihood.scored_input`). Gaussian: `x_param` is the mean and every
+    coordinate has standard deviation `decoder_sigma` (a knob of the loss, not a weight of the network).
     """
     if likelihood == "bernoulli":
         return Independent(Bernoulli(logits=x_param, validate_args=False), 1)
@@ -47,9 +48,11 @@ def reconstruction_nll(
 ) -> torch.Tensor:
     """-log p(x|z) per sample, (B,), computed in fused, numerically stable forms.
 
-    Bernoulli: sum of binary cross-entropies with logits (pixel intensities in [0, 1] are used as
-    soft targets, as in Kingma & Welling 2014 and pytorch/examples). Gaussian with standard
-    deviation s: ||x - mean||² / (2 s²) + D log s + D/2 log 2π, so at fixed s it is the L2 loss
+    Bernoulli: sum of binary cross-entropies with logits; grey intensities in [0, 1] are soft targets, as
+    in Kingma & Welling 2014 and pytorch/examples. For binary x it is −log p(x|z); for grey x it is exactly
+    E[−log p(x_b|z)] over binarisations x_b ~ Bernoulli(x), since E[x_b] = x and the loss is linear in x_b
+    (dynamic binarisation without its sampling noise), not −log of a density of grey x. Gaussian with
+    standard deviation s: ||x - mean||² / (2 s²) + D log s + D/2 log 2π, so at fixed s it is the L2 loss
     scaled by 1 / (2 s²) plus a constant.
     """
     if likelihood == "bernoulli":
@@ -158,3 +161,9 @@ class MLPLatentModel(DecoderHead, nn.Module):
     def sample(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
         """Decoded means of n draws z ~ p(z), (n, x_dim)."""
         return self.decode_mean(normal((n, self.config.z_dim), self.prior_loc, generator))
+
+
+def binary_pixels(model) -> bool:
+    """Whether the model's p(x|z) is a Bernoulli, a mass function on binary images (its config says so); an object
+    without a config (a closed-form model of the tests) is not."""
+    return getattr(getattr(model, "config", None), "likelihood", None) == "bernoulli"

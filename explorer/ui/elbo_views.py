@@ -13,7 +13,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from explorer import elbo_report, gap_notes
+from explorer import elbo_report, gap_notes, likelihood
 from explorer.figures import bounds as figures
 from explorer.figures.images import upscale
 from explorer.gap_notes import signed, with_error
@@ -60,13 +60,19 @@ def pick_input(model_name: str) -> torch.Tensor | None:
                           format_func=lambda s: "A held-out image" if s == "held-out" else "Draw a digit")
     if source == "drawn":
         drawn = canvas.draw_digit(key=f"gap_canvas_{model_name}")
-        return None if drawn is None else torch.from_numpy(drawn.reshape(-1))
-    index = st.number_input("Held-out sample", 0, len(test) - 1, 0, key=f"gap_index_{model_name}")
-    x = test.x[int(index)]
-    if test.is_image:
-        st.image(upscale(x.reshape(test.image_shape).numpy(), 5), caption=f"x = held-out image {index}")
+        if drawn is None:
+            return None
+        x, label = torch.from_numpy(drawn.reshape(-1)), "your digit"
     else:
+        index = st.number_input("Held-out sample", 0, len(test) - 1, 0, key=f"gap_index_{model_name}")
+        x, label = test.x[int(index)], f"held-out image {index}"
+    if not test.is_image:
         st.markdown(f"x = ({x[0]:.2f}, {x[1]:.2f})")
+        return x
+    scored = likelihood.scored_input(cache.pretrained(model_name), x.reshape(1, -1))[0]
+    caption = (f"x = {label}, binarised (pixels ≥ ½ on): a Bernoulli decoder gives probabilities to binary "
+               "images, so every number below is about this one" if not torch.equal(scored, x) else f"x = {label}")
+    st.image(upscale(scored.reshape(test.image_shape).numpy(), 5), caption=caption)
     return x
 
 

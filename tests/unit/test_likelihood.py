@@ -164,7 +164,7 @@ def test_log_joint_broadcasts_and_every_decoder_family_scores_alike():
     torch.testing.assert_close(log_likelihood(slow, x, z[:, None]), log_likelihood(model, x, z[:, None]))
     torch.testing.assert_close(log_likelihood(slow, x, z[:3]), log_likelihood(model, x, z[:3]))
 
-    class Pixels(nn.Module):  # a float32 Bernoulli decoder, grey pixels scored as soft targets
+    class Pixels(nn.Module):  # a float32 Bernoulli decoder: a mass function on binary images
         def __init__(self):
             super().__init__()
             self.register_buffer("A", torch.randn(2, 5))
@@ -172,7 +172,7 @@ def test_log_joint_broadcasts_and_every_decoder_family_scores_alike():
         def decode(self, z):
             return Independent(Bernoulli(logits=z @ self.A, validate_args=False), 1)
 
-    pixels, z32, images = torch.rand(3, 5), z.float(), Pixels()
+    pixels, z32, images = torch.rand(3, 5).round(), z.float(), Pixels()
     expected = images.decode(z32).log_prob(pixels[:, None]).T.double()  # (7, 3)
     torch.testing.assert_close(log_likelihood(images, pixels, z32[:, None]), expected, atol=1e-4, rtol=0)
     torch.testing.assert_close(log_likelihood(images, pixels, z32[:3]), expected.diagonal(), atol=1e-4, rtol=0)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from explorer import bounds, models
+from explorer import bounds, likelihood, models
 from explorer.pretrain import heldout_gap, history_columns
 from explorer.train import TrainConfig, Trainer
 
@@ -21,10 +21,11 @@ def test_the_eval_hook_records_both_parts_of_the_gap_on_a_fixed_subset():
     numbers = heldout_gap(x, split_images=3)(model)
     assert {"heldout_approximation_gap", "heldout_amortization_gap"} <= set(numbers)
     assert numbers["heldout_approximation_gap"] >= -1e-6 and numbers["heldout_amortization_gap"] >= 0
-    subset_gap = bounds.gap(model, x[:3]).gap.mean().item()  # the parts add up to the subset's mean gap
+    scored = likelihood.binarise(x)  # the hook scores the binarised images
+    subset_gap = bounds.gap(model, scored[:3]).gap.mean().item()  # the parts add up to the subset's mean gap
     split = numbers["heldout_approximation_gap"] + numbers["heldout_amortization_gap"]
     assert split == pytest.approx(subset_gap, abs=1e-6)
-    assert numbers["heldout_gap"] == pytest.approx(bounds.gap(model, x).gap.mean().item())
+    assert numbers["heldout_gap"] == pytest.approx(bounds.gap(model, scored).gap.mean().item())
 
 
 def test_a_training_history_keeps_the_parts_at_every_evaluation():
