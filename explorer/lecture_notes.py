@@ -2,8 +2,9 @@
 explanation and one thing to try on that view's widgets (issue 12).
 
 The notes are data, kept apart from the pages so that a lecturer can read and correct them in one place and a
-test can hold them equal to the tabs the pages really draw. This module must not import Streamlit:
-`explorer.ui.notes.show` renders a note. The content lives in two modules by lecture section.
+test can hold them equal to the views the pages declare: keyed by page stem and `TabSpec.note`, never by a tab's
+label, which is written only in the page's declaration (explorer/ui/declarations/). This module must not import
+Streamlit: `explorer.ui.notes.show` renders a note. The content lives in two modules by lecture section.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ NOTES: dict[str, dict[str, ViewNote]] = _build(lecture_notes_gaussian.NOTES, lec
 
 
 def note(page: str, view: str) -> ViewNote:
-    """The note of one view; a KeyError names what is missing, so a renamed tab fails loudly."""
+    """The note of one view; a KeyError names what is missing, so a renamed note key fails loudly."""
     try:
         return NOTES[page][view]
     except KeyError:

@@ -1,13 +1,14 @@
 """Lecture notes of the pages on discrete latents (straight-through and Gumbel, the categorical VAE, the
 VQ-VAE, tokens and priors) and of the practice pages (exercises, assignment).
 
-Plain data, so that it imports without Streamlit: page stem -> view name (the tab label exactly as the page
-passes it to st.tabs) -> the fields of a `lecture_notes.ViewNote`. Hints name the widgets by their labels.
+Plain data, so that it imports without Streamlit: page stem -> the view's note key (its
+`TabSpec.note` in the page's declaration, explorer/ui/declarations/) -> the fields of a
+`lecture_notes.ViewNote`. Hints name the widgets by their labels.
 """
 
 NOTES = {
     "straight_through": {
-        "Gumbel-max sampling": dict(
+        "gumbel_max": dict(
             equation=r"k = \arg\max_i\,(\theta_i + g_i),\quad g_i = -\log(-\log u_i),\ u_i \sim U(0,1)"
                      r"\quad\Rightarrow\quad P(k = i) = \frac{e^{\theta_i}}{\sum_j e^{\theta_j}}",
             explanation="Adding independent Gumbel noise to the logits and taking the argmax draws k exactly from "
@@ -18,7 +19,7 @@ NOTES = {
                      "samples, where an expected count is below 5 and the p-value is Monte Carlo (the χ² law "
                      "rejects a true p in 28% of runs at θ = (3, −3, −3, −3, −3) and 30 samples).",
         ),
-        "Gumbel-softmax and straight-through": dict(
+        "relaxed": dict(
             equation=r"y = \operatorname{softmax}\!\big((\theta + g)/\tau\big)\ \xrightarrow{\ \tau \to 0\ }\ "
                      r"e_k,\quad k = \arg\max_i\,(\theta_i + g_i)",
             explanation="As τ → 0, y becomes the one-hot e_k of the Gumbel-max sample, a corner of the simplex; as "
@@ -29,7 +30,7 @@ NOTES = {
         ),
     },
     "categorical_vae": {
-        "Pretrained on MNIST": dict(
+        "pretrained": dict(
             equation=r"q(z_n = k \mid x) = \pi_{nk}(x),\qquad y_n = \operatorname{softmax}\!\big((\log \pi_n"
                      r" + g_n)/\tau\big),\qquad h_n = e_{k_n},\ k_n = \arg\max_k y_{nk}",
             explanation="Each row of the three grids is one of the N groups: its probabilities q(z|x), one relaxed "
@@ -38,7 +39,7 @@ NOTES = {
             try_this="set **Temperature τ** to 10 and watch the relaxed code (and its decoding) turn grey; at "
                      "τ = 0.1 it matches the hard code.",
         ),
-        "Train your own": dict(
+        "own": dict(
             equation=r"y^{\mathrm{ST}} = \mathrm{sg}[h - y] + y,\qquad \tau_t = \max\big(\tau_{\min},\ "
                      r"\tau\,e^{-rt}\big)",
             explanation="With **Straight-through** on, the forward pass uses the one-hot h and the backward pass "
@@ -49,7 +50,7 @@ NOTES = {
         ),
     },
     "vq_vae": {
-        "Pretrained codebook": dict(
+        "pretrained": dict(
             equation=r"\mathrm{perplexity} = \exp\Big(-\sum_{k=1}^{K} u_k \log u_k\Big),\qquad u_k = "
                      r"\text{share of positions coded } k",
             explanation="How often each code is picked on held-out images (the perplexity is the number of codes "
@@ -58,7 +59,7 @@ NOTES = {
             try_this="switch **Model** between MNIST and Sprites: compare each perplexity with its K and find the "
                      "dead codes (red) in the plane. Step **Held-out image** to see its token grid.",
         ),
-        "Train your own": dict(
+        "own": dict(
             equation=r"k = \arg\min_j \|z_e(x) - e_j\|_2,\qquad \text{commitment: }"
                      r"\ \beta\,\big\|z_e(x) - \mathrm{sg}[e_k]\big\|_2^2",
             explanation="Only a picked code is pulled by the codebook loss, so a code that starts far from every "
@@ -68,7 +69,7 @@ NOTES = {
                      "the perplexity stays low; switch both on and nearly every code is used. **Commitment β** = 0 "
                      "lets the encoder drift away from its codes; a large β pins it to them.",
         ),
-        "Blurry vs sharp": dict(
+        "blurry": dict(
             equation=r"\text{VAE: } \sum_{i=1}^{49} \mathrm{KL}\big(q(z_i|x)\,\|\,\mathcal{N}(0, I)\big)"
                      r"\qquad \text{VQ-VAE: } \mathrm{KL}\big(q\,\|\,\mathrm{Unif}\big) = 49 \log K",
             explanation="Same encoder, decoder, data and training steps: **the latent is the only difference**. The "
@@ -79,7 +80,7 @@ NOTES = {
         ),
     },
     "tokens_priors": {
-        "Tokens": dict(
+        "tokens": dict(
             equation=r"c_{ij} = \arg\min_k \big\|z_e(x)_{ij} - e_k\big\|_2,\qquad \hat x = "
                      r"\mathrm{dec}\big(e_{c}\big)",
             explanation="The encoder gives a vector at every grid position and each is replaced by the number of "
@@ -87,7 +88,7 @@ NOTES = {
                         "from the tokens alone.",
             try_this="step **Held-out image** through images of one digit and watch which tokens repeat.",
         ),
-        "Train a prior": dict(
+        "prior": dict(
             equation=r"-\frac{1}{T}\sum_{t=1}^{T} \log p_\psi(c_t \mid c_{<t})\ \text{nats per token},"
                      r"\qquad \text{uniform prior: } \log K",
             explanation="A causal transformer reads the tokens in raster order and predicts each from those before "
@@ -96,7 +97,7 @@ NOTES = {
             try_this="press **Train from scratch**: the held-out curve falls well below the dashed line, and once "
                      "it finishes the numbers above (and the other tabs) use your prior.",
         ),
-        "Sample": dict(
+        "sample": dict(
             equation=r"c_t \sim \operatorname{softmax}\!\big(\ell_\psi(c_{<t})/\tau\big),\quad t = 1, \dots, T",
             explanation="Three generators side by side: a Gaussian VAE decoding z ~ N(0, I), the VQ-VAE decoding "
                         "tokens drawn uniformly and independently, and the VQ-VAE decoding tokens written one at a "
@@ -104,7 +105,7 @@ NOTES = {
             try_this="**Temperature** 0.5 gives clean, repetitive digits; 1.5 gives variety and noise. **Top-k** 1 "
                      "always picks the likeliest token.",
         ),
-        "Complete an image": dict(
+        "complete": dict(
             equation=r"c_t \sim p_\psi(c_t \mid c_{<t})\ \text{ for } t > t_0,"
                      r"\qquad c_{\le t_0} = \text{the input's first tokens}",
             explanation="Keep the input's top rows of tokens and let the prior write the rest, eight times over. "
@@ -113,7 +114,7 @@ NOTES = {
         ),
     },
     "exercises": {
-        "Analytic KL of a Gaussian": dict(
+        "kl": dict(
             equation=r"\mathrm{KL}\big(\mathcal{N}(\mu, \operatorname{diag}\sigma^2)\,\|\,\mathcal{N}(0, I)\big)"
                      r" = \tfrac12\sum_j \big(\mu_j^2 + \sigma_j^2 - 1 - \log\sigma_j^2\big)",
             explanation="**Exercise.** Show this: the KL term a Gaussian encoder pays, in closed form, with no "
@@ -123,7 +124,7 @@ NOTES = {
                      "and every σ to 1: the KL is 0, q is the prior. **New draws**: the estimate misses the closed "
                      "form by more than 2 standard errors about once in twenty.",
         ),
-        "The VQ-VAE's KL is a constant": dict(
+        "vq": dict(
             equation=r"q(k|x) = \mathbb{1}\big[k = k^*(x)\big],\quad p(k) = \tfrac1K\quad\Rightarrow\quad"
                      r" \mathrm{KL}\big(q(k|x)\,\|\,p(k)\big) = \log K",
             explanation="**Exercise.** With a deterministic one-hot q(k|x) and a uniform prior p(k) = 1/K over the "
@@ -133,7 +134,7 @@ NOTES = {
                      "below log K, by a different amount for every input. Lower T: every input approaches the "
                      "one-hot value.",
         ),
-        "Gumbel-max is distributed as p": dict(
+        "gumbel": dict(
             equation=r"k = \arg\max_i\,(\theta_i + g_i),\ g_i \overset{\text{iid}}{\sim} \mathrm{Gumbel}(0, 1)"
                      r"\quad\Rightarrow\quad P(k = i) = \frac{e^{\theta_i}}{\sum_j e^{\theta_j}}",
             explanation="**Exercise.** Show that the argmax of the logits plus i.i.d. standard Gumbel noise is "
@@ -145,7 +146,7 @@ NOTES = {
         ),
     },
     "assignment": {
-        "Train the reference": dict(
+        "train": dict(
             equation=r"\hat{\mathcal{L}}(x) = \log p_\theta\big(x \mid z = \mu_\phi(x) + \sigma_\phi(x) \odot"
                      r" \varepsilon\big) - \mathrm{KL}\big(q_\phi(z|x)\,\|\,\mathcal{N}(0, I)\big),\quad"
                      r" \varepsilon \sim \mathcal{N}(0, I)",
@@ -157,7 +158,7 @@ NOTES = {
                      "grid shows where the decoder stretches the plane and where it packs it onto a mode. Change "
                      "the seed in the sidebar and train again: the folding changes, the held-out ELBO hardly does.",
         ),
-        "Reference code": dict(
+        "code": dict(
             equation=r"\mathrm{KL}\big(\mathcal{N}(\mu, \operatorname{diag}\sigma^2)\,\|\,\mathcal{N}(0, I)\big)"
                      r" = \tfrac12\sum_j \big(\mu_j^2 + \sigma_j^2 - 1 - \log\sigma_j^2\big)",
             explanation="The real code behind the run in the other tab, read from the package: compare it with "

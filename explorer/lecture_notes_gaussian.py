@@ -1,9 +1,10 @@
 """Lecture notes of the pages on Gaussian latents: the latent space, the ELBO and its gap, β and σ, the
 reparameterization trick, EM, the hierarchical VAE, drawing a digit and bringing a model.
 
-Plain data, so that it imports without Streamlit: page stem -> view name (the tab label exactly as the page
-passes it to st.tabs, or "main" for a page without tabs) -> the fields of a `lecture_notes.ViewNote`.
-Hints name the widgets by their labels on screen, so a student can follow them word for word.
+Plain data, so that it imports without Streamlit: page stem -> the view's note key (its `TabSpec.note` in the
+page's declaration, explorer/ui/declarations/; "main" for a page without tabs) -> the fields of a
+`lecture_notes.ViewNote`. Hints name the widgets by their labels on screen, so a student can follow them word for
+word.
 """
 
 # Above the Latent space page's tabs: the objectives its models were trained with. The shipped autoencoders
@@ -16,7 +17,7 @@ LATENT_SPACE_OBJECTIVES = (
 
 NOTES = {
     "latent_space": {
-        "AE vs VAE": dict(
+        "ae_vs_vae": dict(
             equation=r"\mathrm{KL}\big(\mathcal{N}(\mu, \operatorname{diag}\sigma^2)\,\|\,\mathcal{N}(0, I)\big)"
                      r" = \tfrac12 \sum_j \big(\mu_j^2 + \sigma_j^2 - 1 - \log \sigma_j^2\big)",
             explanation="The VAE pays this KL for every input, which pulls each q(z|x) into the prior's cloud, so "
@@ -26,7 +27,7 @@ NOTES = {
             try_this="move the pointer through the empty space between two clusters of the **Autoencoder** map: "
                      "the image there is a blend that is no digit. Then compare the decoded × under the two maps.",
         ),
-        "Drag through latent space": dict(
+        "drag": dict(
             equation=r"p_\theta(x) = \int p_\theta(x \mid z)\, p(z)\, dz,"
                      r"\qquad \hat x(z) = \mathbb{E}_{p_\theta(x|z)}[x]",
             explanation="The decoder is a function of z: every point of the plane decodes to an image, and the "
@@ -35,7 +36,7 @@ NOTES = {
             try_this="move the pointer slowly from one cluster into its neighbour and watch the digit morph; then "
                      "set **Model** to AE and do the same: far from its codes the images stop looking like digits.",
         ),
-        "Interpolation": dict(
+        "interpolation": dict(
             equation=r"z_t = (1-t)\,z_a + t\,z_b \qquad z_t = \frac{\sin((1-t)\Omega)}{\sin\Omega}\,z_a"
                      r" + \frac{\sin(t\Omega)}{\sin\Omega}\,z_b,\quad \cos\Omega = \frac{z_a^\top z_b}"
                      r"{\|z_a\|\,\|z_b\|}",
@@ -46,7 +47,7 @@ NOTES = {
                      "image**, then switch **Path** between linear and spherical: the VAE's strip stays digit-like, "
                      "the AE's passes through blends.",
         ),
-        "Train your own": dict(
+        "own": dict(
             equation=r"\mathcal{L}_\beta(x) = \mathbb{E}_{q(z|x)}\big[\log p(x|z)\big]"
                      r" - \beta\,\mathrm{KL}\big(q(z|x)\,\|\,p(z)\big)",
             explanation="A 2-D model trains here, now, and its latent map is redrawn as it learns. β weighs the "
@@ -72,7 +73,7 @@ NOTES = {
         ),
     },
     "beta_sigma": {
-        "Live β and σ": dict(
+        "live": dict(
             equation=r"-\log \mathcal{N}(x;\mu,\sigma^2 I) = \frac{\|x-\mu\|^2}{2\sigma^2} + d\log\sigma"
                      r" + \tfrac{d}{2}\log 2\pi \quad\Rightarrow\quad D + \beta R = \frac{\|x-\mu\|^2"
                      r" + 2\sigma^2\beta\,R}{2\sigma^2} + \text{const}",
@@ -82,7 +83,7 @@ NOTES = {
                      "to 8 while it trains: the rate falls, units go grey in the KL bars and the reconstructions "
                      "blur. β, σ and free bits act on the next training step.",
         ),
-        "Rate–distortion sweep": dict(
+        "sweep": dict(
             equation=r"R = \mathbb{E}_x\,\mathrm{KL}\big(q(z|x)\,\|\,p(z)\big),\quad D = -\mathbb{E}_x"
                      r"\mathbb{E}_{q(z|x)}\log p(x|z),\qquad R + D = -\mathrm{ELBO}",
             explanation="Train one model per β and place each on the **rate–distortion plane** (Alemi et al. 2018). "
@@ -91,7 +92,7 @@ NOTES = {
             try_this="press **Run the sweep** with the default **β values**: each finished model appears as a point, "
                      "and the larger its β, the further left (low rate) and up (high distortion) it sits.",
         ),
-        "Posterior collapse": dict(
+        "collapse": dict(
             equation=r"\mathrm{KL}_u = \mathbb{E}_x\,\mathrm{KL}\big(q(z_u|x)\,\|\,\mathcal{N}(0,1)\big),"
                      r"\qquad \text{free bits: } \sum_u \max\big(\lambda,\ \mathrm{KL}_u\big)",
             explanation="A unit is **active** when its posterior mean moves with x (Burda et al. 2016), **collapsed** "
@@ -101,7 +102,7 @@ NOTES = {
             try_this="pick the trap **Case** and switch on **Train the three runs**: without a remedy every unit "
                      "collapses, while the KL warm-up run keeps its units active and ends with a better ELBO.",
         ),
-        "Traversals and MIG": dict(
+        "traversals": dict(
             equation=r"\mathrm{MIG} = \frac{1}{K}\sum_{k=1}^{K}\frac{I(z_{j(k)}; v_k) - \max_{j \ne j(k)}"
                      r" I(z_j; v_k)}{H(v_k)},\qquad j(k) = \arg\max_j I(z_j; v_k)",
             explanation="Decode while one latent unit moves from −3 to 3 and the others stay put (Higgins et al. "
@@ -110,7 +111,7 @@ NOTES = {
             try_this="on Sprites, switch **Model** between pretrained β = 0.5 and β = 4: at β = 4 more rows move "
                      "one factor only (position, size or shape), and the MIG is higher.",
         ),
-        "Blurry or sharp": dict(
+        "samples": dict(
             equation=r"\mathbb{E}_x\,\mathrm{KL}\big(q(z|x)\,\|\,p(z)\big) = I_q(x; z)"
                      r" + \mathrm{KL}\big(q(z)\,\|\,p(z)\big),\qquad q(z) = \mathbb{E}_x\,q(z|x)",
             explanation="The rate is the information z keeps about x plus the mismatch between the aggregate "
@@ -121,7 +122,7 @@ NOTES = {
         ),
     },
     "reparameterization": {
-        "z = μ + σ·ε": dict(
+        "flow": dict(
             equation=r"z = \mu + \sigma\,\varepsilon,\quad \varepsilon \sim \mathcal{N}(0, 1)"
                      r"\qquad\Rightarrow\qquad \frac{\partial z}{\partial \mu} = 1,\quad"
                      r" \frac{\partial z}{\partial \sigma} = \varepsilon",
@@ -129,7 +130,7 @@ NOTES = {
                         "differentiable function of μ and σ and the gradient flows through the sample.",
             try_this="move **μ** and **σ**: the same ε's slide and stretch. **New ε** draws other noise.",
         ),
-        "One-sample gradient estimates": dict(
+        "estimates": dict(
             equation=r"\underbrace{f'(\mu+\sigma\varepsilon)\,\tfrac{\partial z}{\partial\phi}}_{\text{pathwise}}"
                      r"\qquad \underbrace{f(z)\,\nabla_\phi \log q_\phi(z)}_{\text{score function}}"
                      r"\qquad \underbrace{\big(f(z) - b\big)\,\nabla_\phi \log q_\phi(z)}_{\text{score + baseline}}"
@@ -142,7 +143,7 @@ NOTES = {
                      "0, biased, while the score function still works. With **sin z**, a baseline near E f can "
                      "even add variance.",
         ),
-        "Variance and sample size": dict(
+        "variance": dict(
             equation=r"\operatorname{Var}\Big[\frac{1}{N}\sum_{n=1}^{N} \hat g_n\Big]"
                      r" = \frac{\operatorname{Var}[\hat g]}{N}",
             explanation="Averaging N independent one-sample estimates divides the variance by N: on log–log axes "
@@ -164,7 +165,7 @@ NOTES = {
         ),
     },
     "hierarchical_vae": {
-        "Pretrained on MNIST": dict(
+        "pretrained": dict(
             equation=r"p(z) = p(z_L)\prod_{l=1}^{L-1} p(z_l \mid z_{>l}),\qquad "
                      r"q(z|x) = q(z_L|x)\prod_{l=1}^{L-1} q(z_l \mid z_{>l}, x)",
             explanation="The top group is drawn first and every lower group given the ones above, so the KL of a "
@@ -173,7 +174,7 @@ NOTES = {
                      "the digit's identity while its strokes vary; in the second a row keeps little — the top "
                      "decides what the lower groups mean. Lower **Temperature t** for cleaner digits.",
         ),
-        "Train your own": dict(
+        "own": dict(
             equation=r"\sum_{l=1}^{L} \max\big(\lambda,\ \mathrm{KL}_l\big),\qquad \mathrm{KL}_l"
                      r" = \mathbb{E}_{q}\,\mathrm{KL}\big(q(z_l \mid z_{>l}, x)\,\|\,p(z_l \mid z_{>l})\big)",
             explanation="Upper groups collapse easily: the lower groups can explain x, and the KL then pushes the "

@@ -1,34 +1,6 @@
 """Draw and compare: your digit through every pretrained model, side by side."""
 
-import streamlit as st
+from explorer.ui.outline import page
+from explorer.ui.render import render
 
-from explorer import compare, drawing
-from explorer.ui import canvas, compare_views, notes, pages
-from explorer.ui.code import show_code
-
-pages.ensure_app_navigation()
-
-st.title("Draw and compare")
-st.markdown("Draw a digit. It is preprocessed as MNIST was (its bounding box scaled into 20×20, centred by its "
-            "centre of mass in 28×28), then **every pretrained MNIST model** reconstructs it. Blurry or sharp, "
-            "close or far: the numbers say which model explains your digit best.")
-notes.show("draw_compare", "main")
-
-left, right = st.columns([1, 3])
-with left:
-    image = canvas.draw_digit(key="compare_canvas")
-    first = st.session_state.get("compare_first")
-    if image is not None:
-        st.button("Keep as digit A", icon=":material/push_pin:", key="compare_keep",
-                  on_click=lambda: st.session_state.update(compare_first=image),
-                  help="Then clear the canvas and draw digit B: the page interpolates between the two.")
-    if first is not None:
-        st.button("Forget digit A", key="compare_forget", on_click=lambda: st.session_state.pop("compare_first"))
-
-with right:
-    if image is None:
-        st.info("The reconstructions appear here as soon as you draw.")
-    else:
-        compare_views.reconstructions_view(image)
-        compare_views.latent_view(image, first)
-    show_code(drawing.to_mnist, compare.compare, compare.likelihood)
+render(page("draw_compare"))  # declared in explorer/ui/declarations/draw_compare.py

@@ -30,7 +30,6 @@ VQ_MODEL, VQ_IMAGES = "mnist-vqvae", 256
 VQ_REMEDY = "run `python -m explorer pretrain --only mnist-vqvae` (it needs MNIST: see the README)"
 TAUS = (10.0, 3.0, 1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01)
 GUMBEL_SIZES = (100, 1000, 10_000, 100_000)
-DEFAULT_LOGITS = (1.0, 0.0, -0.5, 0.5, -1.0)  # the θ sliders of the Gumbel-max exercise
 RELAXED_SAMPLES = 10_000
 
 

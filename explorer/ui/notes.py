@@ -14,7 +14,7 @@ TRY = ":material/lightbulb: **Try:** {}"
 
 
 def show(page: str, view: str) -> None:
-    """The note of `view` on `page` (the page's file stem and the tab label, or "main")."""
+    """The note of `view` on `page` (the page's file stem and the view's `TabSpec.note` key)."""
     note = lecture_notes.note(page, view)
     st.latex(note.equation)
     st.markdown(note.explanation)

@@ -36,21 +36,6 @@ def link(page: str, label: str, icon: str | None = None) -> None:
         st.markdown(f"- {label}")
 
 
-def ensure_app_navigation() -> None:
-    """Call first in every page: make a direct link to a page run through app.py.
-
-    Streamlit treats an app with a `pages/` folder as a legacy multipage app until app.py has
-    called `st.navigation` once in the process; a first visitor who opens /latent_space directly
-    would get the page without app.py (no sections, no shared sidebar). Switch that legacy mode
-    off and rerun, so app.py runs and routes to the requested page.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 def pretrained_picker(choices: dict[str, str], key: str) -> str:
     """A choice among pretrained models (name -> label); those not shipped, or whose data cannot be
     loaded here, are left out with a note that names the remedy."""

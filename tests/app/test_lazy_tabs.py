@@ -4,9 +4,6 @@ knob or kept (`presets.KEEP`), and a value set there is still set after another 
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
-
 import pytest
 from apptest import open_page, open_tab
 from streamlit.testing.v1 import AppTest
@@ -14,27 +11,8 @@ from streamlit.testing.v1 import AppTest
 from explorer import zoo
 from explorer.ui import presets
 
-PAGES = Path(__file__).resolve().parents[2] / "pages"
 KINDS = ("slider", "select_slider", "radio", "checkbox", "toggle", "selectbox", "number_input", "text_input",
          "text_area", "multiselect", "segmented_control")
-
-
-def lazy_tab_keys(page: str) -> list[str]:
-    """The keys of the page's `st.tabs(..., key=..., on_change="rerun")` calls, read from its source."""
-    found = []
-    for node in ast.walk(ast.parse((PAGES / f"{page}.py").read_text())):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "tabs":
-            options = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg in ("key", "on_change")}
-            if options.get("on_change") == "rerun":
-                found.append(options["key"])
-    return found
-
-
-def test_every_lazy_tab_on_a_page_is_declared_and_every_declared_one_is_lazy():
-    declared = {page: key for page, (key, _) in presets.TABS.items()}
-    in_pages = {page.stem: keys for page in PAGES.glob("*.py") if (keys := lazy_tab_keys(page.stem))}
-    assert {page: keys[0] for page, keys in in_pages.items()} == declared
-    assert all(len(keys) == 1 for keys in in_pages.values())
 
 
 def shown_widgets(at: AppTest) -> dict:

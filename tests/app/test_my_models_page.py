@@ -3,7 +3,6 @@ with a message (keeping what was loaded), and offers the session's trained model
 
 from __future__ import annotations
 
-import ast
 import json
 from pathlib import Path
 
@@ -32,14 +31,7 @@ def upload(at: AppTest, name: str, data: bytes) -> AppTest:
     return at.run()
 
 
-def test_the_page_is_thin_and_runs_clean(zoo_dir):
-    tree = ast.parse(PAGE.read_text())
-    nodes = list(ast.walk(tree))
-    imported = {alias.name for node in nodes if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
-    imported |= {node.module for node in nodes if isinstance(node, ast.ImportFrom)}
-    assert "torch" not in imported
-    first_call = next(node for node in tree.body[1:] if isinstance(node, ast.Expr))  # after the docstring
-    assert ast.unparse(first_call) == "pages.ensure_app_navigation()"
+def test_the_page_runs_clean(zoo_dir):
     at = open_page("my_models.py")
     assert at.title[0].value == "Your models"
     assert any("No model loaded" in i.value for i in at.info)

@@ -10,17 +10,19 @@ import pytest
 from apptest import open_page, open_tab
 
 from explorer.lecture_notes import NOTES
-from explorer.ui import presets
+from explorer.ui import outline
 from explorer.ui.notes import TRY
 
 
 @pytest.mark.parametrize("page", ["reparameterization", "straight_through", "vae_em", "assignment"])
 def test_every_view_of_the_page_shows_its_note(page):
     at = open_page(f"{page}.py")
-    lazy = presets.TABS.get(page)
-    for view, note in NOTES[page].items():
-        if lazy:  # only the open tab is drawn
-            open_tab(at, lazy[0], view)
+    declared = outline.page(page)
+    for tab in declared.tabs:
+        note = NOTES[page][tab.note]
+        view = tab.label
+        if declared.tab_key:  # only the open tab is drawn
+            open_tab(at, declared.tab_key, view)
         latex = [element.value.strip("$\n") for element in at.latex]  # st.latex stores "$$\n…\n$$"
         markdown = [element.value for element in at.markdown]
         assert note.equation in latex, view

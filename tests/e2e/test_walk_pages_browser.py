@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from explorer.ui import outline
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = re.findall(r'st\.Page\("pages/(\w+)\.py"', (ROOT / "app.py").read_text())
+PAGES = [page.stem for page in outline.PAGES]  # the navigation's pages, in its order
 TIMEOUT = 90_000
 # Charts that are empty by design in a page's first view, with the reason; the test fails if one gets data, so
 # that the entry is removed when the page is changed.

@@ -1,0 +1,35 @@
+"""The Your models page: upload a checkpoint and see what it holds; download the models trained in this
+session."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from explorer import checkpoints
+from explorer.ui import model_io
+from explorer.ui.declare import MAIN, PageSpec, TabSpec, markdown
+
+INTRO = (markdown("Bring a model to class, or take one home. A Latent Lab checkpoint is one `.safetensors` file: "
+                  "the weights, and in its header the model's kind, config and held-out metrics. Files are checked "
+                  "before anything is built from them and are never unpickled. What you load here stays in your "
+                  "browser session: nobody else sees it, and it is gone when you close the tab."),)
+
+
+def main_view() -> None:
+    st.subheader("Upload a checkpoint")
+    model_io.upload_panel()
+    st.subheader("Models in this session")
+    model_io.models_panel()
+    st.subheader("Trained in this session")
+    model_io.trained_panel()
+
+
+PAGE = PageSpec(
+    intro=INTRO,
+    stem="my_models", title="Your models", icon=":material/upload_file:", section="Your own input",
+    idea="Your own models",
+    summary="Download a model you trained here, load it back, or open a checkpoint someone shared.",
+    # upload goes through load_bytes; _model_from_bytes and _checked_tensors are why nothing is ever unpickled
+    tabs=(TabSpec(MAIN, main_view, MAIN, code=(checkpoints.save, checkpoints.load_bytes,
+                                               checkpoints._model_from_bytes, checkpoints._checked_tensors)),),
+)
