@@ -156,7 +156,7 @@ def main(json_path: str = "bench.json", quick: bool = False, browser: bool = Tru
     results["vq_live_training"] = vq_live_training(10.0 if quick else 60.0)
     results["estimator_charts"] = estimator_chart_latency(repeats=3 if quick else 20)
     from explorer.bench_load import zoo_memory  # issue 11: memory and page reruns
-    from explorer.ui.bench_pages import page_rerun_times
+    from explorer.bench_pages import page_rerun_times
 
     results["memory"], results["page_reruns"] = zoo_memory(), page_rerun_times(repeats=2 if quick else 5)
     if browser:

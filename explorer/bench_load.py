@@ -7,7 +7,7 @@ in the page, from the click's mousedown until the new decoded image is fetched a
 `img.decode()`), so the driver's own delays do not count. Errors: exceptions on a page, JavaScript errors, clicks
 without a new image in time. Memory: RSS of the server and its children (/proc), idle with one and with N sessions,
 and at its peak under load. Also for `python -m explorer bench`: the memory of every pretrained model in one
-process (`zoo_memory`) and (in `explorer.ui.bench_pages`) the rerun time of each page alone in AppTest.
+process (`zoo_memory`) and (in `explorer.bench_pages`) the rerun time of each page alone in AppTest.
 """
 
 from __future__ import annotations

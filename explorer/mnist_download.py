@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from explorer.mnist import (
+from explorer.mnist_files import (
     DEFAULT_MIRROR,
     DIR_ENV,
     MIRROR_ENV,

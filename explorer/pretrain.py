@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass, field
 
 import torch
 
@@ -17,18 +16,10 @@ from explorer import data, models, zoo
 from explorer.compare import reconstruct
 from explorer.metrics import squared_error_per_image
 from explorer.models.quantizer import code_counts, perplexity
+from explorer.pretrain_specs import PretrainSpec, history_columns
+from explorer.sweep import PRETRAIN_SPECS
+from explorer.tokens import PRIOR_SPECS, pretrain_prior
 from explorer.train import TrainConfig, Trainer
-
-
-@dataclass(frozen=True)
-class PretrainSpec:
-    name: str
-    kind: str
-    dataset: str
-    train: TrainConfig
-    model_overrides: dict = field(default_factory=dict)
-    knobs: dict = field(default_factory=lambda: {"beta": 1.0})
-
 
 MNIST_HIDDEN = (512, 256)
 DIGITS_HIDDEN = (128, 64)
@@ -111,14 +102,6 @@ def heldout_metrics(model: torch.nn.Module, x_test: torch.Tensor, repeats: int =
     return {name: round(value, 4) for name, value in sums.items()}
 
 
-def history_columns(rows: list[dict]) -> dict[str, list]:
-    """Rows of held-out evaluations -> {"step": [...], "test_elbo": [...], ...} for the manifest."""
-    kept = ("test_", "heldout_")
-    rows = [r for r in rows if any(k.startswith(kept) for k in r)]
-    keys = sorted({k for r in rows for k in r if k == "step" or k.startswith(kept)})
-    return {k: [round(r[k], 4) if isinstance(r.get(k), float) else r.get(k) for r in rows] for k in keys}
-
-
 def train_spec(spec: PretrainSpec) -> tuple[torch.nn.Module, dict]:
     train, test = data.load(spec.dataset, "train"), data.load(spec.dataset, "test")
     shape = dict(x_dim=train.x_dim, z_dim=2, likelihood=train.likelihood, image_shape=train.image_shape)
@@ -140,9 +123,6 @@ def train_spec(spec: PretrainSpec) -> tuple[torch.nn.Module, dict]:
 def main(only: tuple[str, ...] = (), out_dir=None) -> None:
     """Train every spec (or those named in `only`) and register each in the zoo; the token priors come
     last, since each reads the codes of a VQ-VAE trained above."""
-    from explorer.sweep import PRETRAIN_SPECS  # sweep imports this module: import it here, not on top
-    from explorer.tokens import PRIOR_SPECS, pretrain_prior
-
     for spec in SPECS + PRETRAIN_SPECS:
         if only and spec.name not in only:
             continue

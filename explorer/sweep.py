@@ -25,7 +25,7 @@ from torch import nn
 
 from explorer import data, metrics, models
 from explorer.jobs import JOB_THREADS, QueueFull, TrainingJob
-from explorer.pretrain import PretrainSpec
+from explorer.pretrain_specs import PretrainSpec
 from explorer.threads import torch_threads
 from explorer.train import Diverged, TrainConfig, Trainer
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 
 import numpy as np
 import torch
 from torch import nn
 
-from explorer import models
+from explorer import data, models, zoo
 from explorer.models.prior import PriorConfig, TokenPrior
+from explorer.pretrain_specs import history_columns
 from explorer.train import TrainConfig, Trainer
 from explorer.vq import codes_of as encode_codes
 
@@ -90,11 +92,6 @@ PRIOR_SPECS = {"mnist-vqvae-prior": "mnist-vqvae"}  # prior name -> the VQ-VAE w
 
 def pretrain_prior(vq_name: str, seed: int = 0) -> tuple[TokenPrior, dict]:
     """Fit a prior on the training codes of a shipped VQ-VAE: the model and its manifest record."""
-    import time
-
-    from explorer import data, zoo
-    from explorer.pretrain import history_columns
-
     vq, dataset = zoo.load(vq_name), zoo.entry(vq_name)["dataset"]
     train, test = data.load(dataset, "train"), data.load(dataset, "test")
     train_codes, test_codes = encode_codes(vq, train.x), encode_codes(vq, test.x)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+import torch
 
-from explorer import compare, latent, zoo
+from explorer import compare, latent, likelihood, zoo
 from explorer.figures.images import tile, upscale
 from explorer.figures.latent import latent_map
 from explorer.ui import cache, session
@@ -35,13 +36,16 @@ def reconstructions_view(image: np.ndarray) -> None:
         st.info("No pretrained MNIST models here: run `python -m explorer pretrain`.")
         return
     results = comparisons(names, image, session.seed())
+    binary = likelihood.binarise(torch.from_numpy(np.asarray(image, dtype=np.float32)).reshape(28, 28))
+    st.image(upscale(binary.numpy(), 3), caption="Scored: your digit binarised (pixels ≥ ½ on). A Bernoulli "
+             "decoder gives probabilities to binary images, so each log p(x) and ELBO below is of this image")
     per_row = 4
     for start in range(0, len(results), per_row):
         for column, result in zip(st.columns(per_row), results[start : start + per_row], strict=False):
             column.image(upscale(result.x_hat.reshape(28, 28), 5), clamp=True, caption=label(result.name))
-            likelihood = ("no likelihood (deterministic)" if result.log_likelihood is None
-                          else f"{result.likelihood_label}: **{result.log_likelihood:.1f} nats**")
-            column.markdown(f"‖x − x̂‖² **{result.squared_error:.1f}** (sum over pixels)  \n{likelihood}")
+            score = ("no likelihood (deterministic)" if result.log_likelihood is None
+                     else f"{result.likelihood_label}: **{result.log_likelihood:.1f} nats per image**")
+            column.markdown(f"‖x − x̂‖² **{result.squared_error:.1f}** (sum over pixels)  \n{score}")
 
 
 def map_figure(points: dict[str, np.ndarray], path: np.ndarray | None) -> go.Figure:

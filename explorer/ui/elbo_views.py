@@ -139,8 +139,8 @@ def history_view(model_name: str) -> None:
     if not history or "heldout_log_px" not in history:
         st.info("This checkpoint has no recorded history of log p(x); retrain it with `python -m explorer pretrain`.")
         return
-    chart(figures.gap_history_figure(history, "Held-out log p(x) and ELBO during training"), width="stretch",
-          key=f"history_{model_name}")
+    chart(figures.gap_history_figure(history, "Held-out log p(x) and ELBO during training (binarised images)"),
+          width="stretch", key=f"history_{model_name}")
     st.caption(gap_notes.history_caption(history))
     if not all(history.get(key) for key in SPLIT_KEYS):
         st.caption("This checkpoint's history predates the split of the gap into its approximation and "

@@ -29,6 +29,8 @@ def test_a_drawn_digit_is_reconstructed_by_every_model_and_interpolated(page, se
     stroke(page, canvas, (0.5, 0.15), (0.5, 0.85))  # a "1"
     page.get_by_text("as the model sees it").wait_for(timeout=TIMEOUT)
     page.get_by_text("log p(x):").first.wait_for(timeout=TIMEOUT)  # the 2-D VAE's exact likelihood
+    page.get_by_text("Scored: your digit binarised").wait_for(timeout=TIMEOUT)  # the image every log p(x) is of
+    page.get_by_text(re.compile(r"log p\(x\): -?\d+\.\d nats per image")).first.wait_for(timeout=TIMEOUT)
     page.get_by_text(re.compile(r"^‖x − x̂‖² \d+\.\d")).nth(4).wait_for(timeout=TIMEOUT)  # one per model, five at least
     page.screenshot(path=str(shots / "draw-compare.png"), full_page=True)
     page.get_by_role("button", name="Keep as digit A").click()

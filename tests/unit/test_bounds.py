@@ -4,9 +4,9 @@ encoders, which no theorem promises), and the gap measured two ways."""
 
 
 import ppca
-from shipped import shipped_mnist_vae_2d
 import pytest
 import torch
+from shipped import shipped_mnist_vae_2d
 from torch.distributions import kl_divergence
 
 from explorer.bounds import elbo, gap, iwae_bound, iwae_spread, naive_bound

@@ -22,7 +22,7 @@ import pytest
 import torch
 from sklearn.neighbors import KNeighborsClassifier
 
-from explorer import data, mnist
+from explorer import data, mnist, mnist_files
 from explorer.mnist import SHARED_MNIST
 
 MNIST_LABEL_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
@@ -49,7 +49,7 @@ def isolated(monkeypatch, tmp_path):
     for variable in (mnist.DIR_ENV, mnist.NO_SHARED_FALLBACK_ENV):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv(mnist.CACHE_ENV, str(tmp_path / "cache"))
-    monkeypatch.setenv(mnist.MIRROR_ENV, closed_port_url())
+    monkeypatch.setenv(mnist_files.MIRROR_ENV, closed_port_url())
     # urllib would send even 127.0.0.1 through a configured proxy.
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
@@ -345,7 +345,7 @@ def test_mnist_dir_with_training_files_gives_the_official_split(shared_mnist, tm
         (tmp_path / name).write_bytes(gzip.compress(payload))
         # Stand-ins for the 60,000 images, which these machines lack.
         digest = hashlib.sha256(payload).hexdigest()
-        monkeypatch.setitem(mnist.PAYLOADS, name, (len(payload), digest))
+        monkeypatch.setitem(mnist_files.PAYLOADS, name, (len(payload), digest))
     for name in mnist.TEST_FILES:
         shutil.copy(shared_mnist / name, tmp_path / name)
     monkeypatch.setenv(mnist.DIR_ENV, str(tmp_path))
@@ -450,7 +450,7 @@ def test_download_from_a_mirror_fills_the_cache(mirror_folder, monkeypatch):
     data.load.cache_clear()
     monkeypatch.delenv(mnist.DIR_ENV)
     with serving(mirror_folder) as url:
-        monkeypatch.setenv(mnist.MIRROR_ENV, url)
+        monkeypatch.setenv(mnist_files.MIRROR_ENV, url)
         downloaded = data.load("mnist"), data.load("mnist", "test")
     for a, b in zip(direct, downloaded, strict=True):
         assert torch.equal(a.x, b.x) and torch.equal(a.labels, b.labels) and a.source == b.source
@@ -487,7 +487,7 @@ def test_a_corrupt_download_is_rejected_and_not_kept(name, corrupt, mirror_folde
     corrupt(mirror_folder / name)
     with serving(mirror_folder) as url, \
             pytest.raises(data.DatasetUnavailable, match="failed verification and was deleted"):
-        monkeypatch.setenv(mnist.MIRROR_ENV, url)
+        monkeypatch.setenv(mnist_files.MIRROR_ENV, url)
         data.load("mnist")
     assert name not in cache_contents()
     assert not [entry for entry in cache_contents() if entry.endswith(".part")]

@@ -66,6 +66,18 @@ def test_the_history_caption_says_what_the_curve_shows():
     assert "stays within ±0.60 nats of 5.00 nats" in stays
 
 
+def test_a_growing_gap_is_explained_by_the_part_that_grew():
+    """Issue 20, item 1: the caption once blamed the Gaussian family whatever the split showed."""
+    encoder = history([4.8, 13.1]) | {"heldout_amortization_gap": [2.6, 5.6], "heldout_approximation_gap": [0.10, 0.15]}
+    caption = gap_notes.history_caption(encoder)
+    assert "amortization part (the encoder's shortfall) goes from 2.60 nats to 5.60 nats" in caption
+    assert "the growth is the encoder's" in caption and "Gaussian family's" not in caption
+    family = history([4.8, 13.1]) | {"heldout_amortization_gap": [2.6, 2.0], "heldout_approximation_gap": [0.1, 6.0]}
+    assert "the growth is the Gaussian family's" in gap_notes.history_caption(family)
+    unsplit = gap_notes.history_caption(history([4.8, 13.1]))
+    assert "less Gaussian" in unsplit and "amortization" not in unsplit
+
+
 def test_the_shipped_mnist_history_is_captioned_as_growing():
     """The chart of the shipped model: ≈ 4.2 nats at step 500, 6.9 at 4,000; the old fixed caption said 'shrinks'."""
     if "mnist-vae-2d" not in zoo.names():

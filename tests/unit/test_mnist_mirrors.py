@@ -18,7 +18,7 @@ import pytest
 # `isolated` (autouse) included: an empty memo, a private cache and a closed-port mirror per test.
 from test_data import SHARED_MNIST, QuietHandler, flip_a_pixel, isolated, no_local_mnist, serving, shared_mnist  # noqa: F401
 
-from explorer import data, mnist, mnist_download
+from explorer import data, mnist, mnist_download, mnist_files
 from explorer.jobs import wait_until
 
 SLOW_BYTE_S = 0.2  # the dripping mirror sends one byte this often
@@ -80,7 +80,7 @@ def test_a_mirror_that_drips_bytes_ends_at_the_deadline(tmp_path, monkeypatch):
     monkeypatch.setenv(mnist_download.DEADLINE_ENV, "1")
     stop, requests = threading.Event(), []
     with serving(tmp_path, dripping(stop, requests)) as url:
-        monkeypatch.setenv(mnist.MIRROR_ENV, url)
+        monkeypatch.setenv(mnist_files.MIRROR_ENV, url)
         load = LoadInThread()
         load.start()
         load.join(timeout=5)
@@ -96,7 +96,7 @@ def test_a_download_in_flight_does_not_hold_up_another_load(tmp_path, monkeypatc
     monkeypatch.setattr(mnist_download, "IN_FLIGHT_WAIT_S", 0.1)
     stop, requests = threading.Event(), []
     with serving(tmp_path, dripping(stop, requests)) as url:
-        monkeypatch.setenv(mnist.MIRROR_ENV, url)
+        monkeypatch.setenv(mnist_files.MIRROR_ENV, url)
         first, second = LoadInThread(), LoadInThread()
         first.start()
         assert wait_until(lambda: requests, timeout=5), "the first load never asked the mirror"
@@ -116,7 +116,7 @@ def test_a_failed_mirror_is_remembered_for_a_while(tmp_path, monkeypatch):
     monkeypatch.setattr(mnist_download, "clock", lambda: now[0])
     requests = []
     with serving(tmp_path, not_found(requests)) as url:
-        monkeypatch.setenv(mnist.MIRROR_ENV, url)
+        monkeypatch.setenv(mnist_files.MIRROR_ENV, url)
         for _ in range(2):
             with pytest.raises(data.DatasetUnavailable, match="404"):
                 data.load("mnist")

@@ -195,4 +195,4 @@ def test_the_shared_mnist_folder_is_defined_once_beside_the_checkout():
     assert mnist.SHARED_MNIST.parents[2] == ROOT.parent
     assert mnist.shared_folder() == mnist.SHARED_MNIST
     assert files_matching(r'"shared"\s*/|shared/data/mnist"', "explorer", "tests", "pages", "scripts") \
-        == {"explorer/mnist.py"}
+        == {"explorer/mnist_files.py"}

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from explorer import bounds, likelihood, models
-from explorer.pretrain import heldout_gap, history_columns
+from explorer.pretrain import heldout_gap
+from explorer.pretrain_specs import history_columns
 from explorer.train import TrainConfig, Trainer
 
 

@@ -1,5 +1,6 @@
 """Page rerun times under AppTest for the benchmark: each page alone, as Streamlit's own test harness runs
-it. It lives in the Streamlit seam (explorer/ui/) because it imports Streamlit's testing API."""
+it. Streamlit's testing API is the one Streamlit import outside explorer/ui/: the benchmarks may use it, and nothing
+but the command line imports the benchmarks (docs/architecture.toml)."""
 
 from __future__ import annotations
 
