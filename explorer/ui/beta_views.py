@@ -22,6 +22,7 @@ from explorer.ui.figure_export import chart
 SWEEP_STEPS = (500, 1000, 1500, 3000)  # steps per model a sweep offers; tests monkeypatch tiny ones
 FREE_BITS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0)
 WARMUP_STEPS = (0, 250, 500, 1000)
+LIVE_STEPS = (500, 1000, 2000, 3000, 5000)  # a live run's choices of steps
 SECONDS_PER_STEP = 0.009  # measured in the server with a browser watching, on the 2-core machine
 SWEEP_POLL_SECONDS = 2.0  # a new sweep point comes every ~10 s; each poll costs the browser a redraw
 N_SHOWN = 8  # inputs reconstructed and prior samples drawn per model
@@ -86,7 +87,7 @@ def rd_points(found: dict[str, dict]) -> list[dict]:
 
 def live_settings(key: str) -> tuple[TrainConfig, str, dict]:
     cols = st.columns(4)
-    steps = cols[0].select_slider("Steps", (500, 1000, 2000, 3000, 5000), value=2000, key=f"{key}_steps")
+    steps = cols[0].select_slider("Steps", LIVE_STEPS, value=2000, key=f"{key}_steps")
     likelihood = cols[1].radio("Decoder p(x|z)", tuple(DECODERS), format_func=DECODERS.get, key=f"{key}_lik")
     warmup = cols[2].select_slider("KL warm-up (steps)", WARMUP_STEPS, value=0, key=f"{key}_warmup",
                                    help="β ramps up from 0 over these steps. Set when a run starts.")

@@ -21,6 +21,7 @@ from explorer.ui.figure_export import chart
 
 TAUS = (0.01, 0.03, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 2.0, 3.0, 5.0, 10.0)
 N_SAMPLES = 16
+LIVE_STEPS = (250, 500, 1000, 2000, 3000)  # a live run's choices of steps
 PRETRAINED = "mnist-gumbel"
 
 
@@ -87,7 +88,7 @@ def live_settings(key: str) -> tuple[TrainConfig, dict]:
                           help="Forward: the one-hot sample. Backward: the relaxed sample's gradient.")
     anneal = cols[2].toggle("Anneal τ", key=f"{key}_anneal",
                             help="τ_t = max(min(0.5, τ), τ · exp(−0.001 · t)): annealing only lowers τ")
-    steps = cols[3].select_slider("Steps", (250, 500, 1000, 2000, 3000), value=1000, key=f"{key}_steps")
+    steps = cols[3].select_slider("Steps", LIVE_STEPS, value=1000, key=f"{key}_steps")
     config = TrainConfig(steps=steps, lr=2e-3, seed=session.seed(), log_every=20, eval_every=250,
                          tau_anneal_rate=1e-3 if anneal else 0.0, tau_min=0.5)
     return config, {"tau": tau, "hard": hard}

@@ -46,6 +46,9 @@ HOME = PageSpec(
 PAGES = (HOME, *LECTURE)
 
 
+BY_STEM = {spec.stem: spec for spec in PAGES}
+
+
 def page(stem: str) -> PageSpec:
-    """The declaration of the page whose file is pages/<stem>.py."""
-    return next(spec for spec in PAGES if spec.stem == stem)
+    """The declaration of the page whose file is pages/<stem>.py (a KeyError names an unknown one)."""
+    return BY_STEM[stem]

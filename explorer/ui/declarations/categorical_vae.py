@@ -39,7 +39,7 @@ PAGE = PageSpec(
         "gumbel_live_tau": Choice(gumbel_views.TAUS, 1.0),
         "gumbel_live_hard": Choice(OFF_ON, False),
         "gumbel_live_anneal": Choice(OFF_ON, False),
-        "gumbel_live_steps": Choice((250, 500, 1000, 2000, 3000), 1000),
+        "gumbel_live_steps": Choice(gumbel_views.LIVE_STEPS, 1000),
     },
     presets={
         "τ too low (0.01)": {"gumbel_pretrained_tau": 0.01, "gumbel_live_tau": 0.01},
