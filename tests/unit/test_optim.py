@@ -1,10 +1,10 @@
-"""LeanAdam against the oracle torch.optim.Adam (the textbook, non-fused implementation)."""
+"""The trainer's optimizer is torch's own Adam: fused where the parameters allow, foreach otherwise, and it follows
+the textbook (non-fused, non-foreach) implementation step by step."""
 
 import pytest
 import torch
 from torch import nn
 
-from explorer.optim import LeanAdam
 from explorer.train import make_optimizer
 
 
@@ -17,9 +17,9 @@ def _twin_models():
 
 
 @pytest.mark.parametrize("lr", [1e-3, 0.05])
-def test_lean_adam_follows_torch_adam_step_by_step(lr):
+def test_the_trainers_adam_follows_the_textbook_adam_step_by_step(lr):
     model, twin = _twin_models()
-    ours, oracle = LeanAdam(model.parameters(), lr=lr), torch.optim.Adam(twin.parameters(), lr=lr, foreach=False)
+    ours, oracle = make_optimizer(model, lr), torch.optim.Adam(twin.parameters(), lr=lr, foreach=False)
     for step in range(30):
         x = torch.randn(16, 5)
         for net, optimizer in ((model, ours), (twin, oracle)):
@@ -30,21 +30,17 @@ def test_lean_adam_follows_torch_adam_step_by_step(lr):
             torch.testing.assert_close(p, q, rtol=1e-5, atol=1e-6, msg=f"step {step}")
 
 
-def test_a_parameter_without_gradient_is_left_alone_and_its_step_count_kept():
-    model, twin = _twin_models()
-    ours, oracle = LeanAdam(model.parameters()), torch.optim.Adam(twin.parameters(), foreach=False)
-    x = torch.randn(4, 5)
-    for net, optimizer in ((model, ours), (twin, oracle)):
-        net(x).sum().backward()
-        net[2].bias.grad = None
-        optimizer.step()
-    assert torch.equal(model[2].bias, twin[2].bias)
-    assert [int(s) for s in ours.steps] == [1, 1, 1, 0]
-    for p, q in zip(model.parameters(), twin.parameters(), strict=True):
-        torch.testing.assert_close(p, q)
+def test_fused_where_the_parameters_share_a_device_and_dtype_foreach_otherwise():
+    assert make_optimizer(nn.Linear(2, 2), 1e-3).defaults["fused"]
+    mixed = make_optimizer(nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2).double()), 1e-3)
+    assert not mixed.defaults["fused"] and mixed.defaults["foreach"]
 
 
-def test_the_trainer_falls_back_to_torch_adam_for_mixed_dtypes():
-    model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2).double())
-    assert isinstance(make_optimizer(model, 1e-3), torch.optim.Adam)
-    assert isinstance(make_optimizer(nn.Linear(2, 2), 1e-3), LeanAdam)
+def test_no_private_torch_api_in_the_training_path():
+    from pathlib import Path
+
+    import explorer
+
+    root = Path(explorer.__file__).parent
+    offenders = [path.name for path in root.rglob("*.py") if "torch._f" in path.read_text()]
+    assert offenders == []
