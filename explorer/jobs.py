@@ -33,36 +33,23 @@ class QueueFull(RuntimeError):
     """Too many jobs are training in this process; try again when one finishes."""
 
 
-class TrainingJob:
-    """States: 'ready' -> 'running' <-> 'paused' -> 'finished' | 'stopped' | 'diverged' | 'failed'."""
+class Job:
+    """The state machine that every background run shares: a daemon thread runs `work()`, which calls
+    `proceed()` between its units of work (a step, a model of a sweep) to wait while paused and to learn whether
+    to go on. States: 'ready' -> 'running' <-> 'paused' -> 'finished' | 'stopped' | 'diverged' | 'failed'."""
 
-    def __init__(self, model: nn.Module, x_train: torch.Tensor, config: TrainConfig = TrainConfig(),
-                 knobs: dict | None = None, x_test: torch.Tensor | None = None, device: str = "cpu",
-                 copy_model: bool = True, alive: Callable[[], bool] | None = None):
-        model = copy.deepcopy(model) if copy_model else model
-        for p in model.parameters():
-            p.requires_grad_(True)  # a copy of a write-protected shared model must be trainable
-        self.model = model.to(device)
-        self.config = config
-        self.trainer = Trainer(self.model, x_train, config, knobs, x_test)
-        self.state = "ready"
+    thread_name, failure_label = "latent-lab-job", "The run"
+
+    def __init__(self, alive: Callable[[], bool] | None = None):
+        self.state, self.message = "ready", ""
         self._alive = alive  # polled now and then: a job whose browser session ended stops
-        self.message = ""
-        self._lock = threading.Lock()
-        self._resume = threading.Event()
+        self._resume, self._stop = threading.Event(), threading.Event()
         self._resume.set()
-        self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    # --- control -------------------------------------------------------------------------
     def start(self) -> None:
-        with _running_lock:
-            if len(_running) >= MAX_RUNNING:
-                raise QueueFull(f"{len(_running)} models are already training on this server "
-                                f"(at most {MAX_RUNNING} at once). Try again when one finishes.")
-            _running.add(self)
         self.state = "running"
-        self._thread = threading.Thread(target=self._loop, name="latent-lab-training", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=self.thread_name, daemon=True)
         self._thread.start()
 
     def pause(self) -> None:
@@ -84,6 +71,70 @@ class TrainingJob:
         if self._thread is not None:
             self._thread.join(timeout)
 
+    @property
+    def done(self) -> bool:
+        return self.state in ("finished", "stopped", "diverged", "failed")
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def proceed(self) -> bool:
+        """Between two units of work: wait while paused (waking now and then, so a paused job whose tab was
+        closed still ends), then whether to go on."""
+        while not self._resume.wait(PAUSED_ALIVE_CHECK_S):
+            self._check_alive()
+        return not self._stop.is_set()
+
+    def work(self) -> None:
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        """After `work`, whatever its outcome, in the job's thread."""
+
+    def _loop(self) -> None:
+        try:
+            self.work()
+            self.state = "stopped" if self._stop.is_set() else "finished"
+        except Diverged as err:
+            self.state, self.message = "diverged", str(err)
+        except Exception as err:  # noqa: BLE001 - a page shows it instead of a dead thread
+            self.state, self.message = "failed", f"{self.failure_label} failed: {type(err).__name__}: {err}"
+        finally:
+            self.finish()
+
+    def _check_alive(self) -> None:
+        if self._alive is not None and not self._alive():
+            self.message = "Stopped: the browser session that started this run has ended."
+            self._stop.set()
+            self._resume.set()
+
+
+class TrainingJob(Job):
+    """One model trained step by step (`Job`'s states), holding one of the process's `MAX_RUNNING` slots."""
+
+    thread_name, failure_label = "latent-lab-training", "Training"
+
+    def __init__(self, model: nn.Module, x_train: torch.Tensor, config: TrainConfig = TrainConfig(),
+                 knobs: dict | None = None, x_test: torch.Tensor | None = None, device: str = "cpu",
+                 copy_model: bool = True, alive: Callable[[], bool] | None = None):
+        super().__init__(alive)
+        model = copy.deepcopy(model) if copy_model else model
+        for p in model.parameters():
+            p.requires_grad_(True)  # a copy of a write-protected shared model must be trainable
+        self.model = model.to(device)
+        self.config = config
+        self.trainer = Trainer(self.model, x_train, config, knobs, x_test)
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with _running_lock:
+            if len(_running) >= MAX_RUNNING:
+                raise QueueFull(f"{len(_running)} models are already training on this server "
+                                f"(at most {MAX_RUNNING} at once). Try again when one finishes.")
+            _running.add(self)
+        super().start()
+
     def set_knobs(self, **knobs) -> None:
         with self._lock:
             self.trainer.knobs.update(knobs)
@@ -98,10 +149,6 @@ class TrainingJob:
         return min(1.0, self.step / max(1, self.config.steps))
 
     @property
-    def done(self) -> bool:
-        return self.state in ("finished", "stopped", "diverged", "failed")
-
-    @property
     def history(self) -> list[dict]:
         with self._lock:
             return list(self.trainer.state.history)
@@ -112,40 +159,24 @@ class TrainingJob:
             return fn(self.model)
 
     # --- the thread ----------------------------------------------------------------------
-    def _loop(self) -> None:
+    def work(self) -> None:
         # One intra-op thread per job. With two, a job shares 2 cores with the browser and the
         # server, and OpenMP's spinning threads slow each step ~8x (measured in the server:
         # 7-12 steps/s with 2 threads, ~70 with 1); it also lets MAX_RUNNING jobs share the cores.
         torch.set_num_threads(JOB_THREADS)
-        try:
-            while self.step < self.config.steps and not self._stop.is_set():
-                # paused: wake now and then, so a paused job whose tab was closed still ends
-                while not self._resume.wait(PAUSED_ALIVE_CHECK_S):
-                    self._check_alive()
-                if self._stop.is_set():
-                    break
-                with self._lock:
-                    self.trainer.step()
-                if self.step % ALIVE_CHECK_EVERY == 0:
-                    self._check_alive()
-            if self._stop.is_set():
-                with self._lock:  # a stopped run still ends with held-out numbers
-                    self.trainer.state.history.append({"step": self.step, **self.trainer.evaluate()})
-            self.state = "stopped" if self._stop.is_set() else "finished"
-        except Diverged as err:
-            self.state, self.message = "diverged", str(err)
-        except Exception as err:  # noqa: BLE001 - a page shows it instead of a dead thread
-            self.state, self.message = "failed", f"Training failed: {type(err).__name__}: {err}"
-        finally:
-            self.model.eval()
-            with _running_lock:
-                _running.discard(self)
+        while self.step < self.config.steps and self.proceed():
+            with self._lock:
+                self.trainer.step()
+            if self.step % ALIVE_CHECK_EVERY == 0:
+                self._check_alive()
+        if self.stopping:
+            with self._lock:  # a stopped run still ends with held-out numbers
+                self.trainer.state.history.append({"step": self.step, **self.trainer.evaluate()})
 
-    def _check_alive(self) -> None:
-        if self._alive is not None and not self._alive():
-            self.message = "Stopped: the browser session that started this run has ended."
-            self._stop.set()
-            self._resume.set()
+    def finish(self) -> None:
+        self.model.eval()
+        with _running_lock:
+            _running.discard(self)
 
 
 @atexit.register

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ import torch
 from torch import nn
 
 from explorer import data, metrics, models
-from explorer.jobs import JOB_THREADS, QueueFull, TrainingJob
+from explorer.jobs import JOB_THREADS, Job, QueueFull, TrainingJob
 from explorer.pretrain_specs import PretrainSpec
 from explorer.threads import torch_threads
 from explorer.train import Diverged, TrainConfig, Trainer
@@ -184,45 +183,33 @@ class SweepStopped(RuntimeError):
     """The sweep was stopped (by its page, or because its browser session ended)."""
 
 
-class SweepJob:
-    """A sweep in a background thread. Each model trains as a `TrainingJob`, so a sweep counts
-    against the server's limit of concurrent runs, trains on one thread and stops with its session.
+class SweepJob(Job):
+    """A sweep in a background thread: a series of `TrainingJob`s, one per β, each holding a training slot of the
+    server while it runs, trained on one thread and stopped with its session (`Job`'s states)."""
 
-    States: 'ready' -> 'running' -> 'finished' | 'stopped' | 'diverged' | 'failed'.
-    """
+    thread_name, failure_label = "latent-lab-sweep", "Sweep"
 
     def __init__(self, dataset: str, config: SweepConfig, device: str = "cpu",
                  alive: Callable[[], bool] | None = None):
-        self.dataset, self.config, self.device, self._alive = dataset, config, device, alive
+        super().__init__(alive)
+        self.dataset, self.config, self.device = dataset, config, device
         self.results: list[dict] = []
-        self.state, self.message, self.current = "ready", "", None  # current: the TrainingJob of one β
-        self._stop, self._thread = threading.Event(), None
-
-    @property
-    def done(self) -> bool:
-        return self.state in ("finished", "stopped", "diverged", "failed")
+        self.current: TrainingJob | None = None  # the job of the β in training
 
     @property
     def progress(self) -> float:
         running = self.current.progress if self.current is not None and not self.current.done else 0.0
         return min(1.0, (len(self.results) + running) / max(1, len(self.config.betas)))
 
-    def start(self) -> None:
-        self.state = "running"
-        self._thread = threading.Thread(target=self._loop, name="latent-lab-sweep", daemon=True)
-        self._thread.start()
-
     def stop(self, wait: float = 5.0) -> None:
-        self._stop.set()
         if self.current is not None:
             self.current.stop(wait)
-        if self._thread is not None:
-            self._thread.join(wait)
+        super().stop(wait)
 
     def _train(self, model: nn.Module, x: torch.Tensor, config: TrainConfig, knobs: dict) -> None:
         job = TrainingJob(model.to(self.device), x, config, knobs, device=self.device, copy_model=False,
                           alive=self._alive)
-        while not self._stop.is_set():
+        while self.proceed():
             try:
                 job.start()
                 break
@@ -232,20 +219,16 @@ class SweepJob:
         self.current, self.message = job, ""
         job.join()
         if job.state == "diverged":
-            raise Diverged(job.message)
-        if self._stop.is_set() or job.state != "finished":
-            raise SweepStopped(job.message or "Stopped.")
+            raise Diverged(f"β = {self.config.betas[len(self.results)]:g}: {job.message}")
+        if self.stopping or job.state != "finished":
+            self.message = job.message or "Stopped."
+            raise SweepStopped(self.message)
 
-    def _loop(self) -> None:
+    def work(self) -> None:
         try:
             run_sweep(self.dataset, self.config, lambda i, n, result: self.results.append(result), self._train)
-            self.state = "finished"
-        except SweepStopped as err:
-            self.state, self.message = "stopped", str(err)
-        except Diverged as err:
-            self.state, self.message = "diverged", f"β = {self.config.betas[len(self.results)]:g}: {err}"
-        except Exception as err:  # noqa: BLE001 - the page shows it instead of a dead thread
-            self.state, self.message = "failed", f"Sweep failed: {type(err).__name__}: {err}"
+        except SweepStopped:
+            self._stop.set()  # `Job` then ends in 'stopped', keeping the message
 
 
 # --- pretrained β-VAEs (trained by `python -m explorer pretrain`) ------------------------------------

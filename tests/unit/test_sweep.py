@@ -126,3 +126,12 @@ def test_pretrain_specs_name_beta_models_of_ten_units():
         assert spec.kind == "vae" and spec.model_overrides["z_dim"] == sweep.Z_DIM
         assert math.isclose(sweep.PRETRAIN_BETAS[spec.name], float(spec.name.split("-b")[-1]))
     assert sweep.pretrained_betas("sprites") == {"sprites-vae-b0.5": 0.5, "sprites-vae-b1": 1.0, "sprites-vae-b4": 4.0}
+
+
+def test_a_sweep_is_a_series_of_training_jobs_on_one_state_machine():
+    """Issue 21: SweepJob once re-implemented TrainingJob's states, thread and stop; both are `jobs.Job` now."""
+    from explorer.jobs import Job, TrainingJob
+
+    for job_class in (TrainingJob, sweep.SweepJob):
+        assert issubclass(job_class, Job)
+        assert not {"_loop", "pause", "resume", "done", "join", "proceed"} & set(vars(job_class)), job_class
