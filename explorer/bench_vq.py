@@ -21,7 +21,7 @@ import torch
 from explorer import data, models, vq
 from explorer.jobs import JOB_THREADS
 from explorer.metrics import squared_error_per_image
-from explorer.sweep import torch_threads
+from explorer.threads import torch_threads
 from explorer.train import TrainConfig, Trainer
 
 HEALTHY = {"kmeans_init": True, "dead_code_reset_steps": 10}
