@@ -61,11 +61,10 @@ NOTES = {
         "main": dict(
             equation=r"\log p(x) = \underbrace{\mathbb{E}_{q(z|x)}[\log p(x|z)] - \mathrm{KL}(q(z|x)\,\|\,p(z))}"
                      r"_{\text{ELBO}} + \underbrace{\mathrm{KL}(q(z|x)\,\|\,p(z|x))}_{\text{gap}\ \ge\ 0}",
-            explanation="*A very bad estimate: what is the gap?* With a 2-D latent, log p(x), the ELBO and the gap "
-                        "are computed on grids; the naive bound and IWAE-K are Monte-Carlo estimates, shown ± their "
-                        "standard error. ELBO ≤ IWAE-K ≤ log p(x) and naive ≤ log p(x) always hold, but the naive "
-                        "bound, blind to x, can beat a poor encoder's ELBO. A Bernoulli decoder gives "
-                        "probabilities to binary images, so the image scored is x binarised (pixels ≥ ½ on).",
+            explanation="*A very bad estimate: what is the gap?* log p(x), the ELBO and the gap are computed on "
+                        "grids; naive and IWAE-K are Monte-Carlo estimates ± their standard error; ELBO ≤ IWAE-K ≤ "
+                        "log p(x) and naive ≤ log p(x) hold, and naive can beat a poor encoder's ELBO. x is scored "
+                        "binarised (pixels ≥ ½): a Bernoulli decoder gives probabilities to binary images.",
             try_this="raise **Importance samples K** from 1 to 5000: IWAE-K climbs from the ELBO towards log p(x). "
                      "Then set **Held-out sample** to 424: the naive bound lies above the ELBO. Or choose **Draw a "
                      "digit** and draw one halfway between two classes: p(z|x) often bends or splits, a Gaussian q "
@@ -190,9 +189,9 @@ NOTES = {
             equation=r"\|x - \hat x\|^2 = \sum_{i=1}^{784} (x_i - \hat x_i)^2,\qquad \log p(x)\ \ge\ \mathrm{ELBO}"
                      r" = \mathbb{E}_{q(z|x)}\log p(x|z) - \mathrm{KL}\big(q(z|x)\,\|\,p(z)\big)",
             explanation="‖x − x̂‖² is the squared error summed (not averaged) over the 784 pixels; log p(x) is exact "
-                        "for the 2-D VAE (quadrature over its latent), a lower bound, the ELBO averaged over posterior "
-                        "samples, elsewhere; both are of your digit binarised (pixels ≥ ½ on), since a Bernoulli "
-                        "decoder gives probabilities to binary images. The autoencoder defines no likelihood.",
+                        "for the 2-D VAE (quadrature over its latent), a lower bound, the ELBO averaged over "
+                        "posterior samples, elsewhere; both are of your digit binarised (pixels ≥ ½), as a Bernoulli "
+                        "decoder scores binary images. The AE has no likelihood.",
             try_this="draw a 4 that is almost a 9, press **Keep as digit A**, clear the canvas and draw the 9: "
                      "the map shows both, and the strip decodes the straight line between them.",
         ),

@@ -59,8 +59,8 @@ def test_an_exercises_link_with_values_off_the_widgets_keeps_their_defaults(zoo_
 
 @pytest.mark.skipif(not {"mnist-vae-2d", "moons-vae-2d"} <= set(zoo.names()), reason="no 2-D VAEs: run pretrain")
 @pytest.mark.parametrize(("query", "preset", "gap"), [
-    ({"gap_index_mnist-vae-2d": "13"}, "A tight bound", (0.0, 0.1)),
-    ({"gap_index_mnist-vae-2d": "18"}, "A loose bound (large gap)", (50.0, 100.0)),
+    ({"gap_index_mnist-vae-2d": "102"}, "A tight bound", (0.0, 0.1)),
+    ({"gap_index_mnist-vae-2d": "18"}, "A loose bound (large gap)", (150.0, 200.0)),
     ({"gap_model": "moons-vae-2d", "gap_index_moons-vae-2d": "8", "gap_k_moons-vae-2d": "3"},
      "Two moons: a curved posterior", (3.0, 4.0)),
 ])

@@ -111,7 +111,7 @@ def bound_values(model, x: torch.Tensor) -> torch.Tensor:
 def test_bounds_draw_the_same_numbers_while_another_thread_uses_the_global_generator(kind):
     torch.manual_seed(0)
     model = models.build(kind, None, **SMALL[kind]).eval()
-    x = toy_data(4)
+    x = toy_data(4).round()  # binary: a Bernoulli decoder's bounds score binary images
     solo = bound_values(model, x)
     with global_rng_hammered():
         repeated = in_threads(*[lambda: bound_values(model, x)] * 4)
