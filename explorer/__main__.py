@@ -27,11 +27,11 @@ def main(argv: list[str] | None = None) -> int:
         for path in lecture.make_thumbnails(args.screenshots):
             print(path)
     elif args.command == "pretrain":
-        from explorer import pretrain as pretrain_module
+        from explorer.training import pretrain as pretrain_module
 
         pretrain_module.main(tuple(args.only))
     elif args.load is not None:
-        from explorer import bench_load
+        from explorer.bench import load as bench_load
 
         json_path = "bench_load.json" if args.json == bench.get_default("json") else args.json
         bench_load.main(tuple(args.load) or (1, 5, 10, 20), json_path, quick=args.quick)

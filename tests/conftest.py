@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from explorer.mnist import SHARED_MNIST
+from explorer.data.mnist import SHARED_MNIST
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from explorer.figures import LINE_WIDTH, PALETTE, base_layout
-from explorer.gap_notes import signed
+from explorer.lecture.gap_notes import signed
 
 GAP_COLOUR = "rgba(214, 39, 40, 0.18)"
 

@@ -79,7 +79,7 @@ def bound_figure(labels: list[str], log_px: np.ndarray, elbo: np.ndarray, gap: f
                  units: str = "nats per point", height: int = 420) -> go.Figure:
     """log p(x|θ) and ELBO(q, θ) after each half-step ("E1", "M1", "E2", …), the gap KL(q ‖ p(z|x))
     shaded between them: it closes at every E-step (EM) and the bound rises at every M-step. `gap` is the
-    last one, from `explorer.em.posterior_gap` (0 within rounding, where log_px − elbo may be −4e-16)."""
+    last one, from `explorer.maths.em.posterior_gap` (0 within rounding, where log_px − elbo may be −4e-16)."""
     fig = go.Figure()
     symbols = ["circle" if label.startswith("E") else "square" for label in labels]
     fig.add_trace(go.Scatter(x=labels, y=log_px, name="log p(x | θ)", mode="lines+markers",

@@ -33,7 +33,7 @@ def decoder_distribution(x_param: torch.Tensor, likelihood: str, decoder_sigma: 
 
     Bernoulli: `x_param` are logits; a mass function on binary images. The support check is off because
     training passes grey pixels as soft targets (`reconstruction_nll`); a log p(x) shown as one is computed
-    for binarised images only (`explorer.likelihood.scored_input`). Gaussian: `x_param` is the mean and every
+    for binarised images only (`explorer.maths.likelihood.scored_input`). Gaussian: `x_param` is the mean and every
     coordinate has standard deviation `decoder_sigma` (a knob of the loss, not a weight of the network).
     """
     if likelihood == "bernoulli":

@@ -19,12 +19,12 @@ import torch
 from torch import nn
 from torch.distributions import Distribution, Independent, Normal
 
+from explorer.maths.objectives import kl_normal_standard_per_unit
 from explorer.models.base import Capabilities, Terms
 from explorer.models.common import DecoderHead, reconstruction_nll
 from explorer.models.noise import normal, normal_like
 from explorer.models.vae import LOGVAR_MAX, LOGVAR_MIN
 from explorer.models.vqvae import VQVAEConfig, check_config, conv_decoder, conv_encoder
-from explorer.objectives import kl_normal_standard_per_unit
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 from torch.distributions import Distribution, Independent, OneHotCategorical
 
-from explorer.gumbel import gumbel_noise, relaxed_sample, straight_through
+from explorer.maths.gumbel import gumbel_noise, relaxed_sample, straight_through
 from explorer.models.base import Capabilities, Terms
 from explorer.models.common import MLPLatentModel, mlp, reconstruction_nll
 from explorer.models.noise import integers

@@ -7,7 +7,7 @@ z_q = e_k, k = argmin_j ‖z_e − e_j‖². The lecture's two extra losses, per
     codebook    ‖sg[z_e] − z_q‖²   (moves the codebook only)
 where sg[·] is the stop-gradient (`.detach()`). The argmin has no gradient, so the decoder's
 gradient reaches the encoder through the straight-through copy `z_e + (z_q − z_e).detach()`
-(`explorer.gumbel.straight_through`, the one the categorical VAE and the estimator pages use).
+(`explorer.maths.gumbel.straight_through`, the one the categorical VAE and the estimator pages use).
 
 Options, each off by default:
 - EMA codebook (the paper's appendix A.1): codes follow exponential moving averages of the
@@ -31,7 +31,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from explorer.gumbel import straight_through
+from explorer.maths.gumbel import straight_through
 from explorer.models.noise import choice, integers
 
 
@@ -149,7 +149,7 @@ class VectorQuantizer(nn.Module):
         # z_q is thereby copied unchanged to z_e and flows on into the encoder, although the argmin
         # itself has no gradient. (The codebook gets nothing from this path; it learns from the
         # codebook loss or the EMA.)
-        z_q_st = straight_through(z_q, z_e)  # z_e + sg[z_q − z_e]: explorer.gumbel's one straight-through
+        z_q_st = straight_through(z_q, z_e)  # z_e + sg[z_q − z_e]: explorer.maths.gumbel's one straight-through
         counts = code_counts(indices, self.codebook_size)
         if self.training:
             self._update(z_e.detach(), indices, counts, generator)

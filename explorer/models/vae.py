@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import torch
 from torch.distributions import Distribution, Independent, Normal
 
+from explorer.maths.objectives import kl_normal_standard_per_unit
 from explorer.models.base import Capabilities, Terms
 from explorer.models.common import MLPLatentModel, mlp, reconstruction_nll
 from explorer.models.noise import normal_like
-from explorer.objectives import kl_normal_standard_per_unit
 
 # exp(0.5 * logvar) stays finite and nonzero in float32 for any encoder output, even while a
 # run with an extreme learning rate is about to diverge.
@@ -43,7 +43,7 @@ class VAE(MLPLatentModel):
 
     @property
     def capabilities(self) -> Capabilities:
-        """A Gaussian latent; with 1 or 2 units log p(x) is exact by quadrature (`explorer.likelihood`)."""
+        """A Gaussian latent; with 1 or 2 units log p(x) is exact by quadrature (`explorer.maths.likelihood`)."""
         return Capabilities(has_elbo=True, continuous_latent=True, categorical_latent=False,
                             exact_likelihood=self.config.z_dim <= 2)
 

@@ -5,7 +5,7 @@ One set at a time: the select box picks the set, **Train** starts a background `
 own VAE (2-D latent, a 64-64 MLP, Gaussian decoder with σ = 0.1) and a fragment polls it, so the page stays
 live. A session keeps one run per set, so the student can flip between the sets already trained. What is shown:
 the loss curve, decoded prior samples over the data, the decoded latent grid, and the real source of the model,
-loss and training step (`exercises.reference_sources`). Numbers come from `explorer.exercises`, figures from
+loss and training step (`exercises.reference_sources`). Numbers come from `explorer.analysis.exercises`, figures from
 `explorer.figures.exercises` and `explorer.figures.curves`.
 """
 
@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import data, exercises
+from explorer import data
+from explorer.analysis import exercises
 from explorer.figures import exercises as figures
-from explorer.jobs import QueueFull, TrainingJob
+from explorer.training.jobs import QueueFull, TrainingJob
 from explorer.ui import cache, session
 from explorer.ui.figure_export import chart
 

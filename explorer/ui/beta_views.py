@@ -1,7 +1,7 @@
 """The views of the "β, σ and posterior collapse" page: a live run with β, σ and free bits, β sweeps on
 the R-D plane, KL per unit, traversals and MIG, samples by β (Higgins et al. 2017;
-Alemi et al. 2018; Lucas et al. 2019; Chen et al. 2018). Numbers come from `explorer.sweep` and
-`explorer.metrics`, figures from `explorer.figures.rate_distortion`. The sweep trains in a background
+Alemi et al. 2018; Lucas et al. 2019; Chen et al. 2018). Numbers come from `explorer.training.sweep` and
+`explorer.maths.metrics`, figures from `explorer.figures.rate_distortion`. The sweep trains in a background
 `sweep.SweepJob` polled by a fragment, so the page stays live meanwhile.
 """
 
@@ -11,11 +11,14 @@ import numpy as np
 import streamlit as st
 import torch
 
-from explorer import data, latent, metrics, sweep, zoo
+from explorer import data
 from explorer.figures import rate_distortion as rd
 from explorer.figures.images import tile, upscale
-from explorer.jobs import TrainingJob
-from explorer.train import TrainConfig
+from explorer.maths import latent, metrics
+from explorer.store import zoo
+from explorer.training import sweep
+from explorer.training.jobs import TrainingJob
+from explorer.training.train import TrainConfig
 from explorer.ui import cache, session, training
 from explorer.ui.figure_export import chart
 

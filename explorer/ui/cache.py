@@ -4,7 +4,7 @@
 `requires_grad=False`, and its weights and buffers are write-protected tensors (`ReadOnlyParameter`,
 `ReadOnlyTensor`) on which any in-place write raises `SharedModelWriteError`. Views of them (`.data`,
 `.detach()`, a slice, `.numpy()`) are protected too. `copy.deepcopy` gives ordinary, writable tensors:
-a session that trains works on its own copy (`explorer.jobs`).
+a session that trains works on its own copy (`explorer.training.jobs`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ import numpy as np
 import streamlit as st
 import torch
 
-from explorer import data, latent, zoo
+from explorer import data
+from explorer.maths import latent
+from explorer.store import zoo
 
 
 class SharedModelWriteError(RuntimeError):

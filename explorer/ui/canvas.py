@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from explorer import drawing
+from explorer.data import drawing
 from explorer.figures.images import upscale
 
 CANVAS_SIZE = 280  # 10× MNIST, so a finger or a mouse draws comfortably

@@ -1,13 +1,14 @@
 """The collapse cases of the "β, σ and posterior collapse" page: each constructed case of
-`explorer.collapse` trained without a remedy, with KL warm-up and with free bits, side by side."""
+`explorer.analysis.collapse` trained without a remedy, with KL warm-up and with free bits, side by side."""
 
 from __future__ import annotations
 
 import numpy as np
 import streamlit as st
 
-from explorer import collapse, sweep
+from explorer.analysis import collapse
 from explorer.figures import rate_distortion as rd
+from explorer.training import sweep
 from explorer.ui.figure_export import chart
 
 

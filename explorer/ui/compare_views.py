@@ -8,9 +8,11 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 
-from explorer import compare, latent, likelihood, zoo
+from explorer.analysis import compare
 from explorer.figures.images import tile, upscale
 from explorer.figures.latent import latent_map
+from explorer.maths import latent, likelihood
+from explorer.store import zoo
 from explorer.ui import cache, session
 from explorer.ui.figure_export import chart
 

@@ -46,7 +46,7 @@ class TabSpec:
 
     `view` draws it; it takes the page's `header` result as its only argument when the page has a header, and
     no argument otherwise. `note` is the key of its lecture note under the page's stem in
-    `explorer.lecture_notes` (None: no note, the Home map). `code` is what "Show the code" reveals after the
+    `explorer.lecture.notes` (None: no note, the Home map). `code` is what "Show the code" reveals after the
     view: the functions in `explorer/` that computed it. A view made of sections, each with its own code,
     shows that code itself and declares none (the ELBO page).
     """

@@ -1,9 +1,9 @@
 """The views of the "ELBO and the gap" page: pick an input, see p(z|x) beside q and q*, every bound, the gap and
 its two parts.
 
-All numbers come from `explorer.elbo_report` (one report per input: log p(x) by quadrature, the exact ELBO, the
-gap split, the naive bound ± its standard error) and `explorer.elbo_report.iwae_estimate`; every sentence that
-states a number or a trend comes from `explorer.gap_notes`. This module only picks inputs, caches results per
+All numbers come from `explorer.analysis.elbo_report` (one report per input: log p(x) by quadrature, the exact ELBO, the
+gap split, the naive bound ± its standard error) and `explorer.analysis.elbo_report.iwae_estimate`; every sentence that
+states a number or a trend comes from `explorer.lecture.gap_notes`. This module only picks inputs, caches results per
 input and lays out figures.
 """
 
@@ -13,10 +13,12 @@ import numpy as np
 import streamlit as st
 import torch
 
-from explorer import elbo_report, gap_notes, likelihood
+from explorer.analysis import elbo_report
 from explorer.figures import bounds as figures
 from explorer.figures.images import upscale
-from explorer.gap_notes import signed, with_error
+from explorer.lecture import gap_notes
+from explorer.lecture.gap_notes import signed, with_error
+from explorer.maths import likelihood
 from explorer.ui import cache, canvas, session
 from explorer.ui.figure_export import chart
 

@@ -1,7 +1,7 @@
 """The views of the "VAE as EM" page: a Gaussian mixture (or k-means) fitted by EM one half-step at a time
 on a toy 2-D set or on points clicked onto the plane (Dempster, Laird & Rubin 1977; Bishop 2006, ch. 9).
 
-Numbers come from `explorer.em`, figures from `explorer.figures.em`. The run is an immutable
+Numbers come from `explorer.maths.em`, figures from `explorer.figures.em`. The run is an immutable
 `em.EMState` kept in this session's state: a button replaces it by the next one; any change of the
 data, K, covariance type, k-means or initial draw starts a new run.
 """
@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from explorer import data, em
+from explorer import data
 from explorer.figures.em import bound_figure, mixture_figure
+from explorer.maths import em
 from explorer.ui.figure_export import chart
 
 OWN = "own"

@@ -1,7 +1,7 @@
 """The views of the "Reparameterization" and "Straight-through and Gumbel" pages (Williams 1992; Kingma &
 Welling 2014; Bengio et al. 2013; Jang et al. 2017; Maddison et al. 2017).
 
-Numbers come from `explorer.estimators` and `explorer.gumbel` (cached per slider value), figures from
+Numbers come from `explorer.maths.estimators` and `explorer.maths.gumbel` (cached per slider value), figures from
 `explorer.figures.estimators`. Each tab's equation and hint are its lecture note (`explorer.ui.notes`);
 the sub-views under a tab's subheaders add their own.
 """
@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from explorer import estimator_trends, estimators, gumbel
-from explorer.estimators import CategoricalObjective, GaussianObjective
 from explorer.figures import estimators as figures
+from explorer.maths import estimator_trends, estimators, gumbel
+from explorer.maths.estimators import CategoricalObjective, GaussianObjective
 from explorer.ui.figure_export import chart
 from explorer.ui.notes import hint
 
@@ -167,5 +167,5 @@ def bias_variance_view(logits: tuple[float, ...], tau: float) -> None:
 
 
 def trend_sentence(numbers: dict, name: str) -> str:
-    """What the chart shows of one τ-dependent estimator, computed from its curves (`explorer.estimator_trends`)."""
+    """What the chart shows of one τ-dependent estimator, from its curves (`explorer.maths.estimator_trends`)."""
     return estimator_trends.bias_sentence(name, estimator_trends.bias_trend(numbers["taus"], **numbers[name]))

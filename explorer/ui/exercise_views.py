@@ -2,8 +2,8 @@
 value for the student's own numbers, and checked live (Kingma & Welling 2014, appendix B; van den Oord et al.
 2017; Gumbel 1954, Jang et al. 2017, Maddison et al. 2017).
 
-Numbers come from `explorer.exercises` (the typed formula is checked by `explorer.safe_expr`, never `eval`),
-figures from `explorer.figures.exercises` and `explorer.figures.estimators`.
+Numbers come from `explorer.analysis.exercises` (the typed formula is checked by `explorer.maths.safe_expr`, never
+`eval`), figures from `explorer.figures.exercises` and `explorer.figures.estimators`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from explorer import checkpoints, data, exercises, safe_expr, zoo
+from explorer import data
+from explorer.analysis import exercises
 from explorer.figures import estimators as estimator_figures
 from explorer.figures import exercises as figures
+from explorer.maths import safe_expr
+from explorer.store import checkpoints, zoo
 from explorer.ui import cache
 from explorer.ui.estimator_views import p_value_caption
 from explorer.ui.figure_export import chart

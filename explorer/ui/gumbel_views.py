@@ -9,13 +9,14 @@ import numpy as np
 import streamlit as st
 import torch
 
-from explorer import data, models, zoo
+from explorer import data, models
 from explorer.figures.codes import category_grid, tau_curve
 from explorer.figures.curves import training_curves
 from explorer.figures.images import tile, upscale
-from explorer.jobs import TrainingJob
 from explorer.models.gumbel import code_views
-from explorer.train import TrainConfig
+from explorer.store import zoo
+from explorer.training.jobs import TrainingJob
+from explorer.training.train import TrainConfig
 from explorer.ui import cache, session, training
 from explorer.ui.figure_export import chart
 

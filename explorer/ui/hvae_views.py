@@ -11,11 +11,12 @@ import numpy as np
 import streamlit as st
 import torch
 
-from explorer import data, models, zoo
+from explorer import data, models
 from explorer.figures.curves import training_curves
 from explorer.figures.hvae import elbo_curves, group_label, image_grid, kl_per_group
-from explorer.jobs import TrainingJob
-from explorer.train import TrainConfig
+from explorer.store import zoo
+from explorer.training.jobs import TrainingJob
+from explorer.training.train import TrainConfig
 from explorer.ui import cache, session, training
 from explorer.ui.figure_export import chart
 from explorer.ui.notes import hint

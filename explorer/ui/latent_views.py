@@ -1,6 +1,6 @@
 """The views of the "Latent space" page: AE vs VAE, hover-to-decode, manifold, interpolation, training.
 
-Each view reads its widgets, calls `explorer.latent` and draws `explorer.figures`; nothing here
+Each view reads its widgets, calls `explorer.maths.latent` and draws `explorer.figures`; nothing here
 computes maths of its own.
 """
 
@@ -10,11 +10,11 @@ import numpy as np
 import streamlit as st
 import torch
 
-from explorer import latent
 from explorer.figures.curves import training_curves
 from explorer.figures.images import tile, upscale
 from explorer.figures.latent import latent_map, manifold_figure
-from explorer.jobs import TrainingJob
+from explorer.maths import latent
+from explorer.training.jobs import TrainingJob
 from explorer.ui import cache, hover_map, training
 from explorer.ui.figure_export import chart
 

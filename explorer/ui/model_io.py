@@ -26,11 +26,12 @@ import streamlit as st
 import torch
 from torch import nn
 
-from explorer import checkpoints, models
-from explorer.checkpoints import CheckpointError
+from explorer import models
 from explorer.figures.images import tile, upscale
-from explorer.jobs import TrainingJob
-from explorer.threads import torch_threads
+from explorer.runtime.threads import torch_threads
+from explorer.store import checkpoints
+from explorer.store.checkpoints import CheckpointError
+from explorer.training.jobs import TrainingJob
 
 UPLOAD_LIMIT_MB = 20  # Latent Lab checkpoints are at most a few MB; keep equal to server.maxUploadSize
 UPLOAD_LIMIT_BYTES = UPLOAD_LIMIT_MB * 2**20
@@ -38,7 +39,7 @@ SUFFIX = ".safetensors"
 SAMPLES = 16
 STATE_KEY = "my_models"  # name -> Loaded, this session's models
 SEEN_KEY = "my_models_seen"  # upload file id -> None (loaded) or the refusal message
-# An accepted model takes up to ~21 MB (explorer.config_limits.PARAMETERS_MAX float32 numbers) of the server's
+# An accepted model takes up to ~21 MB (explorer.store.config_limits.PARAMETERS_MAX float32 numbers) of the server's
 # memory, which the whole class shares; five are more than a student compares at once.
 MODELS_PER_SESSION = 5
 LOG = logging.getLogger(__name__)
@@ -159,7 +160,7 @@ def unexpected(err: Exception, name: str) -> str:
     message or trace (they may show the server's paths); the trace goes to the server's log."""
     LOG.error("loading %s failed", name, exc_info=err)
     return (f"Latent Lab could not load {name} ({type(err).__name__}). Upload a checkpoint saved by Latent Lab "
-            "(explorer.checkpoints.save or a download button of this page)")
+            "(explorer.store.checkpoints.save or a download button of this page)")
 
 
 def _refusal_of(uploaded) -> str | None:
@@ -180,7 +181,7 @@ def upload_panel() -> None:
     """The uploader; a file is checked once (by its upload id) and refused with the reason on screen."""
     uploaded = st.file_uploader(f"A Latent Lab checkpoint ({SUFFIX}, at most {UPLOAD_LIMIT_MB} MB)",
                                 key="my_models_upload", max_upload_size=UPLOAD_LIMIT_MB,
-                                help="Saved by Latent Lab: `explorer.checkpoints.save`, `python -m explorer "
+                                help="Saved by Latent Lab: `explorer.store.checkpoints.save`, `python -m explorer "
                                      "pretrain`, or the download buttons below. Pickles are never opened.")
     if uploaded is None:
         return

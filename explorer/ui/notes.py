@@ -1,4 +1,4 @@
-"""Lecture mode on screen: a view's note (`explorer.lecture_notes`) at the top of the view.
+"""Lecture mode on screen: a view's note (`explorer.lecture.notes`) at the top of the view.
 
 One look everywhere, readable from the back of a hall: the equation large, the explanation as body text, and
 the hint at body size with a bulb (a grey caption is too faint on a projector); hints inside views use `hint`.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import lecture_notes
+from explorer.lecture import notes as lecture_notes
 
 TRY = ":material/lightbulb: **Try:** {}"
 

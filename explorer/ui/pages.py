@@ -39,7 +39,7 @@ def link(page: str, label: str, icon: str | None = None) -> None:
 def pretrained_picker(choices: dict[str, str], key: str) -> str:
     """A choice among pretrained models (name -> label); those not shipped, or whose data cannot be
     loaded here, are left out with a note that names the remedy."""
-    from explorer import zoo
+    from explorer.store import zoo
 
     usable = []
     for name in (n for n in choices if n in zoo.names()):

@@ -7,7 +7,7 @@ import streamlit as st
 from streamlit.runtime import get_instance
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from explorer import devices
+from explorer.runtime import devices
 
 FIGURE_FORMATS = ("png", "svg")
 PROJECTOR_ROOT_PX = 24  # the root font size in projector mode (the theme's is 17): Streamlit sizes text in rem

@@ -1,6 +1,6 @@
 """The views of the "Tokens and priors" page: an image as a grid of VQ tokens, a prior trained on
 those tokens (pretrained or live), samples from three priors side by side, and completions of an
-image from its top rows (van den Oord et al. 2017). Numbers come from `explorer.tokens`."""
+image from its top rows (van den Oord et al. 2017). Numbers come from `explorer.training.tokens`."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ import numpy as np
 import streamlit as st
 import torch
 
-from explorer import data, tokens, zoo
+from explorer import data
 from explorer.figures.curves import training_curves
 from explorer.figures.images import tile, upscale
 from explorer.figures.vq import token_grid
-from explorer.jobs import TrainingJob
-from explorer.train import TrainConfig
+from explorer.store import zoo
+from explorer.training import tokens
+from explorer.training.jobs import TrainingJob
+from explorer.training.train import TrainConfig
 from explorer.ui import cache, session, training
 from explorer.ui.figure_export import chart
 

@@ -1,7 +1,7 @@
 """The training panel: start, pause, resume and stop a session's own run, with live knobs.
 
 The run lives in `st.session_state` (one per session and panel key) and trains in a background
-thread (`explorer.jobs`); a fragment reruns on a timer to draw its progress, so every other
+thread (`explorer.training.jobs`); a fragment reruns on a timer to draw its progress, so every other
 widget on the page stays live while it trains. The beta and decoder-sigma sliders write into the
 running job at every rerun: the next training step uses them.
 """
@@ -13,8 +13,8 @@ from collections.abc import Callable
 import streamlit as st
 
 from explorer import data, models
-from explorer.jobs import QueueFull, TrainingJob
-from explorer.train import TrainConfig
+from explorer.training.jobs import QueueFull, TrainingJob
+from explorer.training.train import TrainConfig
 from explorer.ui import figure_export, session
 
 BETAS = (0.0, 0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 8.0, 10.0)

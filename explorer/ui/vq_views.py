@@ -1,7 +1,7 @@
 """The views of the "VQ-VAE" page (van den Oord, Vinyals & Kavukcuoglu, "Neural Discrete Representation
 Learning", NeurIPS 2017): a pretrained codebook's usage, its PCA plane and an image's token grid; a live run
 with commitment_beta acting on the running model; and blurry (Gaussian VAE) vs sharp (VQ-VAE) reconstructions
-of the same inputs by two models that differ only in their latent. Numbers come from `explorer.vq`, figures
+of the same inputs by two models that differ only in their latent. Numbers come from `explorer.analysis.vq`, figures
 from `explorer.figures.vq`.
 """
 
@@ -11,11 +11,14 @@ import numpy as np
 import streamlit as st
 import torch
 
-from explorer import data, metrics, models, vq, zoo
+from explorer import data, models
+from explorer.analysis import vq
 from explorer.figures import vq as figures
 from explorer.figures.images import tile, upscale
-from explorer.jobs import TrainingJob
-from explorer.train import TrainConfig
+from explorer.maths import metrics
+from explorer.store import zoo
+from explorer.training.jobs import TrainingJob
+from explorer.training.train import TrainConfig
 from explorer.ui import cache, canvas, session, training
 from explorer.ui.figure_export import chart
 

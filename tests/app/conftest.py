@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 
-from explorer import zoo
+from explorer.store import zoo
 
 
 @pytest.fixture

@@ -13,9 +13,12 @@ from apptest import assert_clean, open_page, open_tab
 from apptest import chart_specs as parsed_specs
 from streamlit.testing.v1 import AppTest
 
-from explorer import data, jobs, metrics, models, zoo
-from explorer.threads import torch_threads
-from explorer.train import TrainConfig, Trainer
+from explorer import data, models
+from explorer.maths import metrics
+from explorer.runtime.threads import torch_threads
+from explorer.store import zoo
+from explorer.training import jobs
+from explorer.training.train import TrainConfig, Trainer
 from explorer.ui import beta_views
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "beta_sigma.py")

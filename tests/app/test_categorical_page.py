@@ -8,7 +8,8 @@ import pytest
 from apptest import chart_texts, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
-from explorer import jobs, zoo
+from explorer.store import zoo
+from explorer.training import jobs
 from explorer.ui import gumbel_views
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "categorical_vae.py")

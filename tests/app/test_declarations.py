@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from explorer.lecture_notes import NOTES
+from explorer.lecture.notes import NOTES
 from explorer.ui import outline, presets, state
 from explorer.ui.code import source
 from explorer.ui.declare import MAIN
@@ -74,7 +74,7 @@ def test_every_view_shows_the_maths_that_computed_it(page):
 
 
 def test_the_code_check_can_fail():
-    from explorer import em
+    from explorer.maths import em
 
     assert code_problems(presets.use) and code_problems(print) and not code_problems(em.fit)
 

@@ -8,7 +8,7 @@ import pytest
 from apptest import chart_texts
 from streamlit.testing.v1 import AppTest
 
-from explorer import zoo
+from explorer.store import zoo
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif("moons-vae-2d" not in zoo.names(), reason="no pretrained moons-vae-2d: run pretrain")

@@ -11,7 +11,7 @@ import pytest
 from apptest import chart_specs, open_link
 from streamlit.testing.v1 import AppTest
 
-from explorer import zoo
+from explorer.store import zoo
 
 pytestmark = pytest.mark.skipif("mnist-vae-2d" not in zoo.names(), reason="no pretrained mnist-vae-2d: run pretrain")
 

@@ -12,7 +12,7 @@ import pytest
 from apptest import assert_clean, open_page
 from streamlit.testing.v1 import AppTest
 
-from explorer import gumbel
+from explorer.maths import gumbel
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -182,7 +182,7 @@ def test_the_identity_table_forwards_the_hard_one_hot_and_backpropagates_the_jac
 
 
 def test_the_bench_helper_times_every_chart_with_the_pages_settings():
-    from explorer import bench_estimators as bench
+    from explorer.bench import estimators as bench
     from explorer.ui import estimator_views as views
 
     for name in ("N_SAMPLES", "FLOW_SHOWN", "FLOW_RANGE", "TAUS", "SAMPLE_SIZES", "SIMPLEX_SHOWN"):

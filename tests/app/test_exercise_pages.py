@@ -10,7 +10,10 @@ from pathlib import Path
 from apptest import assert_clean, chart_titles, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
-from explorer import data, exercises, jobs, models, zoo
+from explorer import data, models
+from explorer.analysis import exercises
+from explorer.store import zoo
+from explorer.training import jobs
 from explorer.ui import assignment_views, cache, exercise_views
 
 ROOT = Path(__file__).resolve().parents[2]

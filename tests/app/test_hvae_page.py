@@ -11,8 +11,10 @@ import torch
 from apptest import assert_clean, chart_titles, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
-from explorer import data, jobs, models, zoo
-from explorer.train import TrainConfig, Trainer
+from explorer import data, models
+from explorer.store import zoo
+from explorer.training import jobs
+from explorer.training.train import TrainConfig, Trainer
 from explorer.ui import hvae_views
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "hierarchical_vae.py")

@@ -14,9 +14,11 @@ import torch
 from apptest import assert_clean, chart_specs, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
-from explorer import checkpoints, jobs, models, zoo
-from explorer.jobs import TrainingJob, wait_until
-from explorer.train import TrainConfig
+from explorer import models
+from explorer.store import checkpoints, zoo
+from explorer.training import jobs
+from explorer.training.jobs import TrainingJob, wait_until
+from explorer.training.train import TrainConfig
 from explorer.ui import cache
 
 TINY = dict(x_dim=16, z_dim=2, hidden=(8,), image_shape=(4, 4))

@@ -10,7 +10,7 @@ import torch
 from apptest import open_page
 
 from explorer import data
-from explorer.lecture_notes_gaussian import LATENT_SPACE_OBJECTIVES
+from explorer.lecture.notes_gaussian import LATENT_SPACE_OBJECTIVES
 from explorer.models.ae import AEConfig, Autoencoder
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ import pytest
 from apptest import open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
-from explorer import zoo
+from explorer.store import zoo
 from explorer.ui import presets
 
 KINDS = ("slider", "select_slider", "radio", "checkbox", "toggle", "selectbox", "number_input", "text_input",

@@ -11,9 +11,10 @@ import torch
 from apptest import assert_clean, open_page
 from streamlit.testing.v1 import AppTest
 
-from explorer import checkpoints, models
-from explorer.jobs import TrainingJob
-from explorer.train import TrainConfig
+from explorer import models
+from explorer.store import checkpoints
+from explorer.training.jobs import TrainingJob
+from explorer.training.train import TrainConfig
 from explorer.ui import model_io
 
 PAGE = Path(__file__).resolve().parents[2] / "pages" / "my_models.py"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from apptest import open_page, open_tab
 
-from explorer.lecture_notes import NOTES
+from explorer.lecture.notes import NOTES
 from explorer.ui import outline
 from explorer.ui.notes import TRY
 

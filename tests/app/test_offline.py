@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer import data, zoo
+from explorer import data
+from explorer.store import zoo
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,7 +11,7 @@ import pytest
 from apptest import assert_clean, chart_texts, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
-from explorer import zoo
+from explorer.store import zoo
 from explorer.ui import outline
 
 ROOT = Path(__file__).resolve().parents[2]

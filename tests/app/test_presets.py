@@ -9,7 +9,7 @@ import pytest
 from apptest import assert_clean, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
-from explorer import zoo
+from explorer.store import zoo
 from explorer.ui import presets, state
 
 PAGES = Path(__file__).resolve().parents[2] / "pages"

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 from apptest import open_page, open_tab
 
-from explorer import jobs
+from explorer.training import jobs
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "hierarchical_vae.py")
 

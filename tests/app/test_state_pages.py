@@ -8,7 +8,7 @@ import pytest
 from apptest import assert_clean, open_link, open_page
 from streamlit.testing.v1 import AppTest
 
-from explorer import zoo
+from explorer.store import zoo
 from explorer.ui import hvae_views
 
 

@@ -9,7 +9,8 @@ import streamlit as st
 from apptest import chart_titles, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
-from explorer import jobs, zoo
+from explorer.store import zoo
+from explorer.training import jobs
 from explorer.ui import token_views
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "tokens_priors.py")

@@ -20,8 +20,8 @@ import pytest
 from apptest import PAGES, _title, chart_specs, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
-from explorer import zoo
-from explorer.mnist import SHARED_MNIST
+from explorer.data.mnist import SHARED_MNIST
+from explorer.store import zoo
 from explorer.ui import presets
 
 QUANTITY = re.compile(r"log p|ELBO|\bKL\b|NLL|IWAE|\brate\b|distortion|\bgap\b|bound|\bloss|error|perplexity|"

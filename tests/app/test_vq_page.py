@@ -10,9 +10,11 @@ import torch
 from apptest import assert_clean, chart_specs, chart_titles, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
-from explorer import data, jobs, models, zoo
-from explorer.threads import torch_threads
-from explorer.train import TrainConfig, Trainer
+from explorer import data, models
+from explorer.runtime.threads import torch_threads
+from explorer.store import zoo
+from explorer.training import jobs
+from explorer.training.train import TrainConfig, Trainer
 from explorer.ui import canvas, vq_views
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "vq_vae.py")

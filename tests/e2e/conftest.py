@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from explorer import zoo
-from explorer.browser import chromium_path, launch, streamlit_server
-from explorer.mnist import SHARED_MNIST
+from explorer.bench.browser import chromium_path, launch, streamlit_server
+from explorer.data.mnist import SHARED_MNIST
+from explorer.store import zoo
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "screenshots"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from explorer import zoo
-from explorer.browser import chromium_path
+from explorer.bench.browser import chromium_path
+from explorer.store import zoo
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Concurrent sessions on the real server (`explorer.bench_load`): clicks decode while others train.
+"""Concurrent sessions on the real server (`explorer.bench.load`): clicks decode while others train.
 
 The quick test (2 sessions, both training, a few seconds of clicks) runs with the suite. The full load test
 (10 sessions, two trainings, a third trainer refused) takes minutes: it runs only with LATENT_LAB_LOAD_TESTS=1
@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from explorer import bench_load
+from explorer.bench import load as bench_load
 
 pytestmark = [pytest.mark.e2e]
 

@@ -12,10 +12,10 @@ import time
 
 import pytest
 
-from explorer import zoo
-from explorer.bench_load import in_own_thread
-from explorer.browser import ROOT, free_port, launch, streamlit_server, wait_healthy
-from explorer.jobs import EXIT_WAIT_S
+from explorer.bench.browser import ROOT, free_port, launch, streamlit_server, wait_healthy
+from explorer.bench.load import in_own_thread
+from explorer.store import zoo
+from explorer.training.jobs import EXIT_WAIT_S
 
 pytestmark = [pytest.mark.e2e]
 TIMEOUT = 120_000

@@ -4,7 +4,7 @@ import math
 
 import torch
 
-from explorer import bench_training as bench
+from explorer.bench import training as bench
 
 
 def test_flop_count_of_the_target_model():

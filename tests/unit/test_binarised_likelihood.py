@@ -6,7 +6,9 @@ import itertools
 import pytest
 import torch
 
-from explorer import bounds, compare, elbo_report, likelihood, models
+from explorer import models
+from explorer.analysis import compare, elbo_report
+from explorer.maths import bounds, likelihood
 from explorer.models.common import reconstruction_nll
 
 

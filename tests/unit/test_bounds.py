@@ -9,8 +9,8 @@ import torch
 from shipped import shipped_mnist_vae_2d
 from torch.distributions import kl_divergence
 
-from explorer.bounds import elbo, gap, iwae_bound, iwae_spread, naive_bound
-from explorer.likelihood import log_likelihood
+from explorer.maths.bounds import elbo, gap, iwae_bound, iwae_spread, naive_bound
+from explorer.maths.likelihood import log_likelihood
 
 F64 = torch.float64
 

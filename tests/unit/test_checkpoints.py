@@ -13,9 +13,9 @@ import pytest
 import safetensors.torch
 import torch
 
-from explorer import checkpoints
-from explorer.checkpoints import CheckpointError
 from explorer.models import REGISTRY, build, config_to_dict, kinds
+from explorer.store import checkpoints
+from explorer.store.checkpoints import CheckpointError
 
 TINY = {"hidden": (8,), "x_dim": 16, "image_shape": (4, 4)}
 

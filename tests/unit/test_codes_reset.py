@@ -7,10 +7,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from explorer import models, vq
+from explorer import models
+from explorer.analysis import vq
 from explorer.figures import vq as figures
 from explorer.models.quantizer import VectorQuantizer
-from explorer.train import TrainConfig, Trainer
+from explorer.training.train import TrainConfig, Trainer
 
 FAR_CODES = torch.tensor([[0.0, 0.0], [50.0, 50.0], [-50.0, 50.0], [50.0, -50.0]])
 

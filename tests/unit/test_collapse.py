@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from explorer import collapse, data, sweep
+from explorer import data
+from explorer.analysis import collapse
+from explorer.training import sweep
 
 
 def test_linear_vae_threshold_on_the_moons_case():

@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from explorer import compare, models, zoo
-from explorer.likelihood import log_marginal
+from explorer import models
+from explorer.analysis import compare
+from explorer.maths.likelihood import log_marginal
+from explorer.store import zoo
 
 SMALL = {"ae": dict(z_dim=2), "vae": dict(z_dim=2), "vqvae": dict(codebook_size=8, code_dim=2),
          "gumbel": dict(groups=2, categories=3), "hvae": dict(groups=(2, 1), hidden=12),

@@ -9,9 +9,10 @@ import pytest
 import torch
 from torch.distributions import kl_divergence
 
-from explorer import checkpoints, models
+from explorer import models
 from explorer.models.conv_vae import ConvVAE, ConvVAEConfig
 from explorer.models.vqvae import VQVAE
+from explorer.store import checkpoints
 
 TINY = dict(x_dim=16, image_shape=(4, 4), hidden=(6,), code_dim=3)  # a 2×2 grid of 3 units
 

@@ -1,4 +1,4 @@
-"""Tests of explorer.data and explorer.mnist.
+"""Tests of explorer.data and explorer.data.mnist.
 
 Every dataset: shapes, dtypes, values, splits and determinism. Sprites: the pictures match their
 factors. MNIST: the search order, the download from a local mirror, checksums and idx parsing.
@@ -22,8 +22,9 @@ import pytest
 import torch
 from sklearn.neighbors import KNeighborsClassifier
 
-from explorer import data, mnist, mnist_files
-from explorer.mnist import SHARED_MNIST
+from explorer import data
+from explorer.data import mnist, mnist_files
+from explorer.data.mnist import SHARED_MNIST
 
 MNIST_LABEL_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 # The original distribution's MD5s of the uncompressed t10k files.

@@ -3,8 +3,9 @@
 import pytest
 import torch
 
-from explorer import devices, models
-from explorer.train import TrainConfig, Trainer
+from explorer import models
+from explorer.runtime import devices
+from explorer.training.train import TrainConfig, Trainer
 
 
 def test_auto_and_cpu_resolve():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from explorer.drawing import EmptyDrawing, centre_of_mass, ink, to_mnist
+from explorer.data.drawing import EmptyDrawing, centre_of_mass, ink, to_mnist
 
 
 def stroke_canvas():

@@ -9,7 +9,9 @@ import pytest
 import torch
 from ppca import LinearGaussian
 
-from explorer import bounds, elbo_report, likelihood, models
+from explorer import models
+from explorer.analysis import elbo_report
+from explorer.maths import bounds, likelihood
 
 F64 = torch.float64
 

@@ -11,7 +11,8 @@ from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
-from explorer import data, em
+from explorer import data
+from explorer.maths import em
 
 
 @pytest.fixture(scope="module")

@@ -1,14 +1,14 @@
 """Issue 20, item 4: the words under the bias-and-variance chart are computed from its curves
-(`explorer.estimator_trends`), and REINFORCE's band is centred on 0, so that "inside the band" is a finding."""
+(`explorer.maths.estimator_trends`), and REINFORCE's band is centred on 0, so that "inside the band" is a finding."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from explorer import estimators as est
-from explorer.estimator_trends import NOISE_BAND, bias_sentence, bias_trend, flat_bias_sentence
 from explorer.figures.estimators import bias_variance_figure
+from explorer.maths import estimators as est
+from explorer.maths.estimator_trends import NOISE_BAND, bias_sentence, bias_trend, flat_bias_sentence
 from explorer.ui.estimator_views import N_SAMPLES, TAUS
 
 PAGE_LOGITS = (1.0, 0.0, -0.5)  # the relaxed tab's default θ sliders

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from explorer import estimators as est
-from explorer import gumbel
-from explorer.estimators import CategoricalObjective, GaussianObjective
+from explorer.maths import estimators as est
+from explorer.maths import gumbel
+from explorer.maths.estimators import CategoricalObjective, GaussianObjective
 
 F64 = torch.float64
 LOGITS = torch.tensor([1.0, 0.0, -0.5], dtype=F64)

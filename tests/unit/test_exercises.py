@@ -11,8 +11,11 @@ import numpy as np
 import pytest
 import torch
 
-from explorer import data, exercises, gumbel, models, objectives, zoo
-from explorer.train import Trainer
+from explorer import data, models
+from explorer.analysis import exercises
+from explorer.maths import gumbel, objectives
+from explorer.store import zoo
+from explorer.training.train import Trainer
 
 CASES = exercises.random_cases(12, seed=3)
 LOGITS = (1.0, 0.0, -0.5, 0.5)

@@ -15,8 +15,9 @@ import re
 import pytest
 import torch
 
-from explorer import data, models, vq
-from explorer.train import Diverged, TrainConfig, Trainer
+from explorer import data, models
+from explorer.analysis import vq
+from explorer.training.train import Diverged, TrainConfig, Trainer
 
 STEPS = 30
 LR_MAX = 0.1  # the largest choice of explorer/ui/training.py's learning-rate slider

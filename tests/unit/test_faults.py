@@ -17,9 +17,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from explorer import checkpoints, jobs, models, zoo
-from explorer.jobs import TrainingJob, wait_until
-from explorer.train import TrainConfig
+from explorer import models
+from explorer.store import checkpoints, zoo
+from explorer.training import jobs
+from explorer.training.jobs import TrainingJob, wait_until
+from explorer.training.train import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = dict(x_dim=16, z_dim=2, hidden=(32,), image_shape=(4, 4))
@@ -115,8 +117,8 @@ def test_a_process_exits_at_once_with_a_job_training():
     script = textwrap.dedent("""
         import torch
         from explorer import models
-        from explorer.jobs import TrainingJob, wait_until
-        from explorer.train import TrainConfig
+        from explorer.training.jobs import TrainingJob, wait_until
+        from explorer.training.train import TrainConfig
         model = models.build("vae", None, x_dim=16, z_dim=2, hidden=(32,), image_shape=(4, 4))
         job = TrainingJob(model, torch.rand(256, 16), TrainConfig(steps=10**7, batch_size=32))
         job.start()
@@ -187,7 +189,8 @@ def test_a_process_killed_while_saving_leaves_a_loadable_checkpoint(tmp_path):
     target = tmp_path / "m.safetensors"
     script = textwrap.dedent(f"""
         import torch
-        from explorer import checkpoints, models
+        from explorer import models
+        from explorer.store import checkpoints
         target = {str(target)!r}
         model = models.build("vae", None, x_dim=784, z_dim=2, hidden=(512, 256))
         checkpoints.save(model, target)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from explorer import gap_notes, zoo
-from explorer.elbo_report import Estimate
+from explorer.analysis.elbo_report import Estimate
+from explorer.lecture import gap_notes
+from explorer.store import zoo
 
 
 def test_numbers_print_with_a_true_minus_and_their_unit():

@@ -9,7 +9,7 @@ import torch
 from ppca import LinearGaussian
 from shipped import shipped_mnist_vae_2d
 
-from explorer import gap, likelihood
+from explorer.maths import gap, likelihood
 
 F64 = torch.float64
 

@@ -6,9 +6,10 @@ import pytest
 import torch
 from torch.distributions import Categorical, OneHotCategorical, kl_divergence
 
-from explorer import checkpoints, models
+from explorer import models
 from explorer.models.gumbel import TAU_MIN, GumbelVAE, kl_to_uniform
-from explorer.train import TrainConfig, Trainer, annealed_tau
+from explorer.store import checkpoints
+from explorer.training.train import TrainConfig, Trainer, annealed_tau
 
 SMALL = dict(x_dim=16, groups=3, categories=4, hidden=(12,), image_shape=(4, 4))
 

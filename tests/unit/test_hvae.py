@@ -7,9 +7,10 @@ import pytest
 import torch
 from torch.distributions import Normal, kl_divergence
 
-from explorer import checkpoints, models
+from explorer import models
 from explorer.models.hvae import HierarchicalVAE, kl_normal_normal
-from explorer.train import TrainConfig, Trainer
+from explorer.store import checkpoints
+from explorer.training.train import TrainConfig, Trainer
 
 SMALL = dict(x_dim=16, groups=(3, 2, 2), hidden=12, blocks=1, image_shape=(4, 4))
 

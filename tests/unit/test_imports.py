@@ -20,7 +20,7 @@ def backend_modules() -> list[str]:
 
 def test_backend_modules_do_not_import_streamlit():
     modules = backend_modules()
-    assert "explorer.models.vae" in modules and "explorer.train" in modules
+    assert "explorer.models.vae" in modules and "explorer.training.train" in modules
     code = ("import importlib, sys\n"
             f"for name in {modules!r}:\n"
             "    importlib.import_module(name)\n"

@@ -3,7 +3,8 @@
 import numpy as np
 import torch
 
-from explorer import latent, models
+from explorer import models
+from explorer.maths import latent
 
 
 def test_grid_points_row_major_with_y_rising():

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from explorer import lecture_notes
-from explorer.lecture_notes import NOTES
+from explorer.lecture import notes as lecture_notes
+from explorer.lecture.notes import NOTES
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_EXPLANATION = 350
@@ -63,6 +63,6 @@ def test_an_unknown_view_is_refused_by_name():
 
 
 def test_the_notes_import_without_streamlit():
-    code = "import sys, explorer.lecture_notes; print('streamlit' in sys.modules)"
+    code = "import sys, explorer.lecture.notes; print('streamlit' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert result.stdout.strip() == "False"

@@ -11,7 +11,7 @@ from shipped import shipped_mnist_vae_2d
 from torch import nn
 from torch.distributions import Bernoulli, Independent, MultivariateNormal, Normal
 
-from explorer.likelihood import log_joint, log_likelihood, log_marginal, posterior_grid
+from explorer.maths.likelihood import log_joint, log_likelihood, log_marginal, posterior_grid
 
 F64 = torch.float64
 

@@ -5,11 +5,11 @@ import pytest
 import torch
 from sklearn.metrics import mutual_info_score
 
-from explorer import metrics
 from explorer.data import Dataset, load
+from explorer.data.sprites import sample_factors
+from explorer.maths import metrics
+from explorer.maths.objectives import kl_normal_standard
 from explorer.models import build
-from explorer.objectives import kl_normal_standard
-from explorer.sprites import sample_factors
 
 N = 5000
 

@@ -18,8 +18,9 @@ import pytest
 # `isolated` (autouse) included: an empty memo, a private cache and a closed-port mirror per test.
 from test_data import SHARED_MNIST, QuietHandler, flip_a_pixel, isolated, no_local_mnist, serving, shared_mnist  # noqa: F401
 
-from explorer import data, mnist, mnist_download, mnist_files
-from explorer.jobs import wait_until
+from explorer import data
+from explorer.data import mnist, mnist_download, mnist_files
+from explorer.training.jobs import wait_until
 
 SLOW_BYTE_S = 0.2  # the dripping mirror sends one byte this often
 

@@ -16,10 +16,11 @@ import pytest
 import safetensors.torch
 import torch
 
-from explorer import checkpoints, models
-from explorer.checkpoints import CheckpointError
-from explorer.jobs import TrainingJob
-from explorer.train import TrainConfig
+from explorer import models
+from explorer.store import checkpoints
+from explorer.store.checkpoints import CheckpointError
+from explorer.training.jobs import TrainingJob
+from explorer.training.train import TrainConfig
 from explorer.ui import model_io
 
 TINY = dict(x_dim=16, z_dim=2, hidden=(8,), image_shape=(4, 4))

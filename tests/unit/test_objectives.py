@@ -3,7 +3,7 @@
 import torch
 from torch.distributions import Independent, Normal, kl_divergence
 
-from explorer.objectives import kl_normal_standard, kl_normal_standard_per_unit
+from explorer.maths.objectives import kl_normal_standard, kl_normal_standard_per_unit
 
 
 def test_kl_matches_torch_distributions():

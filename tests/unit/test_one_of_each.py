@@ -17,9 +17,11 @@ import numpy as np
 import pytest
 import torch
 
-from explorer import estimators, gumbel, mnist, threads
+from explorer.data import mnist
+from explorer.maths import estimators, gumbel
 from explorer.models import gumbel as categorical
 from explorer.models import quantizer
+from explorer.runtime import threads
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,7 +89,7 @@ def test_gumbel_noise_is_drawn_in_one_place_only():
     """No other module draws Exp(1) or takes −log(−log u): the old copies in the categorical VAE (twice) and
     explorer.models.noise are gone."""
     assert files_matching(r"exponential_\(|-\(-\s*\w+[^\n]*\.log\(\)\)|\.log\(\)\)\.clamp_min\([^)]*\)\.log\(\)",
-                          "explorer", "pages") == {"explorer/gumbel.py"}
+                          "explorer", "pages") == {"explorer/maths/gumbel.py"}
 
 
 # --- one straight-through --------------------------------------------------------------------------------------
@@ -143,11 +145,11 @@ def straight_through_lines(path: Path) -> list[int]:
 
 
 def test_the_stop_gradient_line_is_written_once():
-    """`sg(a − b) + b` and `b + sg(a − b)` are computed in explorer/gumbel.py only (the categorical VAE and the VQ-VAE
-    quantizer each wrote their own; the categorical VAE page showed that copy, not the estimator page's)."""
+    """`sg(a − b) + b` and `b + sg(a − b)` are computed in explorer/maths/gumbel.py only (the categorical VAE and
+    the VQ-VAE quantizer each wrote their own; the categorical VAE page showed that copy, not the estimator page's)."""
     found = {str(path.relative_to(ROOT)): lines for path in python_files("explorer", "pages")
              if (lines := straight_through_lines(path))}
-    assert list(found) == ["explorer/gumbel.py"] and len(found["explorer/gumbel.py"]) == 1, found
+    assert list(found) == ["explorer/maths/gumbel.py"] and len(found["explorer/maths/gumbel.py"]) == 1, found
 
 
 # --- one thread limiter ----------------------------------------------------------------------------------------
@@ -182,10 +184,11 @@ def test_a_decorated_function_may_run_in_several_threads_at_once():
 
 
 def test_the_thread_count_is_set_in_one_place_only():
-    """explorer.threads limits blocks; a training job's own thread sets its count once for its life."""
-    assert files_matching(r"set_num_threads\(", "explorer", "pages") == {"explorer/threads.py", "explorer/jobs.py"}
+    """explorer.runtime.threads limits blocks; a training job's own thread sets its count once for its life."""
+    assert files_matching(r"set_num_threads\(", "explorer", "pages") == {"explorer/runtime/threads.py",
+                                                                       "explorer/training/jobs.py"}
     assert not files_matching(r"def one_thread|def torch_threads", "explorer", "pages", "tests") - {
-        "explorer/threads.py"}
+        "explorer/runtime/threads.py"}
 
 
 # --- one MNIST data path ---------------------------------------------------------------------------------------
@@ -195,4 +198,4 @@ def test_the_shared_mnist_folder_is_defined_once_beside_the_checkout():
     assert mnist.SHARED_MNIST.parents[2] == ROOT.parent
     assert mnist.shared_folder() == mnist.SHARED_MNIST
     assert files_matching(r'"shared"\s*/|shared/data/mnist"', "explorer", "tests", "pages", "scripts") \
-        == {"explorer/mnist_files.py"}
+        == {"explorer/data/mnist_files.py"}

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from explorer.train import make_optimizer
+from explorer.training.train import make_optimizer
 
 
 def _twin_models():

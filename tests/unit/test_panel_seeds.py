@@ -10,8 +10,10 @@ import pytest
 import torch
 from seeding import assert_identical, global_rng_hammered, weights
 
-from explorer import collapse, data, exercises, models, sweep, tokens
-from explorer.jobs import TrainingJob
+from explorer import data, models
+from explorer.analysis import collapse, exercises
+from explorer.training import sweep, tokens
+from explorer.training.jobs import TrainingJob
 from explorer.ui import beta_views, gumbel_views, hvae_views, session, token_views, training, vq_views
 
 

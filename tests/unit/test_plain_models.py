@@ -9,7 +9,7 @@ import torch
 from ppca import LinearGaussian
 from torch.distributions import Independent, Normal
 
-from explorer import bounds, likelihood
+from explorer.maths import bounds, likelihood
 
 F64 = torch.float64
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from explorer import bounds, likelihood, models
-from explorer.pretrain import heldout_gap
-from explorer.pretrain_specs import history_columns
-from explorer.train import TrainConfig, Trainer
+from explorer import models
+from explorer.maths import bounds, likelihood
+from explorer.training.pretrain import heldout_gap
+from explorer.training.pretrain_specs import history_columns
+from explorer.training.train import TrainConfig, Trainer
 
 
 def tiny_vae():

@@ -5,9 +5,11 @@ import math
 import pytest
 import torch
 
-from explorer import checkpoints, models, tokens
+from explorer import models
 from explorer.models.prior import PriorConfig
-from explorer.train import TrainConfig
+from explorer.store import checkpoints
+from explorer.training import tokens
+from explorer.training.train import TrainConfig
 
 K, GRID = 8, (3, 4)
 

@@ -7,11 +7,12 @@ import pytest
 import torch
 from torch.distributions import Distribution
 
-from explorer import checkpoints, models
-from explorer.likelihood import log_marginal
+from explorer import models
+from explorer.maths.likelihood import log_marginal
 from explorer.models.base import NOT_KNOBS
 from explorer.models.common import LIKELIHOODS
-from explorer.train import TrainConfig, Trainer
+from explorer.store import checkpoints
+from explorer.training.train import TrainConfig, Trainer
 
 X_DIM, BATCH = 16, 5
 SMALL = {"ae": dict(z_dim=2, hidden=(12,)), "vae": dict(z_dim=2, hidden=(12,)),

@@ -8,8 +8,8 @@ import builtins
 import numpy as np
 import pytest
 
-from explorer import safe_expr
-from explorer.safe_expr import UnsafeExpression
+from explorer.maths import safe_expr
+from explorer.maths.safe_expr import UnsafeExpression
 
 VALUES = {"mu": np.array([0.3, -1.0]), "sigma": np.array([0.5, 2.0])}
 

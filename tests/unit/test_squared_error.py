@@ -8,8 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from explorer import compare, data, metrics, models, pretrain, vq, zoo
-from explorer.checkpoints import CheckpointError
+from explorer import data, models
+from explorer.analysis import compare, vq
+from explorer.maths import metrics
+from explorer.store import zoo
+from explorer.store.checkpoints import CheckpointError
+from explorer.training import pretrain
 
 TINY = dict(x_dim=64, image_shape=(8, 8), hidden=(6,), code_dim=3)
 

@@ -6,11 +6,13 @@ import pytest
 import torch
 from torch.distributions import Independent, Normal
 
-from explorer import data, jobs, sweep, zoo
+from explorer import data
+from explorer.maths.objectives import kl_normal_standard
 from explorer.models import build
 from explorer.models.common import reconstruction_nll
-from explorer.objectives import kl_normal_standard
-from explorer.threads import torch_threads
+from explorer.runtime.threads import torch_threads
+from explorer.store import zoo
+from explorer.training import jobs, sweep
 
 
 @pytest.fixture(autouse=True)
@@ -130,7 +132,7 @@ def test_pretrain_specs_name_beta_models_of_ten_units():
 
 def test_a_sweep_is_a_series_of_training_jobs_on_one_state_machine():
     """Issue 21: SweepJob once re-implemented TrainingJob's states, thread and stop; both are `jobs.Job` now."""
-    from explorer.jobs import Job, TrainingJob
+    from explorer.training.jobs import Job, TrainingJob
 
     for job_class in (TrainingJob, sweep.SweepJob):
         assert issubclass(job_class, Job)

@@ -5,9 +5,10 @@ import math
 import pytest
 import torch
 
-from explorer import jobs, models
-from explorer.jobs import QueueFull, TrainingJob, wait_until
-from explorer.train import Diverged, TrainConfig, Trainer, accepted_knobs
+from explorer import models
+from explorer.training import jobs
+from explorer.training.jobs import QueueFull, TrainingJob, wait_until
+from explorer.training.train import Diverged, TrainConfig, Trainer, accepted_knobs
 
 
 @pytest.fixture(autouse=True)

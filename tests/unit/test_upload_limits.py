@@ -1,4 +1,4 @@
-"""Hostile uploads (issue 19): a checkpoint's config is held to `explorer.config_limits` before any module is
+"""Hostile uploads (issue 19): a checkpoint's config is held to `explorer.store.config_limits` before any module is
 built (not even on the meta device), its header's JSON is bounded before it is parsed, float64 weights are
 checked after the cast to float32, and a session keeps a bounded number of models.
 
@@ -18,9 +18,10 @@ import safetensors.torch
 import torch
 from torch import nn
 
-from explorer import checkpoints, models
-from explorer.checkpoints import CheckpointError
+from explorer import models
 from explorer.models import AUXILIARY, REGISTRY
+from explorer.store import checkpoints
+from explorer.store.checkpoints import CheckpointError
 from explorer.ui import model_io
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -213,7 +214,7 @@ SHAPES = {  # kind -> configs whose stored numbers the arithmetic must count exa
 
 @pytest.mark.parametrize("kind, overrides", [(k, o) for k, cases in SHAPES.items() for o in cases])
 def test_the_arithmetic_counts_what_a_build_stores(kind, overrides):
-    from explorer import config_limits
+    from explorer.store import config_limits
 
     config = models.config_from_dict(kind, tiny_config(kind, **overrides))
     stored = sum(tensor.numel() for tensor in models.build(kind, config).state_dict().values())
@@ -221,7 +222,7 @@ def test_the_arithmetic_counts_what_a_build_stores(kind, overrides):
 
 
 def test_every_shipped_and_default_config_is_within_the_limits():
-    from explorer import config_limits
+    from explorer.store import config_limits
 
     for path in sorted((ROOT / "pretrained").glob("*.safetensors")):
         checkpoints.read_metadata(path)

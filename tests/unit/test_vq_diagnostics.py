@@ -1,4 +1,4 @@
-"""What the VQ-VAE page computes (explorer/vq.py) and draws (explorer/figures/vq.py): PCA against sklearn,
+"""What the VQ-VAE page computes (explorer/analysis/vq.py) and draws (explorer/figures/vq.py): PCA against sklearn,
 codebook usage, the token grid, reconstructions and their squared errors, the held-out codebook metrics of
 pretrain."""
 
@@ -11,9 +11,11 @@ import pytest
 import torch
 from sklearn.decomposition import PCA
 
-from explorer import models, pretrain, vq
+from explorer import models
+from explorer.analysis import vq
 from explorer.figures import vq as figures
 from explorer.models.quantizer import code_counts
+from explorer.training import pretrain
 
 TINY = dict(x_dim=64, image_shape=(8, 8), hidden=(6,), code_dim=3)  # a 4×4 grid of codes
 

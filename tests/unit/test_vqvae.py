@@ -9,10 +9,11 @@ import pytest
 import torch
 from torch.distributions import Categorical, Independent, OneHotCategorical, kl_divergence
 
-from explorer import checkpoints, data, models
+from explorer import data, models
 from explorer.models.quantizer import VectorQuantizer, code_counts, perplexity
 from explorer.models.vqvae import VQVAE, VQVAEConfig
-from explorer.train import TrainConfig, Trainer
+from explorer.store import checkpoints
+from explorer.training.train import TrainConfig, Trainer
 
 TINY_CONV = dict(x_dim=16, image_shape=(4, 4), hidden=(6,), codebook_size=8, code_dim=3)  # a 2×2 grid of codes
 TINY_MLP = dict(arch="mlp", x_dim=2, image_shape=None, hidden=(16,), codebook_size=8, code_dim=2, n_codes=2,

@@ -9,9 +9,9 @@ import os
 import pytest
 import torch
 
-from explorer import zoo
-from explorer.checkpoints import CheckpointError
 from explorer.models import build
+from explorer.store import zoo
+from explorer.store.checkpoints import CheckpointError
 
 TINY = {"hidden": (8,), "x_dim": 16, "image_shape": (4, 4)}
 

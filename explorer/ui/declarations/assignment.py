@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from explorer import data, exercises
+from explorer import data
+from explorer.analysis import exercises
 from explorer.ui import assignment_views as views
 from explorer.ui.declare import PageSpec, TabSpec, latex, markdown
 from explorer.ui.state import Choice

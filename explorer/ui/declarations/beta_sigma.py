@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import collapse as collapse_cases
-from explorer import latent, metrics
-from explorer import sweep as sweeps
+from explorer.analysis import collapse as collapse_cases
+from explorer.maths import latent, metrics
 from explorer.models.common import reconstruction_nll
 from explorer.models.vae import VAE
+from explorer.training import sweep as sweeps
 from explorer.ui import beta_views, collapse_views, pages, training
 from explorer.ui.declare import PageSpec, TabSpec, latex, markdown
 from explorer.ui.state import Choice, Knob, Range

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from explorer.models.gumbel import GumbelVAE, kl_to_uniform
-from explorer.train import Trainer
+from explorer.training.train import Trainer
 from explorer.ui import cache, gumbel_views, pages
 from explorer.ui.declarations.shared import OFF_ON, OWN
 from explorer.ui.declare import PageSpec, TabSpec, latex, markdown

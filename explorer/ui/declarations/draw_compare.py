@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import compare, drawing
+from explorer.analysis import compare
+from explorer.data import drawing
 from explorer.ui import canvas, compare_views
 from explorer.ui.declare import MAIN, PageSpec, TabSpec, markdown
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import bounds, elbo_report, gap, likelihood
+from explorer.analysis import elbo_report
+from explorer.maths import bounds, gap, likelihood
 from explorer.ui import elbo_views, pages
 from explorer.ui.code import show_code
 from explorer.ui.declarations.shared import HELD_OUT_MAX

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import exercises, safe_expr
+from explorer.analysis import exercises
+from explorer.maths import safe_expr
 from explorer.ui import exercise_views as views
 from explorer.ui.declarations.shared import logit_knobs, logit_sliders
 from explorer.ui.declare import PageSpec, TabSpec, markdown

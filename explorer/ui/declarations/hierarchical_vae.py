@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from explorer.models.hvae import HierarchicalVAE, kl_normal_normal
-from explorer.train import Trainer
+from explorer.training.train import Trainer
 from explorer.ui import cache, hvae_views, pages
 from explorer.ui.declarations.shared import HELD_OUT_MAX, OFF_ON, OWN, SEED
 from explorer.ui.declare import PageSpec, TabSpec, caption, latex, markdown

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from explorer import latent
-from explorer.lecture_notes_gaussian import LATENT_SPACE_OBJECTIVES
+from explorer.lecture.notes_gaussian import LATENT_SPACE_OBJECTIVES
+from explorer.maths import latent
 from explorer.models.ae import Autoencoder
 from explorer.models.vae import VAE
-from explorer.train import Trainer
+from explorer.training.train import Trainer
 from explorer.ui import latent_views, pages, training
 from explorer.ui.declarations.shared import OWN
 from explorer.ui.declare import PageSpec, TabSpec, latex, markdown

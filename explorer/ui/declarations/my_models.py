@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import checkpoints
+from explorer.store import checkpoints
 from explorer.ui import model_io
 from explorer.ui.declare import MAIN, PageSpec, TabSpec, markdown
 

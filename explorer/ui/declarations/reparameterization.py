@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import streamlit as st
 
-from explorer import estimators
+from explorer.maths import estimators
 from explorer.ui import estimator_views as views
 from explorer.ui.declarations.shared import SEED, slider
 from explorer.ui.declare import PageSpec, TabSpec, latex, markdown

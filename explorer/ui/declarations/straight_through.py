@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import estimators, gumbel
+from explorer.maths import estimators, gumbel
 from explorer.ui import estimator_views as views
 from explorer.ui.declarations.shared import SEED, logit_knobs, logit_sliders
 from explorer.ui.declare import PageSpec, TabSpec, markdown

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import tokens
 from explorer.models.prior import TokenPrior
 from explorer.models.vqvae import VQVAE
+from explorer.training import tokens
 from explorer.ui import token_views
 from explorer.ui.declarations.shared import HELD_OUT_MAX, SEED
 from explorer.ui.declare import PageSpec, TabSpec, latex, markdown

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import em
+from explorer.maths import em
 from explorer.ui import em_views, pages
 from explorer.ui.declarations import elbo_gap
 from explorer.ui.declarations.shared import OFF_ON

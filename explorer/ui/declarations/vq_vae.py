@@ -3,7 +3,8 @@ sharp."""
 
 from __future__ import annotations
 
-from explorer import metrics, vq
+from explorer.analysis import vq
+from explorer.maths import metrics
 from explorer.models.quantizer import VectorQuantizer, perplexity
 from explorer.models.vqvae import VQVAE
 from explorer.ui import cache, pages, vq_views

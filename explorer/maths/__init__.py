@@ -1,0 +1,1 @@
+"""The maths part of Latent Lab: see docs/ARCHITECTURE.md."""

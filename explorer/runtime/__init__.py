@@ -1,0 +1,1 @@
+"""The runtime part of Latent Lab: see docs/ARCHITECTURE.md."""

@@ -1,0 +1,1 @@
+"""The store part of Latent Lab: see docs/ARCHITECTURE.md."""

@@ -1,0 +1,1 @@
+"""The training part of Latent Lab: see docs/ARCHITECTURE.md."""

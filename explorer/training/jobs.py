@@ -1,0 +1,208 @@
+"""Background training jobs that a page starts, polls, pauses, resumes and stops.
+
+A job owns its model (a private copy: the shared cached models are never trained) and trains it
+in a daemon thread, one `Trainer.step` at a time under a lock, so the page can read the model
+between steps (`job.read(fn)`) and change knobs (`job.set_knobs`) that act on the next step.
+At most `MAX_RUNNING` jobs train at once in a process: torch's thread pool is shared, and more
+jobs would only slow each other down.
+"""
+
+from __future__ import annotations
+
+import atexit
+import copy
+import threading
+import time
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from explorer.training.train import Diverged, TrainConfig, Trainer
+
+MAX_RUNNING = 2
+JOB_THREADS = 1
+ALIVE_CHECK_EVERY = 50
+PAUSED_ALIVE_CHECK_S = 1.0  # a paused job asks this often whether its session still exists
+EXIT_WAIT_S = 5.0  # at interpreter exit, how long each job may take to finish its step
+_running: set[TrainingJob] = set()
+_running_lock = threading.Lock()
+
+
+class QueueFull(RuntimeError):
+    """Too many jobs are training in this process; try again when one finishes."""
+
+
+class Job:
+    """The state machine that every background run shares: a daemon thread runs `work()`, which calls
+    `proceed()` between its units of work (a step, a model of a sweep) to wait while paused and to learn whether
+    to go on. States: 'ready' -> 'running' <-> 'paused' -> 'finished' | 'stopped' | 'diverged' | 'failed'."""
+
+    thread_name, failure_label = "latent-lab-job", "The run"
+
+    def __init__(self, alive: Callable[[], bool] | None = None):
+        self.state, self.message = "ready", ""
+        self._alive = alive  # polled now and then: a job whose browser session ended stops
+        self._resume, self._stop = threading.Event(), threading.Event()
+        self._resume.set()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.state = "running"
+        self._thread = threading.Thread(target=self._loop, name=self.thread_name, daemon=True)
+        self._thread.start()
+
+    def pause(self) -> None:
+        if self.state == "running":
+            self._resume.clear()
+            self.state = "paused"
+
+    def resume(self) -> None:
+        if self.state == "paused":
+            self.state = "running"
+            self._resume.set()
+
+    def stop(self, wait: float = 5.0) -> None:
+        self._stop.set()
+        self._resume.set()
+        self.join(wait)
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    @property
+    def done(self) -> bool:
+        return self.state in ("finished", "stopped", "diverged", "failed")
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def proceed(self) -> bool:
+        """Between two units of work: wait while paused (waking now and then, so a paused job whose tab was
+        closed still ends), then whether to go on."""
+        while not self._resume.wait(PAUSED_ALIVE_CHECK_S):
+            self._check_alive()
+        return not self._stop.is_set()
+
+    def work(self) -> None:
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        """After `work`, whatever its outcome, in the job's thread."""
+
+    def _loop(self) -> None:
+        try:
+            self.work()
+            self.state = "stopped" if self._stop.is_set() else "finished"
+        except Diverged as err:
+            self.state, self.message = "diverged", str(err)
+        except Exception as err:  # noqa: BLE001 - a page shows it instead of a dead thread
+            self.state, self.message = "failed", f"{self.failure_label} failed: {type(err).__name__}: {err}"
+        finally:
+            self.finish()
+
+    def _check_alive(self) -> None:
+        if self._alive is not None and not self._alive():
+            self.message = "Stopped: the browser session that started this run has ended."
+            self._stop.set()
+            self._resume.set()
+
+
+class TrainingJob(Job):
+    """One model trained step by step (`Job`'s states), holding one of the process's `MAX_RUNNING` slots."""
+
+    thread_name, failure_label = "latent-lab-training", "Training"
+
+    def __init__(self, model: nn.Module, x_train: torch.Tensor, config: TrainConfig = TrainConfig(),
+                 knobs: dict | None = None, x_test: torch.Tensor | None = None, device: str = "cpu",
+                 copy_model: bool = True, alive: Callable[[], bool] | None = None):
+        super().__init__(alive)
+        model = copy.deepcopy(model) if copy_model else model
+        for p in model.parameters():
+            p.requires_grad_(True)  # a copy of a write-protected shared model must be trainable
+        self.model = model.to(device)
+        self.config = config
+        self.trainer = Trainer(self.model, x_train, config, knobs, x_test)
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with _running_lock:
+            if len(_running) >= MAX_RUNNING:
+                raise QueueFull(f"{len(_running)} models are already training on this server "
+                                f"(at most {MAX_RUNNING} at once). Try again when one finishes.")
+            _running.add(self)
+        super().start()
+
+    def set_knobs(self, **knobs) -> None:
+        with self._lock:
+            self.trainer.knobs.update(knobs)
+
+    # --- what a page polls ---------------------------------------------------------------
+    @property
+    def step(self) -> int:
+        return self.trainer.state.step
+
+    @property
+    def progress(self) -> float:
+        return min(1.0, self.step / max(1, self.config.steps))
+
+    @property
+    def history(self) -> list[dict]:
+        with self._lock:
+            return list(self.trainer.state.history)
+
+    def read(self, fn: Callable[[nn.Module], object]):
+        """fn(model) between two steps, without gradients (draw the latent map while training)."""
+        with self._lock, torch.no_grad():
+            return fn(self.model)
+
+    # --- the thread ----------------------------------------------------------------------
+    def work(self) -> None:
+        # One intra-op thread per job. With two, a job shares 2 cores with the browser and the
+        # server, and OpenMP's spinning threads slow each step ~8x (measured in the server:
+        # 7-12 steps/s with 2 threads, ~70 with 1); it also lets MAX_RUNNING jobs share the cores.
+        torch.set_num_threads(JOB_THREADS)
+        while self.step < self.config.steps and self.proceed():
+            with self._lock:
+                self.trainer.step()
+            if self.step % ALIVE_CHECK_EVERY == 0:
+                self._check_alive()
+        if self.stopping:
+            with self._lock:  # a stopped run still ends with held-out numbers
+                self.trainer.state.history.append({"step": self.step, **self.trainer.evaluate()})
+
+    def finish(self) -> None:
+        self.model.eval()
+        with _running_lock:
+            _running.discard(self)
+
+
+@atexit.register
+def _stop_all_at_exit() -> None:
+    """Stop every job before the interpreter finalizes: a daemon thread cut off inside a torch kernel
+    at exit aborts the process ("terminate called without an active exception", SIGABRT), e.g. when a
+    server is stopped while a session trains."""
+    with _running_lock:
+        running = list(_running)
+    for job in running:
+        job._stop.set()
+        job._resume.set()
+    for job in running:
+        job.join(EXIT_WAIT_S)
+
+
+def running_count() -> int:
+    with _running_lock:
+        return len(_running)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, interval: float = 0.01) -> bool:
+    """Poll `predicate` until it holds or `timeout` passes (tests and scripts)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
