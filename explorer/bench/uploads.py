@@ -95,7 +95,7 @@ def memory_kib() -> dict[str, int]:
 
 @torch_threads(1)  # as model_io.load_upload
 def load_as_the_page_does(data: bytes) -> tuple[torch.nn.Module, dict[str, float]]:
-    """`checkpoints.load_bytes` and 16 prior samples on one torch thread, as `explorer.ui.model_io.load_upload`
+    """`checkpoints.load_bytes` and 16 prior samples on one torch thread, as `explorer.ui.views.my_models.load_upload`
     does, with their wall and CPU times and the memory they took."""
     before = memory_kib()["VmRSS"]
     Path("/proc/self/clear_refs").write_text("5")  # VmHWM := VmRSS now

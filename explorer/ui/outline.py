@@ -5,7 +5,6 @@ outline is what it shows."""
 
 from __future__ import annotations
 
-from explorer.ui import home_views
 from explorer.ui.declarations import (
     assignment,
     beta_sigma,
@@ -23,6 +22,7 @@ from explorer.ui.declarations import (
     vq_vae,
 )
 from explorer.ui.declare import MAIN, PageSpec, TabSpec, markdown
+from explorer.ui.views import home as home_views
 
 LECTURE = (latent_space.PAGE, elbo_gap.PAGE, beta_sigma.PAGE, reparameterization.PAGE, vae_em.PAGE, vq_vae.PAGE,
            straight_through.PAGE, categorical_vae.PAGE, tokens_priors.PAGE, hierarchical_vae.PAGE,

@@ -19,7 +19,7 @@ from explorer.runtime.threads import torch_threads
 from explorer.store import zoo
 from explorer.training import jobs
 from explorer.training.train import TrainConfig, Trainer
-from explorer.ui import beta_views
+from explorer.ui.views import beta_sigma as beta_views
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "beta_sigma.py")
 

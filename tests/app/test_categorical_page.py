@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from explorer.store import zoo
 from explorer.training import jobs
-from explorer.ui import gumbel_views
+from explorer.ui.views import categorical_vae as gumbel_views
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "categorical_vae.py")
 

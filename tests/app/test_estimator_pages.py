@@ -183,7 +183,7 @@ def test_the_identity_table_forwards_the_hard_one_hot_and_backpropagates_the_jac
 
 def test_the_bench_helper_times_every_chart_with_the_pages_settings():
     from explorer.bench import estimators as bench
-    from explorer.ui import estimator_views as views
+    from explorer.ui.views import estimators as views
 
     for name in ("N_SAMPLES", "FLOW_SHOWN", "FLOW_RANGE", "TAUS", "SAMPLE_SIZES", "SIMPLEX_SHOWN"):
         assert getattr(bench, name) == getattr(views, name), name

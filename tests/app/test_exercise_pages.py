@@ -14,7 +14,9 @@ from explorer import data, models
 from explorer.analysis import exercises
 from explorer.store import zoo
 from explorer.training import jobs
-from explorer.ui import assignment_views, cache, exercise_views
+from explorer.ui import cache
+from explorer.ui.views import assignment as assignment_views
+from explorer.ui.views import exercises as exercise_views
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,7 +15,7 @@ from explorer import data, models
 from explorer.store import zoo
 from explorer.training import jobs
 from explorer.training.train import TrainConfig, Trainer
-from explorer.ui import hvae_views
+from explorer.ui.views import hierarchical_vae as hvae_views
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "hierarchical_vae.py")
 

@@ -15,7 +15,7 @@ from explorer import models
 from explorer.store import checkpoints
 from explorer.training.jobs import TrainingJob
 from explorer.training.train import TrainConfig
-from explorer.ui import model_io
+from explorer.ui.views import my_models as model_io
 
 PAGE = Path(__file__).resolve().parents[2] / "pages" / "my_models.py"
 TINY = dict(x_dim=16, z_dim=2, hidden=(8,), image_shape=(4, 4))

@@ -9,7 +9,7 @@ from apptest import assert_clean, open_link, open_page
 from streamlit.testing.v1 import AppTest
 
 from explorer.store import zoo
-from explorer.ui import hvae_views
+from explorer.ui.views import hierarchical_vae as hvae_views
 
 
 def metric(at: AppTest, label: str) -> str:

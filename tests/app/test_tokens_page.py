@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from explorer.store import zoo
 from explorer.training import jobs
-from explorer.ui import token_views
+from explorer.ui.views import tokens_priors as token_views
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "tokens_priors.py")
 NEEDS_VQ = pytest.mark.skipif(token_views.VQ_MODEL not in zoo.names(), reason="no pretrained mnist-vqvae")

@@ -15,7 +15,8 @@ from explorer.runtime.threads import torch_threads
 from explorer.store import zoo
 from explorer.training import jobs
 from explorer.training.train import TrainConfig, Trainer
-from explorer.ui import canvas, vq_views
+from explorer.ui import canvas
+from explorer.ui.views import vq_vae as vq_views
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "vq_vae.py")
 TINY_CONV = dict(hidden=(8, 16), code_dim=4)

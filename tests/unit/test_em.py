@@ -214,7 +214,7 @@ def test_bad_arguments_are_refused(blobs):
 
 
 def page_moons() -> np.ndarray:
-    """The page's default data: 300 points of the moons drawn as `explorer.ui.em_views.toy_points` draws them."""
+    """The page's default data: 300 points of the moons drawn as `explorer.ui.views.vae_em.toy_points` draws them."""
     x = data.load("moons", "train").x.numpy().astype(np.float64)
     return x[np.random.default_rng(0).choice(len(x), 300, replace=False)]
 

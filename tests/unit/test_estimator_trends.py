@@ -9,7 +9,7 @@ import pytest
 from explorer.figures.estimators import bias_variance_figure
 from explorer.maths import estimators as est
 from explorer.maths.estimator_trends import NOISE_BAND, bias_sentence, bias_trend, flat_bias_sentence
-from explorer.ui.estimator_views import N_SAMPLES, TAUS
+from explorer.ui.views.estimators import N_SAMPLES, TAUS
 
 PAGE_LOGITS = (1.0, 0.0, -0.5)  # the relaxed tab's default θ sliders
 

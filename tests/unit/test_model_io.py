@@ -21,7 +21,7 @@ from explorer.store import checkpoints
 from explorer.store.checkpoints import CheckpointError
 from explorer.training.jobs import TrainingJob
 from explorer.training.train import TrainConfig
-from explorer.ui import model_io
+from explorer.ui.views import my_models as model_io
 
 TINY = dict(x_dim=16, z_dim=2, hidden=(8,), image_shape=(4, 4))
 GIB = 2**30

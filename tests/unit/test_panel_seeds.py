@@ -14,7 +14,12 @@ from explorer import data, models
 from explorer.analysis import collapse, exercises
 from explorer.training import sweep, tokens
 from explorer.training.jobs import TrainingJob
-from explorer.ui import beta_views, gumbel_views, hvae_views, session, token_views, training, vq_views
+from explorer.ui import session, training
+from explorer.ui.views import beta_sigma as beta_views
+from explorer.ui.views import categorical_vae as gumbel_views
+from explorer.ui.views import hierarchical_vae as hvae_views
+from explorer.ui.views import tokens_priors as token_views
+from explorer.ui.views import vq_vae as vq_views
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from explorer import models
 from explorer.models import AUXILIARY, REGISTRY
 from explorer.store import checkpoints
 from explorer.store.checkpoints import CheckpointError
-from explorer.ui import model_io
+from explorer.ui.views import my_models as model_io
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = {**REGISTRY, **AUXILIARY}

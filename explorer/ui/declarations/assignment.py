@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from explorer import data
 from explorer.analysis import exercises
-from explorer.ui import assignment_views as views
 from explorer.ui.declare import PageSpec, TabSpec, latex, markdown
 from explorer.ui.state import Choice
+from explorer.ui.views import assignment as views
 
 INTRO = (markdown("*Write a trainable VAE and train it on the toy 2-D data sets.* Here is the reference solution: "
                   "the project's own VAE, trained in a few seconds on the set you pick. Compare your loss curve, "

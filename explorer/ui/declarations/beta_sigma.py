@@ -9,9 +9,11 @@ from explorer.maths import latent, metrics
 from explorer.models.common import reconstruction_nll
 from explorer.models.vae import VAE
 from explorer.training import sweep as sweeps
-from explorer.ui import beta_views, collapse_views, pages, training
+from explorer.ui import pages, training
 from explorer.ui.declare import PageSpec, TabSpec, latex, markdown
 from explorer.ui.state import Choice, Knob, Range
+from explorer.ui.views import beta_sigma as beta_views
+from explorer.ui.views import beta_sigma_collapse as collapse_views
 
 INTRO = (markdown("The ELBO is a reconstruction term minus a KL term. Weigh the KL by **β**, or widen the "
                   "Gaussian decoder's **σ**, and the model buys less information about x (rate) at the price of "

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from explorer.models.gumbel import GumbelVAE, kl_to_uniform
 from explorer.training.train import Trainer
-from explorer.ui import cache, gumbel_views, pages
+from explorer.ui import cache, pages
 from explorer.ui.declarations.shared import OFF_ON, OWN
 from explorer.ui.declare import PageSpec, TabSpec, latex, markdown
 from explorer.ui.state import Choice
+from explorer.ui.views import categorical_vae as gumbel_views
 
 INTRO = (markdown("Replace the Gaussian latent by **N groups of K categories**. Sampling a category has no "
                   "gradient, so training uses the **Gumbel-softmax** relaxation (Jang et al. 2017; Maddison et "

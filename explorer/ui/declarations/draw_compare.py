@@ -6,8 +6,9 @@ import streamlit as st
 
 from explorer.analysis import compare
 from explorer.data import drawing
-from explorer.ui import canvas, compare_views
+from explorer.ui import canvas
 from explorer.ui.declare import MAIN, PageSpec, TabSpec, markdown
+from explorer.ui.views import draw_compare as compare_views
 
 INTRO = (markdown("Draw a digit. It is preprocessed as MNIST was (its bounding box scaled into 20×20, centred by "
                   "its centre of mass in 28×28), then **every pretrained MNIST model** reconstructs it. Blurry or "

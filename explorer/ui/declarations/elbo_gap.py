@@ -8,11 +8,12 @@ import streamlit as st
 
 from explorer.analysis import elbo_report
 from explorer.maths import bounds, gap, likelihood
-from explorer.ui import elbo_views, pages
+from explorer.ui import pages
 from explorer.ui.code import show_code
 from explorer.ui.declarations.shared import HELD_OUT_MAX
 from explorer.ui.declare import MAIN, PageSpec, TabSpec
 from explorer.ui.state import Choice, Knob, Range
+from explorer.ui.views import elbo_gap as elbo_views
 
 MNIST_GAP, MOONS_GAP = "mnist-vae-2d", "moons-vae-2d"
 

@@ -6,11 +6,11 @@ import streamlit as st
 
 from explorer.analysis import exercises
 from explorer.maths import safe_expr
-from explorer.ui import exercise_views as views
 from explorer.ui.declarations.shared import logit_knobs, logit_sliders
 from explorer.ui.declare import PageSpec, TabSpec, markdown
-from explorer.ui.estimator_views import seed_button
 from explorer.ui.state import Choice, Knob, Range
+from explorer.ui.views import exercises as views
+from explorer.ui.views.estimators import seed_button
 
 INTRO = (markdown("The lecture's exercises, worked out. Every step shows its value for **your** numbers, and "
                   "every result is checked against an independent computation: a Monte-Carlo estimate, "

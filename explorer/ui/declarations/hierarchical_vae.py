@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from explorer.models.hvae import HierarchicalVAE, kl_normal_normal
 from explorer.training.train import Trainer
-from explorer.ui import cache, hvae_views, pages
+from explorer.ui import cache, pages
 from explorer.ui.declarations.shared import HELD_OUT_MAX, OFF_ON, OWN, SEED
 from explorer.ui.declare import PageSpec, TabSpec, caption, latex, markdown
 from explorer.ui.state import Choice, Range
+from explorer.ui.views import hierarchical_vae as hvae_views
 
 INTRO = (markdown("Stack the latents: a small **top group z_L** and larger groups below it, each drawn given the "
                   "ones above, p(z) = p(z_L) Π p(z_l | z_>l). The encoder reads x bottom-up, then q walks the "

@@ -7,10 +7,11 @@ from explorer.maths import latent
 from explorer.models.ae import Autoencoder
 from explorer.models.vae import VAE
 from explorer.training.train import Trainer
-from explorer.ui import latent_views, pages, training
+from explorer.ui import pages, training
 from explorer.ui.declarations.shared import OWN
 from explorer.ui.declare import PageSpec, TabSpec, latex, markdown
 from explorer.ui.state import Choice, Range
+from explorer.ui.views import latent_space as latent_views
 
 INTRO = (markdown("*How do we sample in the latent space?* An autoencoder compresses well but leaves holes; the "
                   "VAE's prior fills the plane. Every model here has a 2-D latent, so the whole space fits on "

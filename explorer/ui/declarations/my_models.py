@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer.store import checkpoints
-from explorer.ui import model_io
 from explorer.ui.declare import MAIN, PageSpec, TabSpec, markdown
+from explorer.ui.views import my_models as model_io
 
 INTRO = (markdown("Bring a model to class, or take one home. A Latent Lab checkpoint is one `.safetensors` file: "
                   "the weights, and in its header the model's kind, config and held-out metrics. Files are checked "

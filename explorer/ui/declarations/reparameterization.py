@@ -7,10 +7,10 @@ from typing import NamedTuple
 import streamlit as st
 
 from explorer.maths import estimators
-from explorer.ui import estimator_views as views
 from explorer.ui.declarations.shared import SEED, slider
 from explorer.ui.declare import PageSpec, TabSpec, latex, markdown
 from explorer.ui.state import Choice, Range
+from explorer.ui.views import estimators as views
 
 INTRO = (markdown("The ELBO needs the gradient of an expectation over q, but sampling is not differentiable. "
                   "Two ways out: write the sample as **z = μ + σ·ε** and differentiate through it (the "

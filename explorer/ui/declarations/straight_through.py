@@ -6,10 +6,10 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer.maths import estimators, gumbel
-from explorer.ui import estimator_views as views
 from explorer.ui.declarations.shared import SEED, logit_knobs, logit_sliders
 from explorer.ui.declare import PageSpec, TabSpec, markdown
 from explorer.ui.state import Choice, Range
+from explorer.ui.views import estimators as views
 
 INTRO = (markdown("A categorical sample k ~ softmax(θ) has no pathwise gradient: a small change of θ either "
                   "changes k or not. **Gumbel-max** writes the sample as an argmax of noisy logits; "

@@ -7,10 +7,10 @@ import streamlit as st
 from explorer.models.prior import TokenPrior
 from explorer.models.vqvae import VQVAE
 from explorer.training import tokens
-from explorer.ui import token_views
 from explorer.ui.declarations.shared import HELD_OUT_MAX, SEED
 from explorer.ui.declare import PageSpec, TabSpec, latex, markdown
 from explorer.ui.state import Choice, Range
+from explorer.ui.views import tokens_priors as token_views
 
 INTRO = (markdown("A VQ-VAE turns an image into a small grid of **tokens**, code numbers from its codebook. It is "
                   "trained with a uniform prior, so drawing the tokens independently gives noise. Fit an "

@@ -6,11 +6,12 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer.maths import em
-from explorer.ui import em_views, pages
+from explorer.ui import pages
 from explorer.ui.declarations import elbo_gap
 from explorer.ui.declarations.shared import OFF_ON
 from explorer.ui.declare import MAIN, PageSpec, TabSpec
 from explorer.ui.state import Choice, Range
+from explorer.ui.views import vae_em as em_views
 
 
 def kmeans_steps() -> None:

@@ -7,10 +7,11 @@ from explorer.analysis import vq
 from explorer.maths import metrics
 from explorer.models.quantizer import VectorQuantizer, perplexity
 from explorer.models.vqvae import VQVAE
-from explorer.ui import cache, pages, vq_views
+from explorer.ui import cache, pages
 from explorer.ui.declarations.shared import OFF_ON, OWN
 from explorer.ui.declare import PageSpec, TabSpec, caption, latex, markdown
 from explorer.ui.state import Choice
+from explorer.ui.views import vq_vae as vq_views
 
 INTRO = (markdown("Replace the Gaussian latent by a **codebook** of K vectors e_1 … e_K (van den Oord et al. "
                   "2017). The encoder's output z_e at every grid position is snapped to its nearest code, "

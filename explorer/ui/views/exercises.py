@@ -19,8 +19,8 @@ from explorer.figures import exercises as figures
 from explorer.maths import safe_expr
 from explorer.store import checkpoints, zoo
 from explorer.ui import cache
-from explorer.ui.estimator_views import p_value_caption
 from explorer.ui.figure_export import chart
+from explorer.ui.views.estimators import p_value_caption
 
 KL_SAMPLES = 10_000
 DIMS = (1, 2, 3, 4)
