@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from explorer.lecture.notes import ViewNote
 from explorer.ui.state import Choice, Knob
 
 MAIN = "main"  # the note of a page's only view, when it has no tabs
@@ -46,14 +47,15 @@ class TabSpec:
 
     `view` draws it; it takes the page's `header` result as its only argument when the page has a header, and
     no argument otherwise. `note` is the key of its lecture note under the page's stem in
-    `explorer.lecture.notes` (None: no note, the Home map). `code` is what "Show the code" reveals after the
+    `explorer.lecture.notes`, or a `ViewNote` written here (a new tab then needs no other file), or None (no note:
+    the Home map). `code` is what "Show the code" reveals after the
     view: the functions in `explorer/` that computed it. A view made of sections, each with its own code,
     shows that code itself and declares none (the ELBO page).
     """
 
     label: str
     view: Callable[..., Any]
-    note: str | None
+    note: str | ViewNote | None
     code: tuple[Callable, ...] = ()
 
 

@@ -13,9 +13,10 @@ from explorer.lecture import notes as lecture_notes
 TRY = ":material/lightbulb: **Try:** {}"
 
 
-def show(page: str, view: str) -> None:
-    """The note of `view` on `page` (the page's file stem and the view's `TabSpec.note` key)."""
-    note = lecture_notes.note(page, view)
+def show(page: str, view: str | lecture_notes.ViewNote) -> None:
+    """The note of `view` on `page` (the page's file stem and the view's `TabSpec.note`: a key of the lecture
+    notes, or a note declared with the tab)."""
+    note = view if isinstance(view, lecture_notes.ViewNote) else lecture_notes.note(page, view)
     st.latex(note.equation)
     st.markdown(note.explanation)
     hint(note.try_this)

@@ -37,8 +37,14 @@ def braces_balanced(latex: str) -> bool:
 
 
 def all_notes():
+    """The lecture notes, and the notes a page declares with its tab (`declare.TabSpec.note`)."""
+    from explorer.lecture.notes import ViewNote
+    from explorer.ui import outline
+
+    inline = [(page.stem, tab.label, tab.note) for page in outline.PAGES for tab in page.tabs
+              if isinstance(tab.note, ViewNote)]
     return [pytest.param(page, view, note, id=f"{page}/{view}")
-            for page, views in NOTES.items() for view, note in views.items()]
+            for page, view, note in [*((p, v, n) for p, views in NOTES.items() for v, n in views.items()), *inline]]
 
 
 @pytest.mark.parametrize(("page", "view", "note"), all_notes())
