@@ -91,7 +91,7 @@ class GumbelVAE(MLPLatentModel):
         """(B, x_dim) -> (B, x_dim): the decoded most probable code, argmax per group."""
         return self.decode_mean(hard_codes(self.encoder_logits(x)))
 
-    def codes(self, logits: torch.Tensor, tau: float, hard: bool,
+    def relaxed_codes(self, logits: torch.Tensor, tau: float, hard: bool,
               generator: torch.Generator | None = None) -> torch.Tensor:
         """z for the decoder: relaxed y = softmax((logits + g) / τ) in training (one-hot forward with
         its gradient, sg(one_hot − y) + y, when `hard`); a one-hot Gumbel-max sample in eval mode.
@@ -109,7 +109,7 @@ class GumbelVAE(MLPLatentModel):
         elbo = −(recon + kl), loss = recon + β·kl; per-sample means in nats (or (B,) tensors).
         The Gumbel noise is drawn from `generator`."""
         logits = self.encoder_logits(x)
-        z = self.codes(logits, tau, hard, generator)  # (B, N, K)
+        z = self.relaxed_codes(logits, tau, hard, generator)  # (B, N, K)
         recon = reconstruction_nll(self.decoder(z.flatten(1)), x, self.config.likelihood, self._sigma(decoder_sigma))
         kl = kl_to_uniform(logits.log_softmax(-1))
         return Terms.of({"loss": recon + beta * kl, "recon": recon, "kl": kl, "elbo": -(recon + kl)}, reduce)

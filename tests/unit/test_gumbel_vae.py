@@ -46,9 +46,9 @@ def test_shapes_and_the_interface():
 def test_relaxed_codes_lie_in_the_simplex_and_sharpen_as_tau_falls():
     m = small().train()
     logits = torch.randn(2000, 3, 4)
-    top = {tau: m.codes(logits, tau, hard=False).max(-1).values.mean().item() for tau in (10.0, 1.0, 0.1)}
+    top = {tau: m.relaxed_codes(logits, tau, hard=False).max(-1).values.mean().item() for tau in (10.0, 1.0, 0.1)}
     assert top[10.0] < top[1.0] < top[0.1] and top[0.1] > 0.9 and top[10.0] < 0.4
-    y = m.codes(logits, 1.0, hard=False)
+    y = m.relaxed_codes(logits, 1.0, hard=False)
     assert (y >= 0).all() and torch.allclose(y.sum(-1), torch.ones(2000, 3))
 
 
@@ -56,12 +56,12 @@ def test_straight_through_is_one_hot_forward_with_the_relaxed_gradient():
     m = small().train()
     logits = torch.randn(4, 3, 4, requires_grad=True)
     torch.manual_seed(1)
-    hard = m.codes(logits, 0.5, hard=True)
+    hard = m.relaxed_codes(logits, 0.5, hard=True)
     assert torch.equal(hard.sum(-1), torch.ones(4, 3)) and set(hard.unique().tolist()) == {0.0, 1.0}
     weights = torch.randn(4, 3, 4)
     (grad_hard,) = torch.autograd.grad((hard * weights).sum(), logits)
     torch.manual_seed(1)
-    soft = m.codes(logits, 0.5, hard=False)  # the same Gumbel noise
+    soft = m.relaxed_codes(logits, 0.5, hard=False)  # the same Gumbel noise
     (grad_soft,) = torch.autograd.grad((soft * weights).sum(), logits)
     torch.testing.assert_close(grad_hard, grad_soft)
     assert torch.equal(hard, torch.nn.functional.one_hot(soft.argmax(-1), 4).float())
@@ -71,7 +71,7 @@ def test_evaluation_uses_hard_samples_distributed_as_q():
     m = small().eval()
     logits = torch.tensor([[2.0, 0.0, -1.0, 0.5]]).expand(20000, 1, 4)
     torch.manual_seed(0)
-    freq = m.codes(logits, 1.0, hard=False).mean(0)[0]
+    freq = m.relaxed_codes(logits, 1.0, hard=False).mean(0)[0]
     torch.testing.assert_close(freq, OneHotCategorical(logits=logits[0, 0]).probs, atol=0.015, rtol=0)
 
 

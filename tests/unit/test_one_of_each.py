@@ -80,7 +80,7 @@ def test_the_categorical_vae_draws_its_noise_from_the_one_sampler(monkeypatch):
     monkeypatch.setattr(categorical, "gumbel_noise", spy)
     model = categorical.GumbelVAE(categorical.GumbelVAEConfig(x_dim=6, groups=2, categories=3, hidden=(8,),
                                                               image_shape=None))
-    model.codes(torch.zeros(4, 2, 3), tau=1.0, hard=False, generator=torch.Generator().manual_seed(0))
+    model.relaxed_codes(torch.zeros(4, 2, 3), tau=1.0, hard=False, generator=torch.Generator().manual_seed(0))
     categorical.code_views(model, torch.rand(1, 6), tau=1.0, seed=0)
     assert len(calls) == 2
 
@@ -126,7 +126,7 @@ def test_every_caller_reaches_the_one_straight_through(monkeypatch):
     estimators.straight_through_gumbel(objective, theta, noise, 1.0)
     model = categorical.GumbelVAE(categorical.GumbelVAEConfig(x_dim=6, groups=2, categories=3, hidden=(8,),
                                                               image_shape=None)).train()
-    model.codes(torch.zeros(4, 2, 3), tau=1.0, hard=True, generator=torch.Generator().manual_seed(0))
+    model.relaxed_codes(torch.zeros(4, 2, 3), tau=1.0, hard=True, generator=torch.Generator().manual_seed(0))
     quantizer.VectorQuantizer(8, 2).train()(torch.randn(5, 2, generator=torch.Generator().manual_seed(1)))
     assert len(calls) >= 4  # both estimators (vmapped calls count once or more), the VAE, the quantizer
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from explorer.maths import gumbel
 from explorer.models.gumbel import GumbelVAE, kl_to_uniform
 from explorer.training.train import Trainer
 from explorer.ui import cache, pages
@@ -26,8 +27,9 @@ def own_view() -> None:
 
 
 PRETRAINED_TAB = TabSpec("Pretrained on MNIST", gumbel_views.pretrained_tab, "pretrained",
-                         code=(GumbelVAE.codes, GumbelVAE.loss, kl_to_uniform))
-OWN_TAB = TabSpec(OWN, own_view, "own", code=(GumbelVAE.codes, GumbelVAE.loss, Trainer.step_knobs))  # anneals τ
+                         code=(GumbelVAE.relaxed_codes, GumbelVAE.loss, kl_to_uniform))
+OWN_TAB = TabSpec(OWN, own_view, "own",  # Trainer.step_knobs anneals τ; relaxed_codes calls the one straight-through
+                  code=(GumbelVAE.relaxed_codes, gumbel.straight_through, GumbelVAE.loss, Trainer.step_knobs))
 
 PAGE = PageSpec(
     intro=INTRO,
