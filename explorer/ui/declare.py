@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from explorer.lecture.notes import ViewNote
-from explorer.ui.state import Choice, Knob
+from explorer.ui.state import GLOBAL_KNOBS, Choice, Knob
 
 MAIN = "main"  # the note of a page's only view, when it has no tabs
 
@@ -100,10 +100,10 @@ class PageSpec:
 
     @property
     def all_knobs(self) -> dict[str, Knob]:
-        """Every value a link may set on the page: its knobs, and the open tab when its tabs are lazy."""
-        if self.tab_key is None:
-            return dict(self.knobs)
-        return {**self.knobs, self.tab_key: Choice(self.labels, self.labels[0])}
+        """Every value a link may set on the page: projector mode (`state.GLOBAL_KNOBS`), its knobs, and the open tab
+        when its tabs are lazy."""
+        tab = {} if self.tab_key is None else {self.tab_key: Choice(self.labels, self.labels[0])}
+        return {**GLOBAL_KNOBS, **self.knobs, **tab}
 
     def tab(self, label: str) -> TabSpec:
         return next(tab for tab in self.tabs if tab.label == label)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer.lecture import notes as lecture_notes
+from explorer.ui import session
 
 TRY = ":material/lightbulb: **Try:** {}"
 
@@ -20,6 +21,13 @@ def show(page: str, view: str | lecture_notes.ViewNote) -> None:
     st.latex(note.equation)
     st.markdown(note.explanation)
     hint(note.try_this)
+
+
+def band(page: str, view: str | lecture_notes.ViewNote) -> None:
+    """The note in a band below its view: open on a laptop, collapsed in projector mode, where the picture and
+    its knobs need the screen (the lecturer opens it when the equation is the point)."""
+    with st.expander("The idea: equation, explanation and what to try", expanded=not session.projector()):
+        show(page, view)
 
 
 def hint(text: str) -> None:

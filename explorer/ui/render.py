@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from explorer.ui import navigation, notes, presets
+from explorer.ui import navigation, notes, presets, session
 from explorer.ui.code import show_code
 from explorer.ui.declare import PageSpec, TabSpec
 
@@ -17,26 +17,28 @@ NO_HEADER = object()  # a page without a header: its views take no argument
 
 
 def render(page: PageSpec) -> None:
-    """Draw `page`. One view: its note first, then presets and the view (the note frames the whole page). Several:
-    presets, the header's widgets, then the tabs, each opening with its note."""
+    """Draw `page` as a stage (issue 22): a one-line title, the presets' row, the header's knobs, then the view
+    with its knobs; the lecture note (equation, explanation, what to try) and the page's introduction sit in a
+    band below the view, open on a laptop and collapsed in projector mode, so no prose pushes the picture down
+    a projector's first screen."""
     navigation.ensure_app_navigation()
     st.title(page.heading or page.title)
-    for block in page.intro:
-        getattr(st, block.kind)(block.text)
+    _presets(page)
+    context = page.header() if page.header else NO_HEADER
     if len(page.tabs) == 1:
-        _note(page, page.tabs[0])
-        _presets(page)
-        _view(page.tabs[0], page.header() if page.header else NO_HEADER)
+        _view(page, page.tabs[0], context)
     else:
-        _presets(page)
-        _tabs(page, page.header() if page.header else NO_HEADER)
+        _tabs(page, context)
+    if page.intro:
+        with st.expander("About this page", expanded=not session.projector()):
+            for block in page.intro:
+                getattr(st, block.kind)(block.text)
     if page.publish:
         presets.publish(page.stem)
 
 
 def _presets(page: PageSpec) -> None:
-    if page.all_knobs:
-        presets.use(page.stem)
+    presets.use(page.stem)  # every page has knobs: projector mode at least
 
 
 def _tabs(page: PageSpec, context: Any) -> None:
@@ -45,26 +47,22 @@ def _tabs(page: PageSpec, context: Any) -> None:
     if page.tab_key is None:
         for container, tab in zip(st.tabs(list(page.labels)), page.tabs, strict=True):
             with container:
-                _note(page, tab)
-                _view(tab, context)
+                _view(page, tab, context)
         return
     containers = st.tabs(list(page.labels), key=page.tab_key, on_change="rerun")
     for container, tab in zip(containers, page.tabs, strict=True):
         if container.open:
             with container:
-                _note(page, tab)
-                _view(tab, context)
+                _view(page, tab, context)
 
 
-def _note(page: PageSpec, tab: TabSpec) -> None:
-    if tab.note is not None:
-        notes.show(page.stem, tab.note)
-
-
-def _view(tab: TabSpec, context: Any) -> None:
+def _view(page: PageSpec, tab: TabSpec, context: Any) -> None:
+    """The view, then its note in a band below it (`notes.band`), then its code."""
     if context is NO_HEADER:
         tab.view()
     else:
         tab.view(context)
+    if tab.note is not None:
+        notes.band(page.stem, tab.note)
     if tab.code:
         show_code(*tab.code)

@@ -8,9 +8,16 @@ from streamlit.runtime import get_instance
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from explorer.runtime import devices
+from explorer.ui import state
 
 FIGURE_FORMATS = ("png", "svg")
 PROJECTOR_ROOT_PX = 24  # the root font size in projector mode (the theme's is 17): Streamlit sizes text in rem
+# The stage (issue 22): a projector's 720 rows go to the picture and its knobs, not to the theme's 6rem of top
+# padding and a 2.75rem title.
+STAGE_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 2rem; padding-top: 0; padding-bottom: 0.25rem; }
+</style>"""
 PROJECTOR_CSS = f"""<style>
 html {{ font-size: {PROJECTOR_ROOT_PX}px !important; }}
 [data-testid="stMainBlockContainer"] {{ padding-left: 2rem; padding-right: 2rem; }}
@@ -28,11 +35,13 @@ def sidebar() -> None:
                         help="Fixes the runs you start (initial weights, order of batches, noise) and the samples "
                              "and Monte-Carlo numbers drawn for you, whatever other users do meanwhile.")
         lecture_settings()
+    st.html(STAGE_CSS)
 
 
 def lecture_settings() -> None:
     """Projector mode and the figures' download format (inside the sidebar)."""
     st.subheader("Lecture")
+    state.seed_from_link(state.GLOBAL_KNOBS)  # before the toggle exists: a link may switch projector mode on
     st.toggle("Projector mode", key="projector",
               help="Larger text everywhere, larger fonts and thicker lines in the charts, for a lecture hall. "
                    "Light or dark theme: the app menu ⋮ at the top right.")

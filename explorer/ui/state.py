@@ -86,6 +86,10 @@ class Choice:
         return any(type(option) is type(value) and option == value for option in self.options)
 
 
+# Knobs of every page: projector mode travels with a link, whichever page it opens (`explorer.ui.session`).
+GLOBAL_KNOBS: dict[str, Choice] = {"projector": Choice((False, True), False)}
+
+
 @dataclass(frozen=True)
 class Range:
     """A slider or number input from `low` to `high` in steps of `step` (ints when all three are ints)."""
@@ -152,7 +156,7 @@ def keep(keys: Iterable[str]) -> None:
 def bind(knobs: Knobs) -> None:
     """Call before the page's widgets: keep the knobs' values, seed unset knobs from a valid URL value (a note
     names the refused ones), then write the URL, which drops them."""
-    keep(knobs)
+    keep([key for key in knobs if key not in GLOBAL_KNOBS])  # the sidebar's toggle is drawn already, every run
     refused = seed_from_link(knobs)
     if refused:
         st.caption("Ignored in the link: " + "; ".join(f"`{key}={shown(text)}`: {why.reason}"

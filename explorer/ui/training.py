@@ -16,12 +16,23 @@ from explorer import data, models
 from explorer.training.jobs import QueueFull, TrainingJob
 from explorer.training.train import TrainConfig
 from explorer.ui import figure_export, session
+from explorer.ui.state import Choice, Knob, Range
 
 BETAS = (0.0, 0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 8.0, 10.0)
+STEPS = (250, 500, 1000, 2000, 3000, 5000)
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 0.1)
+DECODERS = {"bernoulli": "Bernoulli (cross-entropy)", "gaussian": "Gaussian with σ (scaled L2)"}
 POLL_SECONDS = 1.0  # the browser redraws the charts each poll: on a 2-core laptop that costs training speed
 
 
 SETTINGS = ("kind", "steps", "lr", "lik", "beta", "sigma")  # the panel's widgets: f"{key}_{setting}"
+
+
+def setting_knobs(key: str) -> dict[str, Knob]:
+    """The panel's settings under `key` as knobs of its page, so a link opens the panel as it was set."""
+    return {f"{key}_kind": Choice(("vae", "ae"), "vae"), f"{key}_steps": Choice(STEPS, 2000),
+            f"{key}_lr": Choice(LEARNING_RATES, 2e-3), f"{key}_lik": Choice(tuple(DECODERS), "bernoulli"),
+            f"{key}_beta": Choice(BETAS, 1.0), f"{key}_sigma": Range(0.01, 1.0, 0.01, 0.1)}
 
 
 def setting_keys(key: str) -> tuple[str, ...]:
@@ -44,14 +55,12 @@ def knob_sliders(key: str, likelihood: str) -> dict:
 def run_settings(key: str, dataset: data.Dataset) -> tuple[str, TrainConfig, str]:
     cols = st.columns(3)
     kind = cols[0].selectbox("Model", ("vae", "ae"), format_func=str.upper, key=f"{key}_kind")
-    steps = cols[1].select_slider("Steps", (250, 500, 1000, 2000, 3000, 5000), value=2000, key=f"{key}_steps")
-    lr = cols[2].select_slider("Learning rate", (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 0.1),
-                               value=2e-3, key=f"{key}_lr")
+    steps = cols[1].select_slider("Steps", STEPS, value=2000, key=f"{key}_steps")
+    lr = cols[2].select_slider("Learning rate", LEARNING_RATES, value=2e-3, key=f"{key}_lr")
     likelihood = dataset.likelihood
     if dataset.is_image:
-        likelihood = st.radio("Decoder p(x|z)", ("bernoulli", "gaussian"), horizontal=True, key=f"{key}_lik",
-                              format_func=lambda s: "Bernoulli (cross-entropy)" if s == "bernoulli"
-                              else "Gaussian with σ (scaled L2)")
+        likelihood = st.radio("Decoder p(x|z)", tuple(DECODERS), horizontal=True, key=f"{key}_lik",
+                              format_func=DECODERS.get)
     config = TrainConfig(steps=steps, lr=lr, seed=session.seed(), log_every=20, eval_every=250)
     return kind, config, likelihood
 

@@ -57,7 +57,7 @@ def test_a_page_is_well_formed(page):
     assert page.title and page.icon.startswith(":material/") and page.idea and page.summary
     assert all(block.kind in ("markdown", "latex", "caption") for block in page.intro)
     assert not set(page.keep) & set(page.knobs), "a knob is kept anyway"
-    assert bool(page.presets) == bool(page.all_knobs), "a page with knobs offers presets, and only such a page"
+    assert bool(page.presets) == bool(page.knobs), "a page with knobs of its own offers presets, and only such a page"
 
 
 def code_problems(function) -> list[str]:
@@ -80,12 +80,22 @@ def test_the_code_check_can_fail():
     assert code_problems(presets.use) and code_problems(print) and not code_problems(em.fit)
 
 
+def test_every_page_has_the_global_knobs_and_only_pages_with_their_own_knobs_have_presets():
+    assert set(presets.KNOBS) == set(PAGES)
+    assert all(presets.KNOBS[stem].items() >= state.GLOBAL_KNOBS.items() for stem in PAGES)
+    assert set(presets.PRESETS) == {stem for stem, page in PAGES.items() if page.knobs}
+    assert {"home", "draw_compare", "my_models"} <= set(PAGES) - set(presets.PRESETS)
+
+
 @pytest.mark.parametrize("stem", sorted(presets.KNOBS))
 def test_knob_defaults_and_preset_values_are_allowed_and_survive_the_url(stem):
     knobs = presets.KNOBS[stem]
     for key, knob in knobs.items():
         assert knob.allows(knob.default), (key, knob.default)
         assert knob.parse(state.as_text(knob.default)) == knob.default
+    if not PAGES[stem].knobs:  # projector mode only: nothing worth a preset
+        assert stem not in presets.PRESETS
+        return
     assert len(presets.PRESETS[stem]) >= 2
     for name, values in presets.PRESETS[stem].items():
         assert values, f"{stem}: preset {name!r} sets nothing"

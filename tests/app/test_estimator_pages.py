@@ -9,10 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from apptest import assert_clean, open_page
+from apptest import assert_clean, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
 from explorer.maths import gumbel
+from explorer.ui.declarations.reparameterization import ESTIMATES
+from explorer.ui.declarations.straight_through import RELAXED
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,11 +57,30 @@ def straight_through() -> AppTest:
     return run_page("straight_through.py")
 
 
+@pytest.fixture
+def relaxed(straight_through) -> AppTest:
+    """The straight-through page with its lazy second tab open."""
+    return open_tab(straight_through, "st_tab", RELAXED)
+
+
+def each_tab(at: AppTest, key: str) -> dict[str, tuple[int, set[str], int]]:
+    """Open every lazy tab in turn: label -> (charts drawn, the LaTeX shown, "Try:" hints)."""
+    seen = {}
+    for label in [t.label for t in at.tabs]:
+        open_tab(at, key, label)
+        seen[label] = (len(at.get("plotly_chart")), {x.value for x in at.latex},
+                       sum("Try:" in m.value for m in at.markdown))
+    return seen
+
+
 def test_reparameterization_page_shows_every_view_with_its_equation(reparameterization):
     at = reparameterization
-    assert [t.label for t in at.tabs] == ["z = μ + σ·ε", "One-sample gradient estimates", "Variance and sample size"]
-    assert len(at.get("plotly_chart")) == 3
-    assert len(at.latex) >= 5 and sum("Try:" in m.value for m in at.markdown) == 3
+    assert [t.label for t in at.tabs] == ["z = μ + σ·ε", ESTIMATES, "Variance and sample size"]
+    seen = each_tab(at, "rep_tab")
+    assert [charts for charts, _, _ in seen.values()] == [1, 1, 1]  # only the open tab is drawn
+    assert len(set().union(*(latex for _, latex, _ in seen.values()))) >= 5
+    assert [hints for _, _, hints in seen.values()] == [1, 1, 1]
+    open_tab(at, "rep_tab", ESTIMATES)
     stats = table(at, "pathwise")
     assert list(stats.index) == ["pathwise", "score function", "score + baseline"]
     assert (stats["exact"] == -1.0).all()  # ∂/∂μ E(z − 1)² = 2(μ − 1) at μ = 0.5
@@ -85,20 +106,23 @@ def test_the_step_objective_shows_a_zero_pathwise_gradient(reparameterization):
     at = reparameterization
     at.radio(key="rep_objective").set_value("step").run()
     at.radio(key="rep_param").set_value("σ").run()
-    assert_clean(at)
+    open_tab(at, "rep_tab", ESTIMATES)
     stats = table(at, "pathwise")
     assert stats.loc["pathwise", "mean"] == 0 and stats.loc["pathwise", "variance per sample"] == 0
     assert abs(stats.loc["score function", "mean"] - stats.loc["score function", "exact"]) < \
         4 * stats.loc["score function", "± standard error"]
+    open_tab(at, "rep_tab", "Variance and sample size")  # the header's knobs hold across tabs
     assert "∂E f/∂σ" in chart(at, "rep_variance")["layout"]["title"]["text"]
 
 
 def test_straight_through_page_runs_with_both_tabs(straight_through):
     at = straight_through
-    assert [t.label for t in at.tabs] == ["Gumbel-max sampling", "Gumbel-softmax and straight-through"]
-    assert len(at.get("plotly_chart")) == 4
-    assert sum("Try:" in m.value for m in at.markdown) == 4 and len(at.latex) >= 5
+    assert [t.label for t in at.tabs] == ["Gumbel-max sampling", RELAXED]
     assert 0 <= float(metric(at, "p-value of X²")) <= 1
+    seen = each_tab(at, "st_tab")
+    assert [charts for charts, _, _ in seen.values()] == [2, 2]  # only the open tab is drawn
+    assert sum(hints for _, _, hints in seen.values()) == 4
+    assert len(set().union(*(latex for _, latex, _ in seen.values()))) >= 5
 
 
 def test_logit_and_sample_sliders_change_the_chi_square_test(straight_through):
@@ -134,10 +158,10 @@ def test_the_p_value_says_how_it_was_computed(straight_through):
     assert caption.startswith(f"p-value by {gumbel.MONTE_CARLO_METHOD}: an expected count n·p_k is below 5")
 
 
-def test_the_bias_words_are_what_the_chart_shows(straight_through):
+def test_the_bias_words_are_what_the_chart_shows(relaxed):
     """Issue 20, item 4: the hint said "its bias falls and its variance climbs" and REINFORCE "stays in its
     band" (a band centred on its own bias). The words now come from the curves on the chart."""
-    at = straight_through
+    at = relaxed
     texts = [m.value for m in at.markdown] + [c.value for c in at.caption]
     hint = next(t for t in texts if "follow Gumbel-softmax" in t)
     assert "its bias falls and its variance climbs" not in hint
@@ -149,8 +173,8 @@ def test_the_bias_words_are_what_the_chart_shows(straight_through):
     assert next(m.value for m in at.markdown if "follow Gumbel-softmax" in m.value) != hint
 
 
-def test_tau_slider_moves_the_relaxed_samples_to_the_corners_or_the_centre(straight_through):
-    at = straight_through
+def test_tau_slider_moves_the_relaxed_samples_to_the_corners_or_the_centre(relaxed):
+    at = relaxed
 
     def samples() -> np.ndarray:
         traces = [t for t in chart(at, "gs_simplex")["data"] if t["name"].startswith("argmax")]
@@ -166,8 +190,8 @@ def test_tau_slider_moves_the_relaxed_samples_to_the_corners_or_the_centre(strai
     assert_clean(at)
 
 
-def test_the_identity_table_forwards_the_hard_one_hot_and_backpropagates_the_jacobian(straight_through):
-    at = straight_through
+def test_the_identity_table_forwards_the_hard_one_hot_and_backpropagates_the_jacobian(relaxed):
+    at = relaxed
     for tau in (0.05, 2.0):
         at.select_slider(key="gs_tau").set_value(tau).run()
         at.button(key="sg_seed_button").click().run()

@@ -15,6 +15,7 @@ from explorer.analysis import exercises
 from explorer.store import zoo
 from explorer.training import jobs
 from explorer.ui import cache
+from explorer.ui.declarations.exercises import GUMBEL, VQ
 from explorer.ui.views import assignment as assignment_views
 from explorer.ui.views import exercises as exercise_views
 
@@ -43,12 +44,15 @@ def register_tiny_vq(zoo_path: Path) -> None:
 
 def test_exercises_page_runs_alone_and_names_the_remedy_without_a_vqvae(zoo_dir):
     at = run_page("exercises.py")
-    assert [t.label for t in at.tabs] == ["Analytic KL of a Gaussian", "The VQ-VAE's KL is a constant",
-                                          "Gumbel-max is distributed as p"]
-    assert len(at.latex) >= 14 and at.get("plotly_chart")
-    assert "python -m explorer pretrain" in " ".join(i.value for i in at.info)
+    assert [t.label for t in at.tabs] == ["Analytic KL of a Gaussian", VQ, GUMBEL]
     closed = exercises.kl_closed_form(exercise_views.DEFAULT_MU[:2], exercise_views.DEFAULT_SIGMA[:2])
     assert metric(at, "closed form") == metric(at, "torch kl_divergence") == f"{closed:.4f}"
+    latex = {x.value for x in at.latex}
+    open_tab(at, "ex_tab", VQ)  # lazy tabs: only the open one is drawn
+    assert "python -m explorer pretrain" in " ".join(i.value for i in at.info) and at.get("plotly_chart")
+    latex |= {x.value for x in at.latex}
+    open_tab(at, "ex_tab", GUMBEL)
+    assert len(latex | {x.value for x in at.latex}) >= 14 and at.get("plotly_chart")
     assert float(metric(at, "p-value against p")) > 0.001
     assert any(c.value.startswith("Against p: p-value by the χ² approximation") for c in at.caption)
 
@@ -79,9 +83,11 @@ def test_sliders_change_the_numbers(zoo_dir):
     assert_clean(at)
     mu, sigma = (0.5, -1.0, 2.0), (0.5, 1.5, 0.3)
     assert metric(at, "closed form") == f"{exercises.kl_closed_form(mu, sigma):.4f}"
+    open_tab(at, "ex_tab", VQ)
     at.select_slider(key="vq_k").set_value(128).run()
     assert f"log 128 = **{math.log(128):.6f}**" in markdown(at)
     assert "K = 128" in chart_titles(at)
+    open_tab(at, "ex_tab", GUMBEL)
     before = metric(at, "χ² against p")
     at.slider(key="gx_logit_0").set_value(-2.0).run()
     assert_clean(at)
@@ -91,7 +97,7 @@ def test_sliders_change_the_numbers(zoo_dir):
 
 def test_vq_section_checks_a_registered_model(zoo_dir, mnist_dir):
     register_tiny_vq(zoo_dir)
-    at = run_page("exercises.py")
+    at = open_tab(run_page("exercises.py"), "ex_tab", VQ)
     rows = next(t.value for t in at.table if "per image (nats)" in t.value.columns)
     expected = f"{49 * math.log(16):.4f}"
     assert rows.loc["n_positions · log K = 49 · log 16"].iloc[0] == expected
@@ -109,7 +115,7 @@ def test_vq_section_names_the_remedy_without_mnist(zoo_dir, monkeypatch):
         raise data.DatasetUnavailable("MNIST was not found here")
 
     monkeypatch.setattr(cache, "dataset", unavailable)
-    at = run_page("exercises.py")
+    at = open_tab(run_page("exercises.py"), "ex_tab", VQ)
     notes = " ".join(i.value for i in at.info)
     assert "MNIST was not found here" in notes and "python -m explorer pretrain" in notes
 

@@ -10,7 +10,8 @@ from apptest import assert_clean, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
 from explorer.store import zoo
-from explorer.ui import presets, state
+from explorer.ui import outline, presets, state
+from explorer.ui.declarations.reparameterization import ESTIMATES
 
 PAGES = Path(__file__).resolve().parents[2] / "pages"
 WIDGETS = ("slider", "select_slider", "radio", "checkbox", "toggle", "selectbox", "number_input")
@@ -18,13 +19,14 @@ WIDGETS = ("slider", "select_slider", "radio", "checkbox", "toggle", "selectbox"
 SEEDS = {"rep_seed", "gm_seed", "sg_seed", "kl_seed", "gx_seed", "hvae_draw"}
 # States that show the widgets no preset reaches (the other dataset's live run, the 5th logit).
 EXTRA = {"beta_sigma": [{"beta_dataset": "mnist", "beta_live_mnist_lik": "gaussian"}],
-         "straight_through": [{"gm_k": 5}], "tokens_priors": [{"tokens_tab": "Train a prior"}]}
+         "straight_through": [{"gm_k": 5}], "tokens_priors": [{"tokens_tab": "Train a prior"}],
+         "latent_space": [{"latent_tab": "Train your own", "latent_train_lik": "gaussian"}]}
 # their knobs sit beside pretrained models
 NEEDS_ZOO = {"latent_space", "categorical_vae", "vq_vae", "elbo_gap", "hierarchical_vae", "tokens_priors"}
 
 
-def test_every_page_with_knobs_has_presets():
-    assert set(presets.KNOBS) == set(presets.PRESETS)
+def test_every_page_with_knobs_of_its_own_has_presets():
+    assert {page.stem for page in outline.PAGES if page.knobs} == set(presets.PRESETS)
 
 
 def widgets(at: AppTest) -> dict[str, object]:
@@ -67,7 +69,7 @@ def check_shows(at: AppTest, page: str, name: str) -> set[str]:
     """The page shows the preset's value of every knob: in its widget, or in session state where none is drawn;
     returns the widget keys seen."""
     shown = widgets(at)
-    expected = state.preset_values(presets.KNOBS[page], presets.PRESETS[page][name])
+    expected = state.preset_values(presets.preset_knobs(page), presets.PRESETS[page][name])
     for key, value in expected.items():
         got = shown[key] if key in shown else at.session_state[key]
         assert state.as_text(got) == state.as_text(value), f"{page} / {name}: {key} shows {got!r}, not {value!r}"
@@ -106,7 +108,8 @@ def test_choosing_each_preset_sets_every_knob_of_the_page(page, request, mnist_d
         seen |= check_shows(at, page, name)
     for extra in EXTRA.get(page, []):
         seen |= set_widgets(at, extra)
-    missing = set(presets.KNOBS[page]) - seen - SEEDS
+        check_widgets_fit_knobs(at, page, fresh=False)
+    missing = set(presets.preset_knobs(page)) - seen - SEEDS  # projector mode: app.py's sidebar (test_stage.py)
     assert not missing, f"{page}: knobs that are no widget on the page: {missing}"
     assert all(seed in at.session_state for seed in SEEDS & set(presets.KNOBS[page]))
 
@@ -116,13 +119,13 @@ def test_a_preset_is_lit_while_the_knobs_match_it_also_from_a_link(zoo_dir):
     choose(at, "reparameterization", "Score function blows up")
     at.slider(key="rep_sigma").set_value(0.5).run()
     assert at.button_group(key="preset_reparameterization").value is None
-    assert at.query_params == {"rep_mu": "2", "rep_sigma": "0.5"}
+    assert at.query_params == {"rep_tab": ESTIMATES, "rep_mu": "2", "rep_sigma": "0.5"}  # the preset's tab
     choose(at, "reparameterization", "Step objective: pathwise gives 0")
     at.button_group(key="preset_reparameterization").set_value(None).run()  # the lit pill clicked again
     assert at.radio(key="rep_objective").value == "step" and at.slider(key="rep_mu").value == 0.5
     assert at.button_group(key="preset_reparameterization").value == "Step objective: pathwise gives 0"
     link = AppTest.from_file(str(PAGES / "reparameterization.py"), default_timeout=120)
-    link.query_params.update({"rep_mu": "2", "rep_sigma": "0.1"})
+    link.query_params.update({"rep_tab": ESTIMATES, "rep_mu": "2", "rep_sigma": "0.1"})
     link.run()
     assert_clean(link)
     assert link.button_group(key="preset_reparameterization").value == "Score function blows up"

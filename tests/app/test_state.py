@@ -10,11 +10,12 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 import pytest
-from apptest import assert_clean, open_page, style_sheets
+from apptest import assert_clean, open_page, open_tab, style_sheets
 from streamlit.testing.v1 import AppTest
 
 from explorer.figures import FONT_SIZE, LINE_WIDTH, base_layout
 from explorer.ui import figure_export, session
+from explorer.ui.declarations.reparameterization import ESTIMATES
 from explorer.ui.state import Choice, Range, as_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,10 +70,11 @@ def test_a_link_sets_the_knobs_and_bad_values_are_ignored_and_dropped(zoo_dir):
 def test_moving_a_knob_writes_the_url_and_that_link_reproduces_the_view(zoo_dir):
     at = open_page("reparameterization.py")
     assert at.query_params == {}
+    open_tab(at, "rep_tab", ESTIMATES)  # the open tab is a knob too: the link opens it
     at.slider(key="rep_sigma").set_value(1.2).run()
     at.radio(key="rep_objective").set_value("sin").run()
     at.button(key="rep_seed_button").click().run()  # a new ε: the seed goes into the link too
-    assert at.query_params == {"rep_sigma": "1.2", "rep_objective": "sin", "rep_seed": "1"}
+    assert at.query_params == {"rep_tab": ESTIMATES, "rep_sigma": "1.2", "rep_objective": "sin", "rep_seed": "1"}
     again = open_with(dict(at.query_params))  # the link, opened in a new session
     assert again.slider(key="rep_sigma").value == 1.2 and again.radio(key="rep_objective").value == "sin"
     assert numbers(again) == numbers(at)
@@ -92,14 +94,18 @@ def test_a_link_to_a_knob_of_a_live_run_and_to_a_dataset(zoo_dir, mnist_dir):
 
 # --- projector mode and the download format -----------------------------------------------------------------
 
+def projector_sheets(at: AppTest) -> list[str]:
+    """The style sheets of projector mode (its larger root font) among those the page injected."""
+    return [sheet for sheet in style_sheets(at) if f"font-size: {session.PROJECTOR_ROOT_PX}px" in sheet]
+
+
 def test_projector_mode_injects_larger_text_and_enlarges_the_charts(mnist_dir):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    assert not style_sheets(at)
+    assert not projector_sheets(at)
     at.sidebar.toggle(key="projector").set_value(True).run()
     assert_clean(at)
-    styles = style_sheets(at)
-    assert styles and f"font-size: {session.PROJECTOR_ROOT_PX}px" in styles[0]
+    assert len(projector_sheets(at)) == 1
     at.sidebar.button_group(key="figure_format").set_value("svg").run()
     at.switch_page("pages/reparameterization.py")
     at.run()
@@ -111,7 +117,7 @@ def test_projector_mode_injects_larger_text_and_enlarges_the_charts(mnist_dir):
         assert config["toImageButtonOptions"]["filename"].startswith("latent-lab-")
     at.sidebar.toggle(key="projector").set_value(False).run()
     assert_clean(at)
-    assert not style_sheets(at)
+    assert not projector_sheets(at)
     assert json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["font"]["size"] == FONT_SIZE
 
 

@@ -5,10 +5,11 @@ reproduces what was on screen."""
 from __future__ import annotations
 
 import pytest
-from apptest import assert_clean, open_link, open_page
+from apptest import assert_clean, open_link, open_page, open_tab
 from streamlit.testing.v1 import AppTest
 
 from explorer.store import zoo
+from explorer.ui.declarations.exercises import GUMBEL
 from explorer.ui.views import hierarchical_vae as hvae_views
 
 
@@ -52,9 +53,11 @@ def test_an_exercises_link_with_values_off_the_widgets_keeps_their_defaults(zoo_
     at = open_link("exercises.py", {"kl_d": "7", "kl_sigma_0": "0.07", "gx_n": "5000", "gx_k": "5",
                                     "gx_logit_4": "2.5", "gx_seed": "-1"})
     assert at.select_slider(key="kl_d").value == 2 and at.slider(key="kl_sigma_0").value == 0.8
+    assert at.query_params == {"gx_k": "5", "gx_logit_4": "2.5"}  # the closed tab's knobs are set already
+    open_tab(at, "ex_tab", GUMBEL)
     assert at.select_slider(key="gx_n").value == 10_000 and at.session_state["gx_seed"] == 1
     assert at.select_slider(key="gx_k").value == 5 and at.slider(key="gx_logit_4").value == 2.5
-    assert at.query_params == {"gx_k": "5", "gx_logit_4": "2.5"}
+    assert at.query_params == {"gx_k": "5", "gx_logit_4": "2.5", "ex_tab": GUMBEL}
 
 
 @pytest.mark.skipif(not {"mnist-vae-2d", "moons-vae-2d"} <= set(zoo.names()), reason="no 2-D VAEs: run pretrain")

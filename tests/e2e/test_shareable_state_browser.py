@@ -68,7 +68,7 @@ def test_a_preset_goes_into_the_link_and_bad_values_in_a_link_are_ignored(browse
     first = browser.new_context(viewport={"width": 1400, "height": 1500}).new_page()
     open_reparameterization(first, server_url + "/reparameterization?rep_sigma=0.3&rep_mu=zzz&rep_param=%3Cb%3E")
     assert slider_value(first, "σ") == "0.30" and slider_value(first, "μ") == "0.50"  # the bad μ: the default
-    first.wait_for_url(re.compile(r"\?rep_sigma=0\.3$"), timeout=TIMEOUT)  # and out of the address bar
+    first.wait_for_url(re.compile(r"\?rep_sigma=0\.3&rep_tab=[^&]*$"), timeout=TIMEOUT)  # and out of the address bar
     first.get_by_role("radio", name="Score function blows up").click()
     first.wait_for_url(re.compile(r"rep_mu=2&rep_sigma=0\.1"), timeout=TIMEOUT)
     shown, link = settled_table(first), first.url

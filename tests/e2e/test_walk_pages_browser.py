@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from stage import SETTLED
 
 from explorer.ui import outline
 
@@ -17,14 +18,6 @@ TIMEOUT = 90_000
 # Charts that are empty by design in a page's first view, with the reason; the test fails if one gets data, so
 # that the entry is removed when the page is changed.
 KNOWN_EMPTY: dict[tuple[str, str], str] = {}  # (page, chart title) -> why it may be empty; none at present
-
-SETTLED = """() => {
-    const busy = document.querySelector('[data-testid="stStatusWidget"]') !== null;
-    const n = document.querySelectorAll('[data-testid="stMainBlockContainer"] *').length;
-    const now = Date.now();
-    if (busy || n !== window.__n) { window.__n = n; window.__since = now; return false; }
-    return now - window.__since > 1000;
-}"""
 
 # Per chart: its title, and how many of its traces Plotly drew with data (a heatmap or image counts when it has
 # its z or source; others need at least one point). `_fullData` is what Plotly made of `data` while drawing.

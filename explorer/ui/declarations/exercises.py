@@ -17,6 +17,7 @@ INTRO = (markdown("The lecture's exercises, worked out. Every step shows its val
                   "`torch.distributions`, a trained model, or samples with a χ² test."),)
 
 CATEGORIES = (3, 4, 5)
+VQ, GUMBEL = "The VQ-VAE's KL is a constant", "Gumbel-max is distributed as p"  # the second and third tabs' labels
 
 
 def kl_view() -> None:
@@ -68,11 +69,13 @@ PAGE = PageSpec(
     tabs=(TabSpec("Analytic KL of a Gaussian", kl_view, "kl",
                   code=(exercises.kl_closed_form, exercises.kl_monte_carlo, exercises.check_kl_expression,
                         safe_expr.evaluate)),
-          TabSpec("The VQ-VAE's KL is a constant", vq_view, "vq",
+          TabSpec(VQ, vq_view, "vq",
                   code=(exercises.one_hot_kl, exercises.soft_code_kl, exercises.vq_model_kl)),
-          TabSpec("Gumbel-max is distributed as p", gumbel_view, "gumbel",
+          TabSpec(GUMBEL, gumbel_view, "gumbel",
                   code=(exercises.gumbel_max_integral, exercises.gumbel_max_check, exercises.relaxed_limit))),
     publish=True,  # a "New …" button changes a seed in the run
+    tab_key="ex_tab",
+    keep=("kl_expression", "gx_tau"),  # the typed formula and the τ slider survive a visit to another tab
     knobs={**gaussian_knobs(),  # both seeds start at 1: see kl_view
            "vq_k": Choice(views.K_CHOICES, 16), "vq_temperature": Choice(views.TEMPERATURES, 0.1),
            "gx_k": Choice(CATEGORIES, 4), "gx_n": Choice(views.GUMBEL_SIZES, 10_000),
@@ -81,9 +84,10 @@ PAGE = PageSpec(
         "KL = 0: q is the prior": {"kl_mu_0": 0.0, "kl_mu_1": 0.0, "kl_sigma_0": 1.0, "kl_sigma_1": 1.0},
         "A tiny σ: −log σ² dominates": {"kl_sigma_0": 0.05},
         "Four dimensions": {"kl_d": 4},
-        "Soft codes (T = 10)": {"vq_k": 512, "vq_temperature": 10.0},
-        "Gumbel-max: a rare category": {"gx_k": 3, "gx_logit_0": 2.0, "gx_logit_1": -2.0, "gx_logit_2": 0.0,
-                                        "gx_n": 100_000},
-        "Gumbel-max: five equal categories": {"gx_k": 5, **{f"gx_logit_{i}": 0.0 for i in range(5)}},
+        "Soft codes (T = 10)": {"ex_tab": VQ, "vq_k": 512, "vq_temperature": 10.0},
+        "Gumbel-max: a rare category": {"ex_tab": GUMBEL, "gx_k": 3, "gx_logit_0": 2.0, "gx_logit_1": -2.0,
+                                        "gx_logit_2": 0.0, "gx_n": 100_000},
+        "Gumbel-max: five equal categories": {"ex_tab": GUMBEL, "gx_k": 5,
+                                              **{f"gx_logit_{i}": 0.0 for i in range(5)}},
     },
 )

@@ -48,6 +48,7 @@ PAGE = PageSpec(
         "interp_b": Range(0, INTERP_MAX, 1, 1),
         "interp_mode": Choice(("linear", "spherical"), "linear"),
         "interp_steps": Range(3, 16, 1, 10),
+        **training.setting_knobs(latent_views.TRAIN),
     },
     presets={
         "MNIST: holes in the AE": {"latent_dataset": "mnist", "hover_kind": "ae", TAB: DRAG},
@@ -56,5 +57,4 @@ PAGE = PageSpec(
                                      "interp_steps": 16, "interp_a": 2, "interp_b": 7},
         "Small digits (8×8)": {"latent_dataset": "digits", "hover_kind": "ae"},
     },
-    keep=training.setting_keys("latent_train"),
 )

@@ -23,6 +23,7 @@ INTRO = (markdown("The ELBO needs the gradient of an expectation over q, but sam
 
 MU = Range(-2.0, 2.0, 0.1, 0.5)
 SIGMA = Range(0.1, 2.0, 0.05, 0.8)
+ESTIMATES = "One-sample gradient estimates"  # the second tab's label
 
 
 class Gaussian(NamedTuple):
@@ -57,12 +58,13 @@ PAGE = PageSpec(
     header=gaussian_header,
     tabs=(TabSpec("z = μ + σ·ε", lambda g: views.flow_view(g.mu, g.sigma, g.seed), "flow",
                   code=(estimators.standard_normal, estimators.reparameterize)),
-          TabSpec("One-sample gradient estimates",
+          TabSpec(ESTIMATES,
                   lambda g: views.estimator_view(g.kind, g.mu, g.sigma, g.component, g.seed), "estimates",
                   code=(estimators.pathwise, estimators.score_function, estimators.baseline)),
           TabSpec("Variance and sample size", lambda g: views.variance_view(g.kind, g.mu, g.sigma, g.component),
                   "variance", code=(estimators.variance_by_sample_size, estimators.gaussian_estimates))),
     publish=True,  # "New ε" changes the seed in the run
+    tab_key="rep_tab",
     knobs={
         "rep_mu": MU,
         "rep_sigma": SIGMA,
@@ -70,10 +72,10 @@ PAGE = PageSpec(
         "rep_param": Choice(tuple(views.COMPONENTS), "μ"),
         "rep_seed": SEED,
     },
-    presets={
-        "Score function blows up": {"rep_mu": 2.0, "rep_sigma": 0.1},
-        "Step objective: pathwise gives 0": {"rep_objective": "step"},
-        "sin z: the baseline adds variance": {"rep_objective": "sin", "rep_mu": 1.5},
-        "Gradient in σ": {"rep_param": "σ", "rep_sigma": 1.5},
+    presets={  # each opens the tab that shows the estimators it is about
+        "Score function blows up": {"rep_tab": ESTIMATES, "rep_mu": 2.0, "rep_sigma": 0.1},
+        "Step objective: pathwise gives 0": {"rep_tab": ESTIMATES, "rep_objective": "step"},
+        "sin z: the baseline adds variance": {"rep_tab": ESTIMATES, "rep_objective": "sin", "rep_mu": 1.5},
+        "Gradient in σ": {"rep_tab": ESTIMATES, "rep_param": "σ", "rep_sigma": 1.5},
     },
 )

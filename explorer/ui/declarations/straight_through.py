@@ -20,6 +20,7 @@ INTRO = (markdown("A categorical sample k ~ softmax(θ) has no pathwise gradient
 
 CATEGORIES = (3, 4, 5)
 RELAXED_CATEGORIES = 3  # the simplex is drawn in 2-D
+RELAXED = "Gumbel-softmax and straight-through"  # the second tab's label
 
 
 def sampling_view() -> None:
@@ -59,10 +60,11 @@ PAGE = PageSpec(
     summary="Gumbel-max against p, relaxed samples on the simplex, bias and variance against τ.",
     tabs=(TabSpec("Gumbel-max sampling", sampling_view, "gumbel_max",
                   code=(gumbel.gumbel_noise, gumbel.gumbel_max, gumbel.chi_square)),
-          TabSpec("Gumbel-softmax and straight-through", relaxed_view, "relaxed",
+          TabSpec(RELAXED, relaxed_view, "relaxed",
                   code=(estimators.straight_through_estimator, estimators.gumbel_softmax_estimator,
                         estimators.straight_through_gumbel, gumbel.straight_through))),
     publish=True,  # a "New …" button changes a seed in the run
+    tab_key="st_tab",
     knobs={
         "gm_k": Choice(CATEGORIES, 4),
         "gm_n": Choice(views.SAMPLE_SIZES, 1000),
@@ -72,9 +74,9 @@ PAGE = PageSpec(
         "gs_tau": Choice(views.TAUS, 0.5),
         "sg_seed": SEED,
     },
-    presets={
-        "τ too low (0.01)": {"gs_tau": 0.01},
-        "τ too high (10)": {"gs_tau": 10.0},
+    presets={  # a preset opens the tab its knobs are on (the first when it names none)
+        "τ too low (0.01)": {"st_tab": RELAXED, "gs_tau": 0.01},
+        "τ too high (10)": {"st_tab": RELAXED, "gs_tau": 10.0},
         "A rare category": {"gm_k": 3, "gm_logit_0": 2.0, "gm_logit_1": -2.0, "gm_logit_2": 0.0, "gm_n": 100},
         "Many samples": {"gm_n": 100_000},
     },

@@ -21,6 +21,7 @@ from explorer.ui.figure_export import chart
 N_CODES = 1500  # held-out codes drawn on a map: enough to see the shape
 MANIFOLD_N = 20
 LIVE_CODES = 600  # codes redrawn at every poll while training: light for the browser
+TRAIN = "latent_train"  # the training panel's key: its widgets are f"latent_train_{setting}"
 
 
 def image_of(model, z: tuple[float, float]) -> np.ndarray:
@@ -135,6 +136,6 @@ def train_your_own(dataset_name: str) -> None:
     train, test = cache.dataset(dataset_name, "train"), cache.dataset(dataset_name, "test")
     test_x = test.x[:LIVE_CODES]
     labels = test.labels[:LIVE_CODES].numpy() if test.labels is not None else None
-    training.panel("latent_train", train, test, lambda job: _live_view(job, test_x, labels))
+    training.panel(TRAIN, train, test, lambda job: _live_view(job, test_x, labels))
 
 

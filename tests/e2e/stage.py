@@ -1,0 +1,93 @@
+"""What a projector shows of a view: measured in the browser, for the stage test and the stage survey.
+
+`measure(page)` reads the open view of a Streamlit page: where its first picture (a chart, a canvas, an image)
+starts, which KaTeX equations and metric values overflow their boxes, and any exception. `views()` lists every
+page and tab as a URL path and query, from the pages' declarations (`explorer.ui.outline`).
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from dataclasses import dataclass
+
+from explorer.ui import outline
+
+MEASURE_JS = """
+() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const shown = el => { const r = el.getBoundingClientRect(); return r.width > 40 && r.height > 40 &&
+                        getComputedStyle(el).visibility !== 'hidden' && el.offsetParent !== null; };
+  const panels = [...main.querySelectorAll('[data-baseweb="tab-panel"]')];
+  const hiddenPanel = el => panels.some(p => p.contains(el) && p.getAttribute('aria-hidden') === 'true'
+                                         || p.contains(el) && p.hidden);
+  const pictures = [...main.querySelectorAll('.js-plotly-plot, canvas, [data-testid="stImage"] img, '
+                                            + '[data-testid="stImageContainer"] img, iframe, '
+                                            + '[data-testid="stBidiComponentIsolated"]')]
+                   .filter(el => shown(el) && !hiddenPanel(el));
+  const top = pictures.length ? Math.min(...pictures.map(el => el.getBoundingClientRect().top + window.scrollY))
+                              : null;
+  const wide = sel => [...main.querySelectorAll(sel)].filter(el => shown(el) || el.getBoundingClientRect().width > 0)
+                       .filter(el => el.scrollWidth > el.clientWidth + 2)
+                       .map(el => el.textContent.slice(0, 60));
+  return {top: top, pictures: pictures.length,
+          equations: wide('.katex-display'),
+          metrics: wide('[data-testid="stMetricValue"] > div, [data-testid="stMetricLabel"] p'),
+          exception: [...main.querySelectorAll('[data-testid="stException"]')].map(e => e.textContent.slice(0, 200))};
+}
+"""
+
+
+@dataclass(frozen=True)
+class View:
+    stem: str
+    tab: str | None  # None: the page's only view, or its first tab
+    query: dict[str, str]  # what opens it in a fresh browser
+    click: str | None  # an eager tab is opened by clicking its label
+
+    @property
+    def name(self) -> str:
+        return self.stem + ("" if self.tab is None else f" / {self.tab}")
+
+    def url(self, base: str, projector: bool = False) -> str:
+        query = dict(self.query) | ({"projector": "true"} if projector else {})
+        path = "" if self.stem == "home" else self.stem
+        return f"{base}/{path}" + (f"?{urllib.parse.urlencode(query)}" if query else "")
+
+
+def views() -> list[View]:
+    found = []
+    for page in outline.PAGES:
+        if len(page.tabs) == 1:
+            found.append(View(page.stem, None, {}, None))
+            continue
+        for i, label in enumerate(page.labels):
+            if page.tab_key is not None:
+                found.append(View(page.stem, label, {page.tab_key: label}, None))
+            else:
+                found.append(View(page.stem, label, {}, None if i == 0 else label))
+    return found
+
+
+def open_view(page, view: View, base: str, projector: bool = False, timeout_ms: int = 120_000) -> dict:
+    """Go to the view, wait until the page has stopped running, and measure it."""
+    page.goto(view.url(base, projector))
+    page.wait_for_selector('[data-testid="stMain"]', timeout=timeout_ms)
+    settle(page, timeout_ms)
+    if view.click is not None:
+        page.get_by_role("tab", name=view.click, exact=True).click()
+        settle(page, timeout_ms)
+    return page.evaluate(MEASURE_JS)
+
+
+SETTLED = """() => {
+    const busy = document.querySelector('[data-testid="stStatusWidget"]') !== null;
+    const n = document.querySelectorAll('[data-testid="stMainBlockContainer"] *').length;
+    const now = Date.now();
+    if (busy || n !== window.__n) { window.__n = n; window.__since = now; return false; }
+    return now - window.__since > 1000;
+}"""
+
+
+def settle(page, timeout_ms: int) -> None:
+    """Until no script runs and the page has not changed for a second (charts draw their first frame)."""
+    page.wait_for_function(SETTLED, timeout=timeout_ms, polling=200)
