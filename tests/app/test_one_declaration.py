@@ -1,7 +1,7 @@
 """Issue 21: adding a tab or a knob to a page touches one declaration and its view function, nothing else.
 
 A copy of the app gets one edit, appended to one declaration file: a view function, a tab with its note declared
-inline, and a knob. The page then draws the tab and its note, and a link sets the knob, with no other file
+inline, and a knob. A link then opens the tab, which draws its note and the knob's value, with no other file
 touched (the navigation, the presets, the URL state and the notes are derived from the declaration)."""
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from streamlit.testing.v1 import AppTest
 
 at = AppTest.from_file("pages/reparameterization.py", default_timeout=180)
 at.query_params["rep_extra_steps"] = "7"
+at.query_params["rep_tab"] = "An extra tab"  # the page's tabs are lazy: the link opens the new one
 at.run()
 assert not at.exception, at.exception
 assert any(m.value == "the extra view draws 7 steps" for m in at.markdown), [m.value for m in at.markdown]
