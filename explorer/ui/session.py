@@ -13,10 +13,13 @@ from explorer.ui import state
 FIGURE_FORMATS = ("png", "svg")
 PROJECTOR_ROOT_PX = 24  # the root font size in projector mode (the theme's is 17): Streamlit sizes text in rem
 # The stage (issue 22): a projector's 720 rows go to the picture and its knobs, not to the theme's 6rem of top
-# padding and a 2.75rem title.
+# padding and a 2.75rem title; an equation's font follows its box's width (KaTeX display maths cannot wrap), down
+# to 0.6em, and what is still wider scrolls instead of being cut.
 STAGE_CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
 [data-testid="stMainBlockContainer"] h1 { font-size: 2rem; padding-top: 0; padding-bottom: 0.25rem; }
+.katex-display { container-type: inline-size; overflow-x: auto; overflow-y: hidden; }
+.katex-display > .katex { font-size: clamp(0.6em, 2.1cqi, 1.21em); }
 </style>"""
 PROJECTOR_CSS = f"""<style>
 html {{ font-size: {PROJECTOR_ROOT_PX}px !important; }}

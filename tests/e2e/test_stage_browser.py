@@ -1,5 +1,6 @@
-"""The stage (issue 22), in a real browser at a projector's 1280×720: the views below show their picture on the
-first screen, with no exception; a link with projector mode, a tab and knobs opens that view in a fresh browser.
+"""The stage (issue 22), in a real browser at a projector's 1280×720: no view shows an exception or an equation or
+metric wider than its box, the views of `ON_STAGE` show their picture on the first screen, and a link with
+projector mode, a tab and knobs opens that view in a fresh browser.
 
 `ON_STAGE` is a ratchet: the views whose picture starts inside the first screen today. A view leaves it only when
 it is fixed for good; the ones missing (the "Train your own" panels before Train, the exercises, the upload page)
@@ -22,8 +23,9 @@ ON_STAGE = {
     "reparameterization / One-sample gradient estimates", "reparameterization / Variance and sample size", "vae_em",
     "vq_vae / Pretrained codebook", "vq_vae / Blurry vs sharp", "straight_through / Gumbel-max sampling",
     "straight_through / Gumbel-softmax and straight-through", "categorical_vae / Pretrained on MNIST",
-    "tokens_priors / Sample", "tokens_priors / Complete an image", "hierarchical_vae / Pretrained on MNIST",
-    "draw_compare", "assignment / Train the reference",
+    "tokens_priors / Tokens", "tokens_priors / Sample", "tokens_priors / Complete an image",
+    "hierarchical_vae / Pretrained on MNIST", "draw_compare", "exercises / The VQ-VAE's KL is a constant",
+    "assignment / Train the reference",
 }
 VIEWS = {view.name: view for view in stage.views()}
 
@@ -39,11 +41,13 @@ def test_the_ratchet_names_real_views():
     assert ON_STAGE <= set(VIEWS)
 
 
-@pytest.mark.parametrize("name", sorted(ON_STAGE))
-def test_the_picture_starts_on_the_first_screen(stage_page, server_url, name):
+@pytest.mark.parametrize("name", sorted(VIEWS))
+def test_no_view_cuts_an_equation_or_a_number_and_those_on_stage_show_their_picture(stage_page, server_url, name):
     measured = stage.open_view(stage_page, VIEWS[name], server_url)
     assert not measured["exception"], measured["exception"]
-    assert measured["top"] is not None and measured["top"] < HEIGHT - ROOM, measured
+    assert measured["equations"] == [] and measured["metrics"] == [], measured  # wider than their boxes
+    if name in ON_STAGE:
+        assert measured["top"] is not None and measured["top"] < HEIGHT - ROOM, measured
 
 
 def test_the_stage_check_fails_when_the_prose_goes_back_above_the_picture(stage_page, server_url):

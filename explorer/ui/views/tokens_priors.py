@@ -123,10 +123,10 @@ def heldout_numbers(vq: torch.nn.Module) -> None:
         measured[prior] = tokens.heldout_nll(prior, codes("test"))
     numbers = measured[prior]
     uniform = tokens.uniform_nats_per_token(vq.config.codebook_size)
-    cols = st.columns(4)
-    cols[0].metric(f"held-out NLL, {which}", f"{numbers['bits_per_token']:.2f} bits/token")
-    cols[1].metric("held-out NLL per image", f"{numbers['nats_per_image']:.0f} nats")
-    cols[2].metric("NLL of the uniform prior, log K", f"{uniform / math.log(2):.2f} bits/token")
+    cols = st.columns(4)  # the unit in the label: a value such as "2.97 bits/token" was cut in a quarter column
+    cols[0].metric(f"held-out NLL, {which} (bits per token)", f"{numbers['bits_per_token']:.2f}")
+    cols[1].metric("held-out NLL (nats per image)", f"{numbers['nats_per_image']:.0f}")
+    cols[2].metric("uniform prior, log K (bits per token)", f"{uniform / math.log(2):.2f}")
     cols[3].metric("fraction of log K", f"{numbers['fraction_of_uniform']:.2f}")
 
 
