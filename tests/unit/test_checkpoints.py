@@ -7,6 +7,7 @@ import dataclasses
 import json
 import os
 import pickle
+import random
 from pathlib import Path
 
 import pytest
@@ -171,7 +172,9 @@ def test_checkpoints_module_never_unpickles():
 
 @pytest.mark.parametrize(
     "data, hint",
-    [(b"", "(it is empty)"), (os.urandom(4096), ""), (b"12345", ""), (b"\x00" * 64, "")],
+    # seeded noise: os.urandom's bytes began with a safetensors '{' at offset 8 once in 256 runs, and then the
+    # promised header length made the message "truncated" (a flaky test, seen in CI)
+    [(b"", "(it is empty)"), (random.Random(0).randbytes(4096), ""), (b"12345", ""), (b"\x00" * 64, "")],
     ids=["empty", "random", "short", "zeros"],
 )
 def test_non_safetensors_bytes_are_refused(data, hint, tmp_path):
