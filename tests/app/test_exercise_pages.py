@@ -46,7 +46,7 @@ def test_exercises_page_runs_alone_and_names_the_remedy_without_a_vqvae(zoo_dir)
     at = run_page("exercises.py")
     assert [t.label for t in at.tabs] == ["Analytic KL of a Gaussian", VQ, GUMBEL]
     closed = exercises.kl_closed_form(exercise_views.DEFAULT_MU[:2], exercise_views.DEFAULT_SIGMA[:2])
-    assert metric(at, "closed form") == metric(at, "torch kl_divergence") == f"{closed:.4f}"
+    assert metric(at, "KL, closed form (nats)") == metric(at, "KL, torch kl_divergence (nats)") == f"{closed:.4f}"
     latex = {x.value for x in at.latex}
     open_tab(at, "ex_tab", VQ)  # lazy tabs: only the open one is drawn
     assert "python -m explorer pretrain" in " ".join(i.value for i in at.info) and at.get("plotly_chart")
@@ -82,7 +82,7 @@ def test_sliders_change_the_numbers(zoo_dir):
     at.slider(key="kl_sigma_0").set_value(0.5).run()
     assert_clean(at)
     mu, sigma = (0.5, -1.0, 2.0), (0.5, 1.5, 0.3)
-    assert metric(at, "closed form") == f"{exercises.kl_closed_form(mu, sigma):.4f}"
+    assert metric(at, "KL, closed form (nats)") == f"{exercises.kl_closed_form(mu, sigma):.4f}"
     open_tab(at, "ex_tab", VQ)
     at.select_slider(key="vq_k").set_value(128).run()
     assert f"log 128 = **{math.log(128):.6f}**" in markdown(at)

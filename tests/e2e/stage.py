@@ -80,7 +80,8 @@ def open_view(page, view: View, base: str, projector: bool = False, timeout_ms: 
 
 
 SETTLED = """() => {
-    const busy = document.querySelector('[data-testid="stStatusWidget"]') !== null;
+    const busy = document.querySelector('[data-testid="stStatusWidget"]') !== null
+                 || document.querySelector('[data-testid="stSkeleton"]') !== null;  // a first load still arriving
     const n = document.querySelectorAll('[data-testid="stMainBlockContainer"] *').length;
     const now = Date.now();
     if (busy || n !== window.__n) { window.__n = n; window.__since = now; return false; }

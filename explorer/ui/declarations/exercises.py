@@ -21,10 +21,15 @@ VQ, GUMBEL = "The VQ-VAE's KL is a constant", "Gumbel-max is distributed as p"  
 
 
 def kl_view() -> None:
-    mu, sigma = views.gaussian_sliders()
-    # seed 0's 10,000 draws miss the closed form by 3 standard errors for the default sliders, a fair draw
-    # but a confusing first view; seed 1's is typical. "New draws" shows how the estimate varies.
-    kl_seed = seed_button("New draws", key="kl_seed", start=1)
+    knobs, picture = st.columns([2, 3])
+    with knobs:
+        mu, sigma = views.gaussian_sliders()
+        # seed 0's 10,000 draws miss the closed form by 3 standard errors for the default sliders, a fair draw
+        # but a confusing first view; seed 1's is typical. "New draws" shows how the estimate varies.
+        kl_seed = seed_button("New draws", key="kl_seed", start=1)
+        views.result_numbers(mu, sigma, kl_seed)
+    with picture:
+        views.result_view(mu, sigma, kl_seed)
     views.derivation_view(mu, sigma, kl_seed)
     st.divider()
     views.expression_view(mu, sigma)

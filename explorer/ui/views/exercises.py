@@ -73,7 +73,7 @@ def kl_numbers(mu: tuple[float, ...], sigma: tuple[float, ...], seed: int) -> tu
 
 
 def derivation_view(mu: tuple[float, ...], sigma: tuple[float, ...], seed: int) -> None:
-    step, mc, torch_kl = kl_numbers(mu, sigma, seed)
+    step, mc, _ = kl_numbers(mu, sigma, seed)
     var, second = np.square(sigma), np.square(mu) + np.square(sigma)
     steps([
         (r"\mathrm{KL}(q\,\|\,p) = \mathbb{E}_{q}\big[\log q(z) - \log p(z)\big]",
@@ -93,13 +93,23 @@ def derivation_view(mu: tuple[float, ...], sigma: tuple[float, ...], seed: int) 
          f"per unit {_vector(step['per_unit'])}, sum **{step['sum_per_unit']:.4f}**"),
         (r"= \tfrac12\sum_j\big(\mu_j^2 + \sigma_j^2 - 1 - \log\sigma_j^2\big)", f"= **{step['closed_form']:.4f}**"),
     ])
-    cols = st.columns(3)
-    cols[0].metric("closed form", f"{step['closed_form']:.4f}", help="KL(q ‖ p) in nats")
-    cols[1].metric("Monte Carlo", f"{mc['estimate']:.4f} ± {mc['stderr']:.4f}",
-                   help=f"KL(q ‖ p) in nats: {KL_SAMPLES:,} draws; ± one standard error")
-    cols[2].metric("torch kl_divergence", f"{torch_kl:.4f}", help="KL(q ‖ p) in nats")
+
+
+def result_view(mu: tuple[float, ...], sigma: tuple[float, ...], seed: int) -> None:
+    """The Monte-Carlo estimate converging on the closed form: the exercise's picture, beside its sliders (the
+    stage, issue 22); `result_numbers` under the sliders, the derivation below."""
+    step, mc, _ = kl_numbers(mu, sigma, seed)
     chart(figures.kl_convergence_figure(mc["sizes"], mc["running"], mc["running_stderr"],
                                                   step["closed_form"]), width="stretch", key="kl_convergence")
+
+
+def result_numbers(mu: tuple[float, ...], sigma: tuple[float, ...], seed: int) -> None:
+    """The three KLs, one under another: side by side in a narrow column the Monte-Carlo value was cut."""
+    step, mc, torch_kl = kl_numbers(mu, sigma, seed)
+    st.metric("KL, closed form (nats)", f"{step['closed_form']:.4f}")
+    st.metric("KL, Monte Carlo (nats)", f"{mc['estimate']:.4f} ± {mc['stderr']:.4f}",
+              help=f"{KL_SAMPLES:,} draws; ± one standard error")
+    st.metric("KL, torch kl_divergence (nats)", f"{torch_kl:.4f}")
 
 
 def expression_view(mu: tuple[float, ...], sigma: tuple[float, ...]) -> None:
