@@ -2,9 +2,9 @@
 metric wider than its box, the views of `ON_STAGE` show their picture on the first screen, and a link with
 projector mode, a tab and knobs opens that view in a fresh browser.
 
-`ON_STAGE` is a ratchet: the views whose picture starts inside the first screen today. A view leaves it only when
-it is fixed for good; the ones missing (the "Train your own" panels before Train, the Gumbel-max exercise, the upload page)
-are the open part of issue 22, listed in the project's notes. A survey of every view is `stage.views()` measured
+`ON_STAGE` is a ratchet: the views whose picture starts inside the first screen today. A view joins it when it is
+fixed for good; the ones missing (the "Train your own" panels before Train, the Gumbel-max exercise, the upload
+page) are the open part of issue 22, listed in the project's notes. A survey of every view is `stage.views()` measured
 with `stage.open_view`, as below."""
 
 from __future__ import annotations
