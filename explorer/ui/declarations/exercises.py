@@ -48,14 +48,16 @@ def vq_view() -> None:
 
 
 def gumbel_view() -> None:
-    top = st.columns([1, 2, 1])
-    n_logits = top[0].select_slider("categories", CATEGORIES, value=4, key="gx_k")
-    n = top[1].select_slider("samples", views.GUMBEL_SIZES, value=10_000, format_func=lambda v: f"{v:,}", key="gx_n")
-    with top[2]:
+    knobs, picture = st.columns([2, 3])
+    with knobs:
+        n_logits = st.select_slider("categories", CATEGORIES, value=4, key="gx_k")
+        n = st.select_slider("samples", views.GUMBEL_SIZES, value=10_000, format_func=lambda v: f"{v:,}", key="gx_n")
+        logits = logit_sliders("gx_logit", n_logits, [st] * n_logits)  # one under another, beside the picture
         seed = seed_button("New samples", key="gx_seed", start=1)
-    logits = logit_sliders("gx_logit", n_logits, st.columns(n_logits))
     exact, relaxed = views.gumbel_numbers(logits, n, seed)
-    views.proof_view(exact)
+    with picture:
+        views.proof_picture(exact)
+    views.proof_steps(exact)
     st.subheader("Gumbel-softmax as τ → 0")
     views.relaxed_view(relaxed)
 

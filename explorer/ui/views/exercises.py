@@ -217,8 +217,9 @@ def gumbel_numbers(logits: tuple[float, ...], n: int, seed: int) -> tuple[dict, 
     return exercises.gumbel_max_check(logits, n, seed), exercises.relaxed_limit(logits, TAUS, RELAXED_SAMPLES, seed)
 
 
-def proof_view(numbers: dict) -> None:
-    k, fmt = len(numbers["probs"]), _vector
+def proof_steps(numbers: dict) -> None:
+    """The proof that Gumbel-max samples follow softmax(θ), each step with its value for these θ."""
+    fmt = _vector
     steps([
         (r"g_i = -\log(-\log u_i):\ P(\theta_i + g_i \le x) = F_i(x) = \exp(-e^{\theta_i - x})",
          "so θᵢ + gᵢ has the density exp(θᵢ − x) · Fᵢ(x)"),
@@ -228,14 +229,19 @@ def proof_view(numbers: dict) -> None:
         (r"s = e^{-x}:\ P(k) = e^{\theta_k}\int_0^\infty e^{-s\sum_i e^{\theta_i}}\,ds"
          r" = \frac{e^{\theta_k}}{\sum_i e^{\theta_i}}", f"softmax(θ) = **{fmt(numbers['probs'])}**"),
     ])
+
+
+def proof_picture(numbers: dict) -> None:
+    """The sampled frequencies against softmax(θ) and the χ² tests: the exercise's picture, beside its sliders
+    (the stage, issue 22); the tests one under another, as side by side their labels were cut."""
+    k, fmt = len(numbers["probs"]), _vector
     chart(estimator_figures.gumbel_max_figure(numbers["probs"], numbers["counts"]), width="stretch",
                     key="gx_bars")
-    cols = st.columns(3)
-    cols[0].metric("χ² against p", f"{numbers['chi2']:.2f}", help=f"{k - 1} degrees of freedom")
-    cols[1].metric("p-value against p", f"{numbers['p_value']:.3f}",
-                   help="the chance of a statistic this large if the samples do follow p")
-    cols[2].metric("p-value against softmax(2θ)", _p_value(numbers["p_value_wrong"]),
-                   help=f"a wrong p: {fmt(numbers['wrong_probs'])}")
+    st.metric("χ² against p", f"{numbers['chi2']:.2f}", help=f"{k - 1} degrees of freedom")
+    st.metric("p-value against p", f"{numbers['p_value']:.3f}",
+              help="the chance of a statistic this large if the samples do follow p")
+    st.metric("p-value against softmax(2θ)", _p_value(numbers["p_value_wrong"]),
+              help=f"a wrong p: {fmt(numbers['wrong_probs'])}")
     st.caption(f"Against p: {p_value_caption(numbers['method'])} Against softmax(2θ): "
                f"{p_value_caption(numbers['method_wrong'])}")
 
