@@ -280,11 +280,17 @@ print(json.dumps({"models": len(loaded), "rss_before_mb": round(before, 1), "rss
 """
 
 
+def run_script(script: str, *args: str, timeout: float = 300) -> dict:
+    """What a fresh Python process running `script` (with `args`) in the project's root prints as its last line of
+    JSON: a measure that must not share this process's memory or imports."""
+    done = subprocess.run([sys.executable, "-c", script, *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def zoo_memory() -> dict:
     """RSS of a fresh process after importing torch and explorer, then with every pretrained model loaded."""
-    done = subprocess.run([sys.executable, "-c", ZOO_MEMORY_SCRIPT], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_script(ZOO_MEMORY_SCRIPT)
 
 
 def main(ns: tuple[int, ...] = (1, 5, 10, 20), json_path: str = "bench_load.json", quick: bool = False) -> dict:

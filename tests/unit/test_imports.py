@@ -13,7 +13,7 @@ ROOT = Path(explorer.__file__).resolve().parent
 def backend_modules() -> list[str]:
     names = ["explorer"]
     for info in pkgutil.walk_packages([str(ROOT)], prefix="explorer."):
-        if not info.name.startswith(("explorer.ui", "explorer.bench")):  # the benchmark may use streamlit.testing
+        if not info.name.startswith("explorer.ui"):
             names.append(info.name)
     return names
 

@@ -48,7 +48,7 @@ def live_knobs(dataset: str) -> dict[str, Knob]:
     """The live panel's knobs; each dataset keeps its own."""
     key = f"beta_live_{dataset}"
     return {f"{key}_steps": Choice(beta_views.LIVE_STEPS, 2000),
-            f"{key}_lik": Choice(tuple(beta_views.DECODERS), "bernoulli"),
+            f"{key}_lik": Choice(tuple(training.DECODERS), "bernoulli"),
             f"{key}_warmup": Choice(beta_views.WARMUP_STEPS, 0),
             f"{key}_free_bits": Choice(beta_views.FREE_BITS, 0.0),
             f"{key}_beta": Choice(training.BETAS, 1.0),

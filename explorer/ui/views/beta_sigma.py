@@ -30,7 +30,6 @@ SECONDS_PER_STEP = 0.009  # measured in the server with a browser watching, on t
 SWEEP_POLL_SECONDS = 2.0  # a new sweep point comes every ~10 s; each poll costs the browser a redraw
 N_SHOWN = 8  # inputs reconstructed and prior samples drawn per model
 TRAVERSAL_VALUES = tuple(np.linspace(-3.0, 3.0, 9))
-DECODERS = {"bernoulli": "Bernoulli (cross-entropy)", "gaussian": "Gaussian with σ (scaled L2)"}
 GAUSSIAN_DISTORTION_TITLE = "distortion D = −E log N(x; x̂, σ²I) (nats per image; < 0 is a density > 1)"
 
 
@@ -91,7 +90,8 @@ def rd_points(found: dict[str, dict]) -> list[dict]:
 def live_settings(key: str) -> tuple[TrainConfig, str, dict]:
     cols = st.columns(4)
     steps = cols[0].select_slider("Steps", LIVE_STEPS, value=2000, key=f"{key}_steps")
-    likelihood = cols[1].radio("Decoder p(x|z)", tuple(DECODERS), format_func=DECODERS.get, key=f"{key}_lik")
+    likelihood = cols[1].radio("Decoder p(x|z)", tuple(training.DECODERS), format_func=training.DECODERS.get,
+                               key=f"{key}_lik")
     warmup = cols[2].select_slider("KL warm-up (steps)", WARMUP_STEPS, value=0, key=f"{key}_warmup",
                                    help="β ramps up from 0 over these steps. Set when a run starts.")
     free_bits = cols[3].select_slider("Free bits λ (nats per unit)", FREE_BITS, value=0.0, key=f"{key}_free_bits",
