@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from explorer.figures import LINE_WIDTH, PALETTE, base_layout
+from explorer.figures import INK, LINE_WIDTH, PALETTE, base_layout
 from explorer.lecture.gap_notes import signed
 
 GAP_COLOUR = "rgba(214, 39, 40, 0.18)"
@@ -93,7 +93,7 @@ def bounds_figure(log_px: float, bounds: dict[str, tuple[float, float]], title: 
         error_x=dict(type="data", array=[0.0 if p else e for e, p in zip(errors, pinned, strict=True)],
                      thickness=LINE_WIDTH, width=8),
         showlegend=False, hovertemplate="%{y}: %{text}<extra></extra>"))
-    fig.add_vline(x=log_px, line=dict(color="black", width=2, dash="dot"))
+    fig.add_vline(x=log_px, line=dict(color=INK, width=2, dash="dot"))
     if "ELBO" in bounds:
         elbo = bounds["ELBO"][0]
         fig.add_vrect(x0=elbo, x1=log_px, fillcolor=GAP_COLOUR, line_width=0)
@@ -124,7 +124,7 @@ def gap_history_figure(history: dict[str, list], title: str = "", height: int = 
     steps = history["step"]
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=steps, y=history["heldout_log_px"], name="log p(x) (exact)", mode="lines+markers",
-                             line=dict(color="black", width=LINE_WIDTH)))
+                             line=dict(color=INK, width=LINE_WIDTH)))
     fig.add_trace(go.Scatter(x=steps, y=history["heldout_elbo"], name="ELBO", mode="lines+markers", fill="tonexty",
                              fillcolor=GAP_COLOUR, line=dict(color=PALETTE[0], width=LINE_WIDTH)))
     fig.update_xaxes(title="training step")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from explorer.figures import LINE_WIDTH, PALETTE, base_layout
+from explorer.figures import INK, LINE_WIDTH, PALETTE, base_layout
 
 GAP_COLOUR = "rgba(214, 39, 40, 0.18)"
 NO_Q_COLOUR = "rgb(150, 150, 150)"
@@ -83,7 +83,7 @@ def bound_figure(labels: list[str], log_px: np.ndarray, elbo: np.ndarray, gap: f
     fig = go.Figure()
     symbols = ["circle" if label.startswith("E") else "square" for label in labels]
     fig.add_trace(go.Scatter(x=labels, y=log_px, name="log p(x | θ)", mode="lines+markers",
-                             line=dict(color="black", width=LINE_WIDTH), marker=dict(size=9, symbol=symbols)))
+                             line=dict(color=INK, width=LINE_WIDTH), marker=dict(size=9, symbol=symbols)))
     fig.add_trace(go.Scatter(x=labels, y=elbo, name="ELBO(q, θ)", mode="lines+markers", fill="tonexty",
                              fillcolor=GAP_COLOUR, line=dict(color=PALETTE[0], width=LINE_WIDTH),
                              marker=dict(size=9, symbol=symbols)))

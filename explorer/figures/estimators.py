@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from explorer.figures import FONT_SIZE, LINE_WIDTH, PALETTE, base_layout
+from explorer.figures import FONT_SIZE, INK, LINE_WIDTH, MARK, PALETTE, base_layout
 
 ESTIMATOR_COLOURS = {"pathwise": PALETTE[0], "score function": PALETTE[3], "score + baseline": PALETTE[1],
                      "REINFORCE": PALETTE[3], "straight-through": PALETTE[4], "Gumbel-softmax": PALETTE[0],
@@ -69,7 +69,7 @@ def reparameterization_figure(eps: np.ndarray, z: np.ndarray, mu: float, sigma: 
             go.Scatter(x=z, y=np.ones_like(z), mode="markers", name="z", marker=dict(color=PALETTE[1], **dots),
                        hovertemplate="z = %{x:.2f}<extra></extra>"),
             go.Scatter(x=[mu, mu], y=[0.85, 1.65], mode="lines", name="μ",
-                       line=dict(color="black", width=LINE_WIDTH, dash="dot"))]
+                       line=dict(color=INK, width=LINE_WIDTH, dash="dot"))]
     layout = dict(showlegend=False, xaxis=dict(range=list(x_range), title="value", zeroline=False),
                   yaxis=dict(tickvals=[0, 1], ticktext=["ε ~ N(0, 1)", "z = μ + σ·ε"], range=[-0.7, 1.7],
                              zeroline=False))
@@ -94,7 +94,7 @@ def _vline(x: float, ref: dict, colour: str, dash: str) -> dict:
 def gradient_histograms(samples: dict[str, np.ndarray], exact: float, title: str = "", bins: int = 80,
                         height: int = 520) -> go.Figure:
     """One histogram row per estimator over the same axis (per-sample estimates, pre-binned), the exact
-    gradient as a black dotted line in every row and each estimator's mean as a dashed line in its row."""
+    gradient as a grey dotted line in every row and each estimator's mean as a dashed line in its row."""
     names = list(samples)
     edges = np.linspace(*_common_range(samples, exact), bins + 1)
     centres, width = (edges[:-1] + edges[1:]) / 2, edges[1] - edges[0]
@@ -106,7 +106,7 @@ def gradient_histograms(samples: dict[str, np.ndarray], exact: float, title: str
         colour = ESTIMATOR_COLOURS.get(name, PALETTE[len(data) % len(PALETTE)])
         data.append(go.Bar(x=centres, y=counts / len(values), width=width, marker_color=colour, name=name,
                            hovertemplate="%{x:.3g}: %{y:.1%}<extra>" + name + "</extra>", **ref))
-        shapes += [_vline(float(values.mean()), ref, colour, "dash"), _vline(exact, ref, "black", "dot")]
+        shapes += [_vline(float(values.mean()), ref, colour, "dash"), _vline(exact, ref, INK, "dot")]
         layout[ref["yaxis"].replace("y", "yaxis")].update(title="share", tickformat=".0%")
     layout["xaxis"]["title"] = "per-sample gradient estimate (values beyond the axis are piled at its ends)"
     fig = go.Figure(data, dict(layout, shapes=shapes, showlegend=False, bargap=0))
@@ -169,9 +169,9 @@ def simplex_figure(samples: np.ndarray, probs: np.ndarray, mean: np.ndarray, cat
         data.append(go.Scatterternary(a=chosen[:, 0], b=chosen[:, 1], c=chosen[:, 2], mode="markers", cliponaxis=False,
                                       name=f"argmax = {k + 1}", marker=dict(size=6, color=PALETTE[k], opacity=0.6),
                                       hovertemplate="y = (%{a:.2f}, %{b:.2f}, %{c:.2f})<extra></extra>"))
-    for point, name, symbol, size in ((mean, "mean of the samples", "diamond-open", 22),
-                                      (probs, "p = softmax(θ)", "star", 16)):
-        marker = dict(symbol=symbol, size=size, color="black", line=dict(width=3 if size > 20 else 1, color="black"))
+    for point, name, marker in ((mean, "mean of the samples", dict(symbol="diamond-open", size=22, color=INK,
+                                                                    line=dict(width=3, color=INK))),
+                                (probs, "p = softmax(θ)", dict(symbol="star", size=18, **MARK))):
         data.append(go.Scatterternary(a=[point[0]], b=[point[1]], c=[point[2]], mode="markers", name=name,
                                       marker=marker))
     axis = dict(min=0, linewidth=2, ticks="outside", tickformat=".1f")
@@ -224,7 +224,7 @@ def bias_variance_figure(report: dict, current_tau: float, height: int = 660) ->
     at = int(np.argmin(np.abs(np.log(taus) - np.log(current_tau))))
     norm = float(np.linalg.norm(report["exact"]))
     data = [go.Scatter(x=taus, y=np.full_like(taus, norm), mode="lines", name="‖exact gradient‖",
-                       line=dict(color="black", width=2, dash="dot"), **refs[0])]
+                       line=dict(color=INK, width=2, dash="dot"), **refs[0])]
     for name in ESTIMATOR_COLOURS:
         if name in report:
             data += _estimator_traces(name, report[name], taus, at, refs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from explorer.figures import LINE_WIDTH, PALETTE, base_layout
+from explorer.figures import INK, LINE_WIDTH, MARK, PALETTE, base_layout
 
 
 def latent_map(
@@ -25,10 +25,10 @@ def latent_map(
     _add_codes(fig, z, labels)
     if extra_points is not None:
         fig.add_trace(go.Scatter(x=extra_points[:, 0], y=extra_points[:, 1], mode="markers", name=extra_name,
-                                 marker=dict(symbol="x", size=9, color="black", line=dict(width=1))))
+                                 marker=dict(symbol="x", size=11, **MARK)))
     if path is not None:
         fig.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines+markers", name="path",
-                                 line=dict(width=LINE_WIDTH, color="black"), marker=dict(size=7)))
+                                 line=dict(width=LINE_WIDTH, color=INK), marker=dict(size=8, **MARK)))
     x0, x1, y0, y1 = extent
     fig.update_xaxes(range=[x0, x1], title="z₁", zeroline=False)
     fig.update_yaxes(range=[y0, y1], title="z₂", zeroline=False)

@@ -48,11 +48,13 @@ export default function(component) {
       ctx.fillStyle = data.palette[c % data.palette.length];
       ctx.fillRect(px - 2, py - 2, 4, 4);
     }
-    ctx.strokeStyle = 'black'; ctx.lineWidth = 2;
-    for (const [z1, z2] of data.marks) {
-      const [px, py] = toPx(z1, z2);
-      ctx.beginPath(); ctx.moveTo(px - 5, py - 5); ctx.lineTo(px + 5, py + 5);
-      ctx.moveTo(px + 5, py - 5); ctx.lineTo(px - 5, py + 5); ctx.stroke();
+    for (const [colour, width] of [['white', 4.5], ['black', 2]]) {  // black with a white rim: both themes
+      ctx.strokeStyle = colour; ctx.lineWidth = width;
+      for (const [z1, z2] of data.marks) {
+        const [px, py] = toPx(z1, z2);
+        ctx.beginPath(); ctx.moveTo(px - 5, py - 5); ctx.lineTo(px + 5, py + 5);
+        ctx.moveTo(px + 5, py - 5); ctx.lineTo(px - 5, py + 5); ctx.stroke();
+      }
     }
     if (!mark) return;
     ctx.strokeStyle = 'crimson'; ctx.lineWidth = 2; ctx.setLineDash([6, 4]);
