@@ -89,8 +89,8 @@ def bound_figure(labels: list[str], log_px: np.ndarray, elbo: np.ndarray, gap: f
                              marker=dict(size=9, symbol=symbols)))
     if len(labels):
         fig.add_annotation(x=1, xref="paper", xanchor="right", y=1.0, yref="paper", yanchor="bottom",
-                           showarrow=False, text=f"gap after {labels[-1]}: KL(q ‖ p(z|x)) = {gap:.3g} {units}",
-                           font=dict(size=16))
+                           showarrow=False, align="right", font=dict(size=16),  # two lines: a narrow column
+                           text=f"gap after {labels[-1]}:<br>KL(q ‖ p(z|x)) = {gap:.3g} {units}")
     else:
         fig.add_annotation(x=0.5, xref="paper", y=0.5, yref="paper", showarrow=False, font=dict(size=18),
                            text="Press <b>Step E</b> to start")
@@ -100,4 +100,4 @@ def bound_figure(labels: list[str], log_px: np.ndarray, elbo: np.ndarray, gap: f
     fig.update_yaxes(title=units)
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.25, x=0))
     base_layout(fig, title, height)
-    return fig.update_layout(margin=dict(t=70, b=110))
+    return fig.update_layout(margin=dict(t=95, b=110))

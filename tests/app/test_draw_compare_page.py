@@ -10,11 +10,9 @@ import types
 import numpy as np
 import pytest
 from apptest import assert_clean, open_page
+from layout_widths import width_of_markdown
 
 from explorer.ui import canvas
-
-MAIN_WIDTH = 790  # px: Streamlit's main block in Chromium at 1280×720, sidebar open, wide layout (measured)
-GAP = 16  # px: a "small" gap between columns
 
 
 def a_stroke() -> np.ndarray:
@@ -44,31 +42,10 @@ def fake_canvas(monkeypatch):
     return calls
 
 
-def width_given(node, marker: str, width: float) -> float | None:
-    """The width (px) the block holding `marker` gets when `node` is `width` px wide: a column takes its weight's
-    share of the row less the gaps, a container of fixed width at most that width; None if `marker` is absent."""
-    proto = getattr(node, "proto", None)
-    if getattr(proto, "body", None) == marker:
-        return width
-    children = list(getattr(node, "children", {}).values())
-    columns = [c for c in children if type(c).__name__ == "Column"]
-    for child in children:
-        inner = width
-        if type(child).__name__ == "Column":
-            inner = (width - GAP * (len(columns) - 1)) * child.proto.weight
-        elif child.proto is not None and getattr(child.proto, "width_config", None) is not None:
-            pixels = child.proto.width_config.pixel_width
-            inner = min(width, pixels) if pixels else width
-        found = width_given(child, marker, inner)
-        if found is not None:
-            return found
-    return None
-
-
 def test_the_canvas_fits_its_column_at_1280_by_720(zoo_dir, fake_canvas):
     at = open_page("draw_compare.py")
     width = fake_canvas[-1]["width"]
-    column = width_given(at.main, "FAKE CANVAS", MAIN_WIDTH)
+    column = width_of_markdown(at.main, "FAKE CANVAS")
     assert column is not None and column >= width, f"a {width} px canvas in a {column} px column"
 
 

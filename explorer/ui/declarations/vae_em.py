@@ -37,7 +37,13 @@ def em_steps() -> None:
                "the M-step raises the bound, and the bound is below log p(x).")
 
 
+ELBO = (r"\mathrm{ELBO} = \sum_{n,k} r_{nk}\big[\log \pi_k + \log \mathcal{N}(x_n|\mu_k, \Sigma_k) "
+        r"- \log r_{nk}\big]")
+
+
 def main_view() -> None:
+    """The two pictures side by side under the knobs and buttons: the mixture, and the bound with its numbers;
+    the steps' equations below them, across the page (in a 308 px column the ELBO was cut, then shrunk)."""
     choice = em_views.settings()
     x = em_views.points(choice)
     state = em_views.current_state(choice, x)
@@ -46,13 +52,12 @@ def main_view() -> None:
     with left:
         em_views.mixture_view(choice, state, x)
     with right:
-        if choice.kmeans:
-            kmeans_steps()
-        else:
-            em_steps()
-        st.latex(r"\begin{aligned}\mathrm{ELBO} = \sum_{n,k} r_{nk}\big[&\log \pi_k + \log \mathcal{N}(x_n|\mu_k, "
-                 r"\Sigma_k) \\ &- \log r_{nk}\big]\end{aligned}")
         em_views.bound_view(state)
+    if choice.kmeans:
+        kmeans_steps()
+    else:
+        em_steps()
+    st.latex(ELBO)
     with st.container(border=True):
         st.markdown("**And the VAE?** Both maximize the same ELBO, log p(x) − KL(q ‖ p(z|x)). In EM the E-step "
                     "computes the exact posterior p(z|x, θ) for every point, so the gap closes each time. A VAE's "

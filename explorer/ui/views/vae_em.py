@@ -45,9 +45,9 @@ def settings() -> Settings:
     cols = st.columns([3, 2, 2, 1])
     dataset = cols[0].selectbox("Data", tuple(LABELS), format_func=LABELS.get, key="em_data")
     k = cols[1].slider("Components K", 1, MAX_K, DEFAULT_K, key="em_k")
-    kmeans = cols[2].toggle("k-means (hard assignments)", key="em_kmeans",
-                            help="Equal weights, one shared σ²I, each point wholly to its nearest centre: "
-                                 "the σ → 0 limit of EM.")
+    kmeans = cols[2].toggle("k-means (hard)", key="em_kmeans",
+                            help="Hard assignments: equal weights, one shared σ²I, each point wholly to its nearest "
+                                 "centre: the σ → 0 limit of EM.")
     covariance = cols[2].radio("Covariance", tuple(COVARIANCES), format_func=COVARIANCES.get, horizontal=True,
                                key="em_cov", disabled=kmeans)
     draw = cols[3].number_input("Start", 0, MAX_DRAW, 0, key="em_draw", help="Which random data points the means "
@@ -84,20 +84,20 @@ def _advance(step) -> None:
 
 
 def buttons(state: em.EMState | None) -> None:
-    """Step E, Step M, Run and Reset; each acts through a callback before the page reruns."""
+    """Step E, Step M, Run and Reset, each as wide as its label (in columns "Run 20 iterations" was cut); each acts
+    through a callback before the page reruns."""
     none, converged = state is None, state is not None and state.converged
-    cols = st.columns([1, 1, 1.4, 1, 2.6])
-    cols[0].button("Step E", key="em_step_e", type="primary", icon=":material/looks_one:",
-                   disabled=none or state.next_step != "E", on_click=_advance, args=(em.e_step,))
-    cols[1].button("Step M", key="em_step_m", type="primary", icon=":material/looks_two:",
-                   disabled=none or state.next_step != "M", on_click=_advance, args=(em.m_step,))
-    cols[2].button(f"Run {RUN_ITERATIONS} iterations", key="em_run", icon=":material/fast_forward:",
-                   disabled=none or converged, on_click=_advance,
-                   args=(lambda s: em.run(s, RUN_ITERATIONS),))
-    cols[3].button("Reset", key="em_reset", icon=":material/restart_alt:", disabled=none,
-                   on_click=lambda: st.session_state.pop(STATE, None))
+    row = st.container(horizontal=True, gap="small")
+    row.button("Step E", key="em_step_e", type="primary", icon=":material/looks_one:",
+               disabled=none or state.next_step != "E", on_click=_advance, args=(em.e_step,))
+    row.button("Step M", key="em_step_m", type="primary", icon=":material/looks_two:",
+               disabled=none or state.next_step != "M", on_click=_advance, args=(em.m_step,))
+    row.button(f"Run {RUN_ITERATIONS} iterations", key="em_run", icon=":material/fast_forward:",
+               disabled=none or converged, on_click=_advance, args=(lambda s: em.run(s, RUN_ITERATIONS),))
+    row.button("Reset", key="em_reset", icon=":material/restart_alt:", disabled=none,
+               on_click=lambda: st.session_state.pop(STATE, None))
     if converged:
-        cols[4].success(f"Converged after {state.iteration} iterations: the ELBO per point rose less than "
+        st.success(f"Converged after {state.iteration} iterations: the ELBO per point rose less than "
                         f"{em.TOL:g} nats in the last one.", icon=":material/check_circle:")
 
 
@@ -142,7 +142,8 @@ def mixture_view(choice: Settings, state: em.EMState | None, x: np.ndarray) -> N
 
 
 def bound_view(state: em.EMState | None) -> None:
-    """log p(x) and the ELBO per point after every half-step, and the numbers now."""
+    """log p(x) and the ELBO per point after every half-step, and the numbers now: one metric per row, each value
+    with its unit (three in a row of a 308 px column were cut to "-2.…")."""
     history = () if state is None else state.history
     n = 1 if state is None else len(state.x)
     log_px = np.array([s.log_likelihood for s in history]) / n
@@ -154,7 +155,6 @@ def bound_view(state: em.EMState | None) -> None:
         return
     gap = history[-1].gap / n  # 0 within rounding after an E-step, never a negative KL
     chart(bound_figure([s.label for s in history], log_px, bound, gap, title), width="stretch", key="em_bound")
-    cols = st.columns(3)
-    cols[0].metric("log p(x) per point (nats)", f"{log_px[-1]:.4f}")
-    cols[1].metric("ELBO per point (nats)", f"{bound[-1]:.4f}")
-    cols[2].metric("gap = KL(q ‖ p(z|x)) per point (nats)", f"{gap:.2g}")
+    st.metric("log p(x) per point", f"{log_px[-1]:.3f} nats")
+    st.metric("ELBO per point", f"{bound[-1]:.3f} nats")
+    st.metric("gap KL(q ‖ p(z|x)) per point", f"{gap:.2g} nats")
