@@ -17,7 +17,8 @@ def category_grid(values: np.ndarray, title: str = "", height: int = 420, show_v
         zmin=0.0, zmax=1.0, colorscale="Blues", showscale=False, xgap=2, ygap=2,
         text=np.round(values, 2) if show_values else None, texttemplate="%{text}" if show_values else None,
         hovertemplate="group %{y}, category %{x}: %{z:.2f}<extra></extra>"))
-    fig.update_xaxes(title="category k", side="top")
+    # the category axis below the grid: on top, its title "category k" overprinted the chart's title
+    fig.update_xaxes(title="category k", side="bottom")
     fig.update_yaxes(autorange="reversed", title="group")
     return base_layout(fig, title, height)
 
