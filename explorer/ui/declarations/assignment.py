@@ -17,13 +17,14 @@ INTRO = (markdown("*Write a trainable VAE and train it on the toy 2-D data sets.
 
 
 def train_view() -> None:
-    views.setup_view()
-    name, steps = views.settings()
-    job = views.controls(name, steps)
+    """The knobs and buttons in one row, the data or the run under them, the reference's setup in words below
+    (issue 22: the picture on a projector's first screen)."""
+    name, steps, job = views.controls()
     if job is None:
         views.data_view(name)
     else:
         views.results_view(name, job)
+    views.setup_view()
 
 
 PAGE = PageSpec(
@@ -37,6 +38,7 @@ PAGE = PageSpec(
           # the tab's own listing comes from this: inspect.getsource of the objects the reference runs
           TabSpec("Reference code", views.source_view, "code", code=(exercises.reference_sources,))),
     tab_key="asg_tab",
+    keep=("asg_code",),  # the listing picked survives a visit to the other tab
     knobs={"asg_dataset": Choice(data.TOY2D, data.TOY2D[0]),
            "asg_steps": Choice(views.STEPS, views.STEPS[-1])},
     presets={

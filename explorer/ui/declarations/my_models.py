@@ -8,6 +8,7 @@ import streamlit as st
 from explorer.store import checkpoints
 from explorer.ui.declare import MAIN, PageSpec, TabSpec, markdown
 from explorer.ui.views import my_models as model_io
+from explorer.ui.views import my_models_cards as cards
 
 INTRO = (markdown("Bring a model to class, or take one home. A Latent Lab checkpoint is one `.safetensors` file: "
                   "the weights, and in its header the model's kind, config and held-out metrics. Files are checked "
@@ -16,10 +17,10 @@ INTRO = (markdown("Bring a model to class, or take one home. A Latent Lab checkp
 
 
 def main_view() -> None:
-    st.subheader("Upload a checkpoint")
+    """The uploader, compact at the top; the loaded models' cards (before any, a pretrained example's) under it,
+    so a picture is on the first screen; then the models this session trained."""
     model_io.upload_panel()
-    st.subheader("Models in this session")
-    model_io.models_panel()
+    cards.models_panel()
     st.subheader("Trained in this session")
     model_io.trained_panel()
 

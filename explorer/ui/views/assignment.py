@@ -5,8 +5,8 @@ One set at a time: the select box picks the set, **Train** starts a background `
 own VAE (2-D latent, a 64-64 MLP, Gaussian decoder with σ = 0.1) and a fragment polls it, so the page stays
 live. A session keeps one run per set, so the student can flip between the sets already trained. What is shown:
 the loss curve, decoded prior samples over the data, the decoded latent grid, and the real source of the model,
-loss and training step (`exercises.reference_sources`). Numbers come from `explorer.analysis.exercises`, figures from
-`explorer.figures.exercises` and `explorer.figures.curves`.
+loss and training step (`exercises.reference_sources`), the listing picked on top of its tab. Numbers come from
+`explorer.analysis.exercises`, figures from `explorer.figures.exercises` and `explorer.figures.curves`.
 """
 
 from __future__ import annotations
@@ -27,14 +27,7 @@ SAMPLES, GRID, DATA_SHOWN = 500, 15, 1000
 POLL_SECONDS = 1.0
 PER_POINT = "nats per point, the mean over the held-out points"  # one x of the toy data is one 2-D point
 JOBS, NOTICE = "assignment_jobs", "assignment_notice"
-
-
-def settings() -> tuple[str, int]:
-    cols = st.columns(2)
-    name = cols[0].selectbox("Toy data set", data.TOY2D, format_func=lambda n: LABELS.get(n, n), key="asg_dataset")
-    steps = cols[1].select_slider("Training steps", STEPS, value=STEPS[-1], key="asg_steps",
-                                  format_func=lambda s: f"{s:,}")
-    return name, steps
+FIRST_LISTING = "VAE.loss"  # the assignment's heart: the ELBO's two terms, one reparameterized sample
 
 
 def session_jobs() -> dict[str, TrainingJob]:
@@ -57,21 +50,26 @@ def start_job(name: str, steps: int) -> None:
     session_jobs()[name] = job
 
 
-def controls(name: str, steps: int) -> TrainingJob | None:
+def controls() -> tuple[str, int, TrainingJob | None]:
+    """The set, the steps, **Train** and **Stop** in one row; the set picked, its steps and its run (None before
+    the first **Train** on it)."""
+    cols = st.columns([3, 3, 2, 2], vertical_alignment="bottom")
+    name = cols[0].selectbox("Toy data set", data.TOY2D, format_func=lambda n: LABELS.get(n, n), key="asg_dataset")
+    steps = cols[1].select_slider("Training steps", STEPS, value=STEPS[-1], key="asg_steps",
+                                  format_func=lambda s: f"{s:,}")
     job = session_jobs().get(name)
     busy = job is not None and not job.done
-    cols = st.columns([1, 1, 3])
-    cols[0].button("Train", icon=":material/play_arrow:", type="primary", key="asg_start", disabled=busy,
-                   on_click=start_job, args=(name, steps))
-    cols[1].button("Stop", icon=":material/stop:", key="asg_stop", disabled=not busy,
-                   on_click=job.stop if job is not None else None)
+    cols[2].button("Train", icon=":material/play_arrow:", type="primary", key="asg_start", disabled=busy,
+                   on_click=start_job, args=(name, steps), width="stretch")
+    cols[3].button("Stop", icon=":material/stop:", key="asg_stop", disabled=not busy,
+                   on_click=job.stop if job is not None else None, width="stretch")
     trained = [LABELS.get(n, n) for n, j in session_jobs().items() if j.done and n != name]
     if trained:
-        cols[2].caption("Also trained in this session: " + ", ".join(trained) + " (pick them above).")
+        st.caption("Also trained in this session: " + ", ".join(trained) + " (pick them above).")
     notice = st.session_state.pop(NOTICE, None)
     if notice:
         st.warning(notice)
-    return session_jobs().get(name)
+    return name, steps, session_jobs().get(name)
 
 
 def _pictures(model) -> tuple:
@@ -127,7 +125,15 @@ def setup_view() -> None:
 
 
 def source_view() -> None:
-    for name, source in exercises.reference_sources().items():
-        with st.expander(f"`{name}`", expanded=name == "VAE.loss"):
-            st.code(source, language="python")
-
+    """The listing picked with the radio first, where a projector shows it (issue 22); the others below it,
+    closed, in the order the reference runs them: each listing once."""
+    sources = exercises.reference_sources()
+    names = list(sources)
+    picked = st.radio("Listing", names, index=names.index(FIRST_LISTING), key="asg_code", horizontal=True,
+                      format_func=lambda name: f"`{name}`")
+    st.code(sources[picked], language="python", wrap_lines=True)  # no line cut at the edge of a projector
+    st.caption("The other listings of the reference, in the order it runs them:")
+    for name in names:
+        if name != picked:
+            with st.expander(f"`{name}`"):
+                st.code(sources[name], language="python", wrap_lines=True)

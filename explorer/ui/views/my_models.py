@@ -8,7 +8,8 @@ the page shows; it changes nothing, and so does anything else a file breaks: no 
 model the page cannot draw says so and can still be removed. Models live in this session's `st.session_state`
 only, never in the shared cache, at most `MODELS_PER_SESSION` of them. A model that a session trained (a
 `TrainingJob` under a key ending in `_job`, see `training.controls`) downloads as one .safetensors file, its
-config in the header, and loads back here.
+config in the header, and loads back here. What a loaded model shows, and the pretrained example shown before
+any upload, are drawn by `my_models_cards`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import torch
 from torch import nn
 
 from explorer import models
-from explorer.figures.images import tile, upscale
 from explorer.runtime.threads import torch_threads
 from explorer.store import checkpoints
 from explorer.store.checkpoints import CheckpointError
@@ -151,7 +151,8 @@ def accept(data: bytes, name: str, store: dict) -> Loaded:
 
 # --- the page's panels ----------------------------------------------------------------------------------------
 
-def _store() -> dict:
+def session_store() -> dict:
+    """This session's models by name (`Loaded`), never shared with another session."""
     return st.session_state.setdefault(STATE_KEY, {})
 
 
@@ -167,7 +168,7 @@ def _refusal_of(uploaded) -> str | None:
     """None when the upload is loaded into this session, else why not. A full session is raised instead:
     that refusal is not the file's fault, so it is not remembered."""
     try:
-        accept(read_upload(uploaded, uploaded.name), uploaded.name, _store())
+        accept(read_upload(uploaded, uploaded.name), uploaded.name, session_store())
         return None
     except SessionFullError:
         raise
@@ -179,7 +180,7 @@ def _refusal_of(uploaded) -> str | None:
 
 def upload_panel() -> None:
     """The uploader; a file is checked once (by its upload id) and refused with the reason on screen."""
-    uploaded = st.file_uploader(f"A Latent Lab checkpoint ({SUFFIX}, at most {UPLOAD_LIMIT_MB} MB)",
+    uploaded = st.file_uploader(f"Upload a Latent Lab checkpoint ({SUFFIX}, at most {UPLOAD_LIMIT_MB} MB)",
                                 key="my_models_upload", max_upload_size=UPLOAD_LIMIT_MB,
                                 help="Saved by Latent Lab: `explorer.store.checkpoints.save`, `python -m explorer "
                                      "pretrain`, or the download buttons below. Pickles are never opened.")
@@ -199,54 +200,6 @@ def upload_panel() -> None:
         st.success(f"Loaded **{uploaded.name}**: it is shown below.", icon=":material/check_circle:")
 
 
-def show_samples(loaded: Loaded, where) -> None:
-    samples = loaded.samples
-    if samples is None:
-        where.caption("A token prior: its samples are codes of a VQ-VAE (see the page *Tokens and priors*).")
-    elif samples.ndim == 3:
-        where.image(upscale(tile(samples, 8), 3), caption="decoded samples from the prior", width="stretch")
-    elif samples.shape[1] == 2:
-        where.scatter_chart({"x₁": samples[:, 0], "x₂": samples[:, 1]}, x="x₁", y="x₂", height=260)
-        where.caption("decoded samples from the prior")
-    else:
-        where.dataframe(samples[:8], height=260)
-
-
-def _shown(value) -> str:
-    return f"{value:.5g}" if isinstance(value, (int, float)) else json.dumps(value)[:80]
-
-
-def show_model(loaded: Loaded, left, right) -> None:
-    """A loaded model's config and metrics in `left`, its decoded prior samples in `right`."""
-    left.json(loaded.config, expanded=False)
-    if loaded.metrics:
-        left.dataframe({"metric": list(loaded.metrics), "value": [_shown(v) for v in loaded.metrics.values()]},
-                       hide_index=True)
-    else:
-        left.caption("No held-out metrics stored with it.")
-    show_samples(loaded, right)
-
-
-def models_panel() -> None:
-    """Every model loaded in this session: kind, config, metrics and decoded prior samples."""
-    store = _store()
-    if not store:
-        st.info("No model loaded in this session yet: upload a checkpoint, or open one you trained.")
-        return
-    for name, loaded in list(store.items()):
-        with st.container(border=True):
-            left, right = st.columns([1, 1])
-            left.markdown(f"**{name}** — a `{loaded.kind}` model")
-            # drawn before the model, so that a model the page cannot draw can still be removed
-            left.button("Remove", key=f"my_models_remove_{name}", icon=":material/delete:",
-                        on_click=store.pop, args=(name, None))
-            try:
-                show_model(loaded, left, right)
-            except Exception as err:  # whatever a stranger's model breaks, the page and the other models go on
-                LOG.error("showing %s failed", name, exc_info=err)
-                right.error(f"{name} cannot be shown ({type(err).__name__}); remove it and load another checkpoint.")
-
-
 def _checkpoint_of(key: str, job: TrainingJob) -> bytes:
     """`job_checkpoint`, kept per job and step in the session: reruns do not serialize it again."""
     cached = st.session_state.setdefault("my_models_bytes", {})
@@ -260,7 +213,7 @@ def _open(key: str) -> None:
     job = st.session_state.get(key)
     if isinstance(job, TrainingJob):
         try:
-            accept(_checkpoint_of(key, job), file_name(key, job), _store())
+            accept(_checkpoint_of(key, job), file_name(key, job), session_store())
         except CheckpointError as err:  # a run that diverged may hold weights no page can show
             st.session_state["my_models_notice"] = str(err)
         except Exception as err:  # as for uploads: a message, never a trace
