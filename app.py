@@ -8,7 +8,7 @@ import streamlit as st
 
 from explorer.ui import navigation, session
 
-st.set_page_config(page_title="Latent Lab", page_icon=":material/explore:", layout="wide")
+session.page_config()
 
 app_navigation = st.navigation(navigation.navigation_pages())
 session.sidebar()

@@ -125,6 +125,7 @@ class TrainingJob(Job):
         self.model = model.to(device)
         self.config = config
         self.trainer = Trainer(self.model, x_train, config, knobs, x_test)
+        self.trainer.record_start()  # a page draws the untrained model, its loss at step 0, before Train
         self._lock = threading.Lock()
 
     def start(self) -> None:

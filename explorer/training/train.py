@@ -170,8 +170,7 @@ class Trainer:
             return
         row = {"step": step, "time_s": time.perf_counter() - self._started}
         row.update({name: total / self._sum_steps for name, total in self._sums.items()})
-        # the knobs as they stand, schedules applied: the τ curve and the warm-up ramp are drawn from these
-        row.update({k: float(v) for k, v in self.step_knobs().items() if isinstance(v, (int, float))})
+        row.update(self._knob_values())
         if step % self.config.eval_every == 0 or step == self.config.steps:
             row.update(self.evaluate())
         self._sums, self._sum_steps = {}, 0
@@ -179,14 +178,30 @@ class Trainer:
         if len(self.state.history) > HISTORY_LIMIT:
             self.state.history = self.state.history[::2]
 
+    def _knob_values(self) -> dict[str, float]:
+        # the knobs as they stand, schedules applied: the τ curve and the warm-up ramp are drawn from these
+        return {k: float(v) for k, v in self.step_knobs().items() if isinstance(v, (int, float))}
+
     @torch.no_grad()
-    def evaluate(self) -> dict[str, float]:
+    def record_start(self) -> None:
+        """Step 0 in the history, before any training: the untrained model's loss terms on the first `eval_size`
+        training rows (the knobs as set) and its held-out numbers, so a page draws the model it is about to train.
+        Its noise comes from a generator of its own: the run then draws the numbers it would have drawn."""
+        noise = torch.Generator(device=self.device).manual_seed(self.config.seed + 1)
+        self.model.eval()
+        terms = self.model.loss(self.x_train[: self.config.eval_size], generator=noise,
+                                **accepted_knobs(self.model, self.step_knobs()))
+        row = {"step": 0, "time_s": 0.0, **{name: t.item() for name, t in terms.items()}, **self._knob_values()}
+        self.state.history.append(row | self.evaluate(noise))
+
+    @torch.no_grad()
+    def evaluate(self, generator: torch.Generator | None = None) -> dict[str, float]:
         """Held-out means of the loss terms, prefixed `test_` (the ELBO with beta = 1)."""
         if self.x_test is None:
             return {}
         self.model.eval()
         knobs = accepted_knobs(self.model, {**self.knobs, "beta": 1.0})
-        terms = self.model.loss(self.x_test, generator=self.noise, **knobs)
+        terms = self.model.loss(self.x_test, generator=generator or self.noise, **knobs)
         results = {f"test_{name}": t.item() for name, t in terms.items() if name != "loss"}
         if self.eval_fn is not None:
             results.update(self.eval_fn(self.model))

@@ -1,4 +1,4 @@
-"""Lecture mode on screen: a view's note (`explorer.lecture.notes`) at the top of the view.
+"""Lecture mode on screen: a view's note (`explorer.lecture.notes`) in a band below the view.
 
 One look everywhere, readable from the back of a hall: the equation large, the explanation as body text, and
 the hint at body size with a bulb (a grey caption is too faint on a projector); hints inside views use `hint`.

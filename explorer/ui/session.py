@@ -11,20 +11,44 @@ from explorer.runtime import devices
 from explorer.ui import state
 
 FIGURE_FORMATS = ("png", "svg")
+PROJECTOR_IMAGE_ZOOM = 1.5  # images grow with the text (24/17 ≈ 1.4), their pixels kept square (pixelated)
 PROJECTOR_ROOT_PX = 24  # the root font size in projector mode (the theme's is 17): Streamlit sizes text in rem
 # The stage (issue 22): a projector's 720 rows go to the picture and its knobs, not to the theme's 6rem of top
-# padding and a 2.75rem title; an equation's font follows its box's width (KaTeX display maths cannot wrap), down
-# to 0.6em, and what is still wider scrolls instead of being cut.
+# padding (3.75rem is the header's height: less, and the header hides the title) and a 2.75rem title; an equation's font follows its box's width (KaTeX display maths cannot wrap), down
+# to 0.6em, and what is still wider scrolls instead of being cut; a horizontal radio's and the presets' label sits
+# beside its options (a row saved each); small images keep square pixels when the browser enlarges them.
 STAGE_CSS = """<style>
-[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+[data-testid="stMainBlockContainer"] { padding-top: 3.75rem; }
 [data-testid="stMainBlockContainer"] h1 { font-size: 2rem; padding-top: 0; padding-bottom: 0.25rem; }
 .katex-display { container-type: inline-size; overflow-x: auto; overflow-y: hidden; }
 .katex-display > .katex { font-size: clamp(0.6em, 2.1cqi, 1.21em); }
+[data-testid="stImage"] img { image-rendering: pixelated; }
+[data-testid="stMain"] [data-testid="stRadio"]:has([aria-orientation="horizontal"]),
+[data-testid="stMain"] [data-testid="stButtonGroup"] { display: flex; flex-wrap: wrap; align-items: center;
+                                                       column-gap: 1rem; }
+[data-testid="stMain"] [data-testid="stRadio"]:has([aria-orientation="horizontal"]) > label,
+[data-testid="stMain"] [data-testid="stButtonGroup"] > label { margin-bottom: 0; }
+[data-testid="stMain"] [data-testid="stButtonGroup"] > div { flex: 1 1 16rem; }
 </style>"""
 PROJECTOR_CSS = f"""<style>
 html {{ font-size: {PROJECTOR_ROOT_PX}px !important; }}
 [data-testid="stMainBlockContainer"] {{ padding-left: 2rem; padding-right: 2rem; }}
+[data-testid="stMainBlockContainer"] h1 {{ font-size: 1.6rem; }}
+[data-testid="stMainBlockContainer"] :is(h2, h3) {{ font-size: 1.2rem; padding: 0.25rem 0; }}
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {{ gap: 0.6rem; }}
+[data-testid="stMain"] [data-testid="stButtonGroup"] button {{ font-size: 0.8rem; min-height: 0;
+                                                              padding: 0.15rem 0.6rem; }}
+[data-testid="stMainBlockContainer"] [data-testid="stImage"] img {{ zoom: {PROJECTOR_IMAGE_ZOOM}; max-width: 100%; }}
 </style>"""
+
+
+def page_config() -> None:
+    """The app's page config, first in every run. Projector mode (from the session or a link, seeded here before its
+    toggle exists) collapses the sidebar: Streamlit applies `initial_sidebar_state` when it changes, so switching
+    projector mode on closes the sidebar once, and a lecturer who opens it again keeps it open."""
+    state.seed_from_link(state.GLOBAL_KNOBS)
+    st.set_page_config(page_title="Latent Lab", page_icon=":material/explore:", layout="wide",
+                       initial_sidebar_state="collapsed" if projector() else "auto")
 
 
 def sidebar() -> None:
@@ -37,14 +61,13 @@ def sidebar() -> None:
         st.number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, step=1, key="seed",
                         help="Fixes the runs you start (initial weights, order of batches, noise) and the samples "
                              "and Monte-Carlo numbers drawn for you, whatever other users do meanwhile.")
+        st.html(STAGE_CSS)  # before the projector's CSS, which overrides some of it
         lecture_settings()
-    st.html(STAGE_CSS)
 
 
 def lecture_settings() -> None:
     """Projector mode and the figures' download format (inside the sidebar)."""
     st.subheader("Lecture")
-    state.seed_from_link(state.GLOBAL_KNOBS)  # before the toggle exists: a link may switch projector mode on
     st.toggle("Projector mode", key="projector",
               help="Larger text everywhere, larger fonts and thicker lines in the charts, for a lecture hall. "
                    "Light or dark theme: the app menu ⋮ at the top right.")

@@ -228,6 +228,6 @@ def presets(page: str, named: Mapping[str, Mapping[str, Any]], knobs: Knobs) -> 
     lit = next((name for name, preset in named.items() if _matches(knobs, preset)), None)
     if st.session_state.get(key) != lit:
         st.session_state[key] = lit  # before the pills exist in this run: allowed
-    return st.pills("Presets for the lecture", list(named), key=key, on_change=_apply, args=(key, named, knobs),
+    return st.pills("Presets", list(named), key=key, on_change=_apply, args=(key, named, knobs),
                     help="Sets every knob on this page at once. The address bar always holds a link to what "
                          "you see: share it, and it opens this view.")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from explorer import data, models
 from explorer.training.jobs import QueueFull, TrainingJob
@@ -22,6 +23,8 @@ BETAS = (0.0, 0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 8.0, 10.0)
 STEPS = (250, 500, 1000, 2000, 3000, 5000)
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 0.1)
 DECODERS = {"bernoulli": "Bernoulli (cross-entropy)", "gaussian": "Gaussian with σ (scaled L2)"}
+DONE = ("finished", "stopped", "diverged", "failed")
+STATES = {"ready": "untrained"}  # what the progress line says of a state
 POLL_SECONDS = 1.0  # the browser redraws the charts each poll: on a 2-core laptop that costs training speed
 
 
@@ -53,14 +56,12 @@ def knob_sliders(key: str, likelihood: str) -> dict:
 
 
 def run_settings(key: str, dataset: data.Dataset) -> tuple[str, TrainConfig, str]:
-    cols = st.columns(3)
-    kind = cols[0].selectbox("Model", ("vae", "ae"), format_func=str.upper, key=f"{key}_kind")
-    steps = cols[1].select_slider("Steps", STEPS, value=2000, key=f"{key}_steps")
-    lr = cols[2].select_slider("Learning rate", LEARNING_RATES, value=2e-3, key=f"{key}_lr")
+    kind = st.selectbox("Model", ("vae", "ae"), format_func=str.upper, key=f"{key}_kind")
+    steps = st.select_slider("Steps", STEPS, value=2000, key=f"{key}_steps")
+    lr = st.select_slider("Learning rate", LEARNING_RATES, value=2e-3, key=f"{key}_lr")
     likelihood = dataset.likelihood
     if dataset.is_image:
-        likelihood = st.radio("Decoder p(x|z)", tuple(DECODERS), horizontal=True, key=f"{key}_lik",
-                              format_func=DECODERS.get)
+        likelihood = st.radio("Decoder p(x|z)", tuple(DECODERS), key=f"{key}_lik", format_func=DECODERS.get)
     config = TrainConfig(steps=steps, lr=lr, seed=session.seed(), log_every=20, eval_every=250)
     return kind, config, likelihood
 
@@ -74,38 +75,49 @@ def new_job(kind: str, dataset: data.Dataset, test: data.Dataset, config: TrainC
                        device=session.device(), copy_model=False, alive=session.alive_check())
 
 
-def controls(key: str, start: Callable[[], TrainingJob]) -> None:
-    """Buttons act in on_click callbacks, so the rerun they cause already shows the new state."""
+def current_job(key: str, start: Callable[[], TrainingJob], settings: object) -> TrainingJob:
+    """The session's job under `key`; while none has started, an untrained one built from this run's `settings`
+    (rebuilt when they change), so the page draws the model it is about to train, at step 0, before Train."""
     job: TrainingJob | None = st.session_state.get(f"{key}_job")
+    if job is None or (job.state == "ready" and st.session_state.get(f"{key}_settings") != settings):
+        job = start()
+        st.session_state[f"{key}_job"], st.session_state[f"{key}_settings"] = job, settings
+    return job
+
+
+def controls(key: str, job: TrainingJob, start: Callable[[], TrainingJob]) -> None:
+    """Buttons act in on_click callbacks, so the rerun they cause already shows the new state. Train starts the
+    untrained job on show, or a fresh one after a run."""
 
     def on_start() -> None:
         try:
-            new = start()
+            new = job if job.state == "ready" else start()
             new.start()
             st.session_state[f"{key}_job"] = new
         except QueueFull as err:
             st.session_state[f"{key}_notice"] = str(err)
 
-    cols = st.columns(4)
-    cols[0].button("Train from scratch", icon=":material/play_arrow:", key=f"{key}_start", type="primary",
-                   on_click=on_start,
-                   disabled=job is not None and not job.done)
-    if job is not None:
-        cols[1].button("Pause", icon=":material/pause:", key=f"{key}_pause", on_click=job.pause,
-                       disabled=job.state != "running")
-        cols[2].button("Resume", icon=":material/resume:", key=f"{key}_resume", on_click=job.resume,
-                       disabled=job.state != "paused")
-        cols[3].button("Stop", icon=":material/stop:", key=f"{key}_stop", on_click=job.stop, disabled=job.done)
+    st.button("Train from scratch", icon=":material/play_arrow:", key=f"{key}_start", type="primary",
+              on_click=on_start, disabled=job.state not in ("ready", *DONE), width="stretch")
+    cols = st.columns(2)
+    if job.state == "paused":  # one place for Pause and Resume: a narrow column has room for two buttons
+        cols[0].button("Resume", icon=":material/resume:", key=f"{key}_resume", on_click=job.resume,
+                       width="stretch")
+    else:
+        cols[0].button("Pause", icon=":material/pause:", key=f"{key}_pause", on_click=job.pause,
+                       disabled=job.state != "running", width="stretch")
+    cols[1].button("Stop", icon=":material/stop:", key=f"{key}_stop", on_click=job.stop,
+                   disabled=job.state not in ("running", "paused"), width="stretch")
     notice = st.session_state.pop(f"{key}_notice", None)
     if notice:
         st.warning(notice)
 
 
 def poll(job, draw: Callable[[], None], text: Callable[[], str] | None = None, every: float = POLL_SECONDS) -> None:
-    """A fragment that redraws a background job's progress (and `draw()`) every `every` seconds until it is
-    done; then one full rerun turns the timer off and re-enables the buttons."""
-    running = not job.done
-    text = text or (lambda: f"step {job.step} / {job.config.steps} — {job.state}")
+    """A fragment that redraws a background job's progress (and `draw()`) every `every` seconds while it runs or
+    is paused; then one full rerun turns the timer off and re-enables the buttons."""
+    running = job.state in ("running", "paused")
+    text = text or (lambda: f"step {job.step} / {job.config.steps} — {STATES.get(job.state, job.state)}")
 
     @st.fragment(run_every=every if running else None)
     def live() -> None:
@@ -119,25 +131,36 @@ def poll(job, draw: Callable[[], None], text: Callable[[], str] | None = None, e
     live()
 
 
+def stage() -> tuple[DeltaGenerator, DeltaGenerator]:
+    """The panel's stage (issue 22), as GAN Lab lays it out: the settings, knobs and buttons in a narrow column on
+    the left, the live picture on the right, so on a projector the picture starts under the tabs."""
+    return st.columns([1, 3], gap="medium")
+
+
 def live_job(key: str, start: Callable[[], TrainingJob], knobs: dict, hint: str,
-             draw: Callable[[TrainingJob], None]) -> TrainingJob | None:
-    """The buttons, then the session's job under `key`: its knobs set from this rerun's sliders (they act
-    on its next step) and `draw(job)` polled while it trains; `hint` while there is no job yet."""
-    controls(key, start)
-    job: TrainingJob | None = st.session_state.get(f"{key}_job")
-    if job is None:
-        st.info(hint)
-        return None
+             draw: Callable[[TrainingJob], None], settings: object, picture: DeltaGenerator) -> TrainingJob:
+    """The buttons, then the session's job under `key` (`current_job`: untrained until Train), its knobs set from
+    this rerun's sliders (they act on its next step) and `draw(job)` polled in `picture` while it trains; `hint`
+    under the buttons while the model is untrained."""
+    job = current_job(key, start, settings)
+    controls(key, job, start)
     job.set_knobs(**knobs)
-    poll(job, lambda: draw(job))
-    figure_export.history_download(job, key)
+    if job.state == "ready":
+        st.markdown(f":material/info: {hint}")
+    else:
+        figure_export.history_download(job, key)
+    with picture:
+        poll(job, lambda: draw(job))
     return job
 
 
 def panel(key: str, dataset: data.Dataset, test: data.Dataset,
-          live_view: Callable[[TrainingJob], None]) -> TrainingJob | None:
-    """The whole panel; `live_view(job)` draws whatever the page shows of the running model."""
-    kind, config, likelihood = run_settings(key, dataset)
-    knobs = knob_sliders(key, likelihood)
-    return live_job(key, lambda: new_job(kind, dataset, test, config, likelihood, knobs), knobs,
-                    "Press **Train from scratch** to train a 2-D model on this data, here, now.", live_view)
+          live_view: Callable[[TrainingJob], None]) -> TrainingJob:
+    """The whole panel; `live_view(job)` draws whatever the page shows of the model, untrained or training."""
+    knobs_column, picture = stage()
+    with knobs_column:
+        kind, config, likelihood = run_settings(key, dataset)
+        knobs = knob_sliders(key, likelihood)
+        return live_job(key, lambda: new_job(kind, dataset, test, config, likelihood, knobs), knobs,
+                        "Untrained, at step 0. Press **Train from scratch** to train it on this data, here, now.",
+                        live_view, (dataset.name, kind, config, likelihood, session.device()), picture)

@@ -106,7 +106,8 @@ def test_sweep_button_trains_a_tiny_sweep(zoo_dir, mnist_dir, monkeypatch):
 def assert_distortion_is_split(at: AppTest, sigma: float) -> None:
     """Issue 20, item 8: a Gaussian decoder's D (−950 nats puzzled students) is shown as the scaled squared
     error plus (d/2)·log(2πσ²), in nats per image, and the two parts add up to the D on screen."""
-    shown = float(next(m.value for m in at.metric if m.label == "distortion D (nats per image)"))
+    line = next(m.value for m in at.markdown if "distortion D **" in m.value)
+    shown = float(re.search(r"distortion D \*\*(-?[\d.]+)\*\* nats per image", line)[1])
     caption = next(c.value for c in at.caption if c.value.startswith("Gaussian decoder: D = "))
     parts = re.search(r"= (-?[\d.]+) \+ \((-?[\d.]+)\) nats per image", caption)
     error, normaliser = float(parts[1]), float(parts[2])

@@ -68,7 +68,7 @@ def test_training_with_extreme_beta_and_sigma_in_one_session_leaves_another_unto
     assert_clean(a)
     b.run()
     assert_clean(b)
-    assert "latent_train_job" not in b.session_state
+    assert "latent_train_job" not in b.session_state  # b never opened the training tab
     assert view(b) == seen_by_b, "another session's training or sliders changed what this one shows"
 
 
@@ -84,7 +84,9 @@ def test_tau_and_training_on_the_categorical_page_stay_in_their_session():
     assert wait_until(lambda: job.step >= 10, timeout=60) and job.trainer.knobs["tau"] == 0.01
     b.run()
     assert_clean(b)
-    assert "gumbel_live_job" not in b.session_state and b.select_slider(key="gumbel_live_tau").value == 1.0
+    b_job = b.session_state["gumbel_live_job"]
+    assert b_job is not job and b_job.state == "ready" and b_job.step == 0
+    assert b.select_slider(key="gumbel_live_tau").value == 1.0
     assert view(b) == seen_by_b
 
 

@@ -16,13 +16,14 @@ MEASURE_JS = """
 () => {
   const main = document.querySelector('[data-testid="stMain"]');
   const shown = el => { const r = el.getBoundingClientRect(); return r.width > 40 && r.height > 40 &&
-                        getComputedStyle(el).visibility !== 'hidden' && el.offsetParent !== null; };
+                        getComputedStyle(el).visibility !== 'hidden' && el.offsetParent !== null
+                        && el.checkVisibility(); };  // false inside a closed expander
   const panels = [...main.querySelectorAll('[data-baseweb="tab-panel"]')];
   const hiddenPanel = el => panels.some(p => p.contains(el) && p.getAttribute('aria-hidden') === 'true'
                                          || p.contains(el) && p.hidden);
   const pictures = [...main.querySelectorAll('.js-plotly-plot, canvas, [data-testid="stImage"] img, '
                                             + '[data-testid="stImageContainer"] img, iframe, '
-                                            + '[data-testid="stBidiComponentIsolated"]')]
+                                            + '[data-testid="stBidiComponentIsolated"], [data-testid="stCode"]')]
                    .filter(el => shown(el) && !hiddenPanel(el));
   const top = pictures.length ? Math.min(...pictures.map(el => el.getBoundingClientRect().top + window.scrollY))
                               : null;

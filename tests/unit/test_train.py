@@ -174,3 +174,33 @@ def test_kl_warmup_ramps_beta_linearly():
     assert trainer.step_knobs()["beta"] == 0.5
     trainer.state.step = 400
     assert trainer.step_knobs()["beta"] == 2.0 and trainer.knobs["beta"] == 2.0
+
+
+def test_step_zero_records_the_untrained_model_without_changing_the_run():
+    """A page draws the model before Train (issue 23, item 1): the history's first row is step 0, the loss of the
+    untrained weights on training rows (the knobs as set) and on held-out ones; the steps that follow draw the
+    same batches and noise as a run that never recorded it."""
+    x, config = toy_images(), TrainConfig(steps=5, batch_size=32, lr=1e-2, log_every=1, eval_every=5)
+    torch.manual_seed(0)
+    model = models.build("vae", None, **SMALL)
+    plain, recorded = (Trainer(models.build("vae", None, **SMALL), x, config, {"beta": 2.0}, x[:64]) for _ in "ab")
+    for trainer in (plain, recorded):
+        trainer.model.load_state_dict(model.state_dict())
+    recorded.record_start()
+    (start,) = recorded.state.history
+    with torch.no_grad():
+        model.eval()
+        terms = model.loss(x[:config.eval_size], generator=torch.Generator().manual_seed(config.seed + 1), beta=2.0)
+    assert start["step"] == 0 and start["beta"] == 2.0
+    assert start["loss"] == pytest.approx(terms["loss"].item()) and "test_elbo" in start
+    plain.run(), recorded.run()
+    assert [r["loss"] for r in recorded.state.history[1:]] == [r["loss"] for r in plain.state.history]
+
+
+def test_a_job_waits_at_step_zero_until_started():
+    job = TrainingJob(models.build("vae", None, **SMALL), toy_images(), TrainConfig(steps=3, batch_size=32),
+                      x_test=toy_images(64, seed=1))
+    assert job.state == "ready" and job.step == 0 and [r["step"] for r in job.history] == [0]
+    job.start()
+    assert wait_until(lambda: job.done) and job.state == "finished"
+    assert [r["step"] for r in job.history][0] == 0 and job.step == 3

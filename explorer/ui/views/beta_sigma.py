@@ -88,22 +88,19 @@ def rd_points(found: dict[str, dict]) -> list[dict]:
 # --- the live run --------------------------------------------------------------------------------
 
 def live_settings(key: str) -> tuple[TrainConfig, str, dict]:
-    cols = st.columns(4)
-    steps = cols[0].select_slider("Steps", LIVE_STEPS, value=2000, key=f"{key}_steps")
-    likelihood = cols[1].radio("Decoder p(x|z)", tuple(training.DECODERS), format_func=training.DECODERS.get,
-                               key=f"{key}_lik")
-    warmup = cols[2].select_slider("KL warm-up (steps)", WARMUP_STEPS, value=0, key=f"{key}_warmup",
-                                   help="β ramps up from 0 over these steps. Set when a run starts.")
-    free_bits = cols[3].select_slider("Free bits λ (nats per unit)", FREE_BITS, value=0.0, key=f"{key}_free_bits",
-                                      help="A unit's first λ nats of KL cost nothing. Acts on the next step.")
-    left, right = st.columns([1, 1])
-    with left:
-        knobs = {**training.knob_sliders(key, likelihood), "free_bits": free_bits}
+    steps = st.select_slider("Steps", LIVE_STEPS, value=2000, key=f"{key}_steps")
+    likelihood = st.radio("Decoder p(x|z)", tuple(training.DECODERS), format_func=training.DECODERS.get,
+                          key=f"{key}_lik")
+    warmup = st.select_slider("KL warm-up (steps)", WARMUP_STEPS, value=0, key=f"{key}_warmup",
+                              help="β ramps up from 0 over these steps. Set when a run starts.")
+    free_bits = st.select_slider("Free bits λ (nats per unit)", FREE_BITS, value=0.0, key=f"{key}_free_bits",
+                                 help="A unit's first λ nats of KL cost nothing. Acts on the next step.")
+    knobs = {**training.knob_sliders(key, likelihood), "free_bits": free_bits}
     if likelihood == "gaussian":
         beta, sigma = knobs["beta"], knobs["decoder_sigma"]
-        right.markdown(f"The same objective in L2 form: **‖x − μ‖² + {sweep.l2_weight_of_kl(beta, sigma):.3g} · KL**"
-                       f" (2σ²β). It is a plain VAE (β = 1) with **σ′ = √β σ = "
-                       f"{sweep.effective_sigma(beta, sigma):.3g}**.")
+        st.markdown(f"The same objective in L2 form: **‖x − μ‖² + {sweep.l2_weight_of_kl(beta, sigma):.3g} · KL**"
+                    f" (2σ²β). It is a plain VAE (β = 1) with **σ′ = √β σ = "
+                    f"{sweep.effective_sigma(beta, sigma):.3g}**.")
     config = TrainConfig(steps=steps, lr=2e-3, seed=session.seed(), log_every=20, eval_every=100,
                          kl_warmup_steps=warmup)
     return config, likelihood, knobs
@@ -121,10 +118,13 @@ def live_panel(dataset_name: str) -> None:
     """A 10-unit VAE trained here and now; β, σ and free bits act on its next step."""
     key = f"beta_live_{dataset_name}"
     train, test = cache.dataset(dataset_name, "train"), cache.dataset(dataset_name, "test")
-    config, likelihood, knobs = live_settings(key)
-    training.live_job(key, lambda: new_job(train, test, config, likelihood, knobs), knobs,
-                      "Press **Train from scratch**, then move β, σ and λ while it trains.",
-                      lambda job: live_view(job, dataset_name))
+    knobs_column, picture = training.stage()
+    with knobs_column:
+        config, likelihood, knobs = live_settings(key)
+        training.live_job(key, lambda: new_job(train, test, config, likelihood, knobs), knobs,
+                          "Untrained, at step 0. Press **Train from scratch**, then move β, σ and λ while it trains.",
+                          lambda job: live_view(job, dataset_name),
+                          (dataset_name, config, likelihood, knobs.get("decoder_sigma"), session.device()), picture)
 
 
 def live_view(job: TrainingJob, dataset_name: str) -> None:
@@ -134,12 +134,11 @@ def live_view(job: TrainingJob, dataset_name: str) -> None:
         sweep.diagnose(m, test, job.trainer.knobs.get("decoder_sigma"), with_mig=False, seed=job.config.seed),
         recon_and_samples(m, x)))
     trail = np.array([(r["test_kl"], r["test_recon"]) for r in job.history if "test_kl" in r]).reshape(-1, 2)
-    numbers = {"β now (after warm-up)": f"{knobs['beta']:.3g}", "rate R (nats per image)": f"{now['rate']:.2f}",
-               "distortion D (nats per image)": f"{now['distortion']:.1f}",
-               "‖x − x̂‖² at z = μ(x) (sum over pixels, per image)": f"{now['squared_error']:.2f}",
-               "active units": f"{now['active_units']} / {len(now['active'])}"}
-    for column, (label, value) in zip(st.columns(len(numbers)), numbers.items(), strict=True):
-        column.metric(label, value)
+    # one line that wraps, not five metrics whose labels a three-quarter column cuts ("β now (after …")
+    st.markdown(f"β now (after warm-up) **{knobs['beta']:.3g}** · rate R **{now['rate']:.2f}** nats per image · "
+                f"distortion D **{now['distortion']:.1f}** nats per image · ‖x − x̂‖² at z = μ(x) "
+                f"**{now['squared_error']:.2f}** (sum over pixels, per image) · active units "
+                f"**{now['active_units']} / {len(now['active'])}**")
     bernoulli = job.model.config.likelihood == "bernoulli"  # only then comparable with the β-models
     if not bernoulli:
         st.caption(distortion_split(now["distortion"], test.x_dim, job.trainer.knobs["decoder_sigma"]))

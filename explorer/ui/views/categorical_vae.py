@@ -82,14 +82,12 @@ def pretrained_tab() -> None:
 
 
 def live_settings(key: str) -> tuple[TrainConfig, dict]:
-    cols = st.columns(4)
-    with cols[0]:
-        tau = tau_slider(key)
-    hard = cols[1].toggle("Straight-through", key=f"{key}_hard",
+    tau = tau_slider(key)
+    hard = st.toggle("Straight-through", key=f"{key}_hard",
                           help="Forward: the one-hot sample. Backward: the relaxed sample's gradient.")
-    anneal = cols[2].toggle("Anneal τ", key=f"{key}_anneal",
+    anneal = st.toggle("Anneal τ", key=f"{key}_anneal",
                             help="τ_t = max(min(0.5, τ), τ · exp(−0.001 · t)): annealing only lowers τ")
-    steps = cols[3].select_slider("Steps", LIVE_STEPS, value=1000, key=f"{key}_steps")
+    steps = st.select_slider("Steps", LIVE_STEPS, value=1000, key=f"{key}_steps")
     config = TrainConfig(steps=steps, lr=2e-3, seed=session.seed(), log_every=20, eval_every=250,
                          tau_anneal_rate=1e-3 if anneal else 0.0, tau_min=0.5)
     return config, {"tau": tau, "hard": hard}
@@ -105,10 +103,13 @@ def new_job(dataset: data.Dataset, test: data.Dataset, config: TrainConfig, knob
 
 def live_panel(dataset: data.Dataset, test: data.Dataset) -> None:
     key = "gumbel_live"
-    config, knobs = live_settings(key)
-    training.live_job(key, lambda: new_job(dataset, test, config, knobs), knobs,
-                      "Press **Train from scratch**: a categorical VAE trains here, now. Move τ while it runs.",
-                      lambda job: live_view(job, test, knobs["tau"]))
+    knobs_column, picture = training.stage()
+    with knobs_column:
+        config, knobs = live_settings(key)
+        training.live_job(key, lambda: new_job(dataset, test, config, knobs), knobs,
+                          "Untrained, at step 0. Press **Train from scratch**, then move τ while it trains.",
+                          lambda job: live_view(job, test, knobs["tau"]), (dataset.name, config, session.device()),
+                          picture)
 
 
 def live_view(job: TrainingJob, test: data.Dataset, tau: float) -> None:

@@ -165,13 +165,12 @@ def pretrained_tab() -> None:
 
 
 def live_settings(key: str, dataset: data.Dataset) -> tuple[dict, TrainConfig, dict]:
-    cols = st.columns(4)
-    levels = cols[0].radio("Groups", LEVELS, index=2, key=f"{key}_levels", horizontal=True,
+    levels = st.radio("Groups", LEVELS, index=2, key=f"{key}_levels", horizontal=True,
                            help="1 group is the plain VAE with the same network")
-    free_bits = cols[1].select_slider("Free bits λ per group", FREE_BITS, value=0.0, key=f"{key}_free_bits",
+    free_bits = st.select_slider("Free bits λ per group", FREE_BITS, value=0.0, key=f"{key}_free_bits",
                                       help="Each group's first λ nats of KL cost nothing. Acts on the next step.")
-    warmup = cols[2].toggle("KL warm-up", value=True, key=f"{key}_warmup", help="β ramps from 0 to 1 over a quarter")
-    steps = cols[3].select_slider("Steps", LIVE_STEPS, value=1000, key=f"{key}_steps")
+    warmup = st.toggle("KL warm-up", value=True, key=f"{key}_warmup", help="β ramps from 0 to 1 over a quarter")
+    steps = st.select_slider("Steps", LIVE_STEPS, value=1000, key=f"{key}_steps")
     big = dataset.x_dim > 100
     sizes = {3: (32, 16, 4), 2: (32, 8), 1: (52,)} if big else {3: (8, 4, 2), 2: (8, 4), 1: (14,)}
     model = dict(groups=sizes[levels], hidden=256 if big else 128, blocks=3 // levels)  # ~ the same depth
@@ -201,10 +200,12 @@ def live_curves(history: list[dict]) -> None:
 
 def live_panel(dataset: data.Dataset, test: data.Dataset) -> None:
     key = "hvae_live"
-    overrides, config, knobs = live_settings(key, dataset)
-    training.live_job(key, lambda: new_job(dataset, test, overrides, config, knobs), knobs,
-                      "Press **Train from scratch**: a hierarchical VAE trains here, now. Move the free bits while "
-                      "it runs.", live_view)
+    knobs_column, picture = training.stage()
+    with knobs_column:
+        overrides, config, knobs = live_settings(key, dataset)
+        training.live_job(key, lambda: new_job(dataset, test, overrides, config, knobs), knobs,
+                          "Untrained, at step 0. Press **Train from scratch**, then move the free bits as it trains.",
+                          live_view, (dataset.name, overrides, config, session.device()), picture)
 
 
 def live_view(job: TrainingJob) -> None:

@@ -139,12 +139,14 @@ def new_job(vq: torch.nn.Module, train_codes: torch.Tensor, test_codes: torch.Te
 
 
 def live_panel(train_codes: torch.Tensor, test_codes: torch.Tensor, codebook_size: int) -> None:
-    steps = st.select_slider("Steps", STEPS, value=STEPS[len(STEPS) // 2], key=f"{LIVE_KEY}_steps")
-    config = dataclasses.replace(tokens.PRIOR_TRAIN, steps=steps, seed=session.seed())
-    training.live_job(LIVE_KEY, lambda: new_job(cache.pretrained(VQ_MODEL), train_codes, test_codes, config), {},
-                      f"Press **Train from scratch**: a causal transformer learns "
-                      f"p(c_t | c_<t) over {len(train_codes):,} token grids, here, now.",
-                      lambda job: prior_curves(job, codebook_size))
+    knobs_column, picture = training.stage()
+    with knobs_column:
+        steps = st.select_slider("Steps", STEPS, value=STEPS[len(STEPS) // 2], key=f"{LIVE_KEY}_steps")
+        config = dataclasses.replace(tokens.PRIOR_TRAIN, steps=steps, seed=session.seed())
+        training.live_job(LIVE_KEY, lambda: new_job(cache.pretrained(VQ_MODEL), train_codes, test_codes, config), {},
+                          f"Untrained, at step 0. Press **Train from scratch**: a causal transformer learns "
+                          f"p(c_t | c_<t) over {len(train_codes):,} token grids, here, now.",
+                          lambda job: prior_curves(job, codebook_size), (config, session.device()), picture)
 
 
 def prior_curves(job: TrainingJob, codebook_size: int) -> None:

@@ -98,18 +98,16 @@ def pretrained_tab() -> None:
 
 def live_settings(key: str) -> tuple[TrainConfig, dict, dict]:
     """(train config, model options fixed at start, live knobs)."""
-    cols = st.columns(3)
-    beta = cols[0].select_slider("Commitment β", COMMITMENT_BETAS, value=0.25, key=f"{key}_beta",
+    beta = st.select_slider("Commitment β", COMMITMENT_BETAS, value=0.25, key=f"{key}_beta",
                                  help="Weight of ‖z_e − sg[e]‖²: acts on the next step of a running model.")
-    size = cols[1].select_slider("Codebook size K", CODEBOOK_SIZES, value=64, key=f"{key}_k",
+    size = st.select_slider("Codebook size K", CODEBOOK_SIZES, value=64, key=f"{key}_k",
                                  help="Fixed when the run starts.")
-    steps = cols[2].select_slider("Steps", STEPS, value=500, key=f"{key}_steps")
-    toggles = st.columns(3)
-    options = {"ema": toggles[0].toggle("EMA codebook", key=f"{key}_ema",
+    steps = st.select_slider("Steps", STEPS, value=500, key=f"{key}_steps")
+    options = {"ema": st.toggle("EMA codebook", key=f"{key}_ema",
                                         help="Codes follow moving averages of their encoder outputs (set at start)."),
-               "kmeans_init": toggles[1].toggle("k-means init", key=f"{key}_kmeans",
+               "kmeans_init": st.toggle("k-means init", key=f"{key}_kmeans",
                                                 help="Codebook from k-means of the first batch's z_e (set at start)."),
-               "dead_code_reset_steps": RESET_STEPS if toggles[2].toggle(
+               "dead_code_reset_steps": RESET_STEPS if st.toggle(
                    "Dead-code reset", key=f"{key}_reset",
                    help=f"A code unused for {RESET_STEPS} batches jumps onto an encoder output (set at start).")
                else 0,
@@ -150,10 +148,13 @@ def live_view(job: TrainingJob, test: data.Dataset) -> None:
 
 def live_panel(dataset: data.Dataset, test: data.Dataset) -> None:
     key = "vq_live"
-    config, options, knobs = live_settings(key)
-    training.live_job(key, lambda: new_job(dataset, test, config, options, knobs), knobs,
-                      "Press **Train from scratch**: a VQ-VAE trains here, now. Move the commitment β while it runs.",
-                      lambda job: live_view(job, test))
+    knobs_column, picture = training.stage()
+    with knobs_column:
+        config, options, knobs = live_settings(key)
+        training.live_job(key, lambda: new_job(dataset, test, config, options, knobs), knobs,
+                          "Untrained, at step 0. Press **Train from scratch**, then move the commitment β while it "
+                          "trains.", lambda job: live_view(job, test),
+                          (dataset.name, config, options, session.device()), picture)
 
 
 # --- blurry vs sharp ------------------------------------------------------------------------------------
