@@ -123,14 +123,15 @@ def gap_history_figure(history: dict[str, list], title: str = "", height: int = 
     """Held-out mean log p(x) and ELBO per step (the same images for both), the gap shaded."""
     steps = history["step"]
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=steps, y=history["heldout_log_px"], name="log p(x) (exact)", mode="lines+markers",
-                             line=dict(color=INK, width=LINE_WIDTH)))
-    fig.add_trace(go.Scatter(x=steps, y=history["heldout_elbo"], name="ELBO", mode="lines+markers", fill="tonexty",
-                             fillcolor=GAP_COLOUR, line=dict(color=PALETTE[0], width=LINE_WIDTH)))
+    fig.add_trace(go.Scatter(x=steps, y=history["heldout_log_px"], name="held-out log p(x), exact (nats per image)",
+                             mode="lines+markers", line=dict(color=INK, width=LINE_WIDTH)))
+    fig.add_trace(go.Scatter(x=steps, y=history["heldout_elbo"], name="held-out ELBO (nats per image)",
+                             mode="lines+markers", fill="tonexty", fillcolor=GAP_COLOUR,
+                             line=dict(color=PALETTE[0], width=LINE_WIDTH)))
     fig.update_xaxes(title="training step")
     fig.update_yaxes(title="nats per image (held out)")
-    fig.update_layout(legend=dict(orientation="h", y=-0.25))
-    return base_layout(fig, title, height)
+    fig.update_layout(legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.0, x=0))
+    return base_layout(fig, title, height).update_layout(margin=dict(b=120))  # the legend under the axis title
 
 
 SPLIT_PARTS = (("approximation gap", PALETTE[2]), ("amortization gap", PALETTE[3]))

@@ -10,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from explorer.figures import LINE_WIDTH, PALETTE, base_layout
-from explorer.figures.curves import training_curves
+from explorer.figures.curves import ELBO_KEYS, training_curves
 
 DATA = "rgba(127, 127, 127, 0.35)"
 BAND = "rgba(31, 119, 180, 0.2)"
@@ -71,15 +71,16 @@ def tau_limit_figure(taus: np.ndarray, tv_mean: np.ndarray, tv_argmax: np.ndarra
 
 
 def loss_curve_figure(history: list[dict], keys: tuple[str, ...], title: str = "", height: int = 340) -> go.Figure:
-    """`training_curves` with the y axis fitted to the curves after their first tenth (the first steps of a
-    fresh model are tens of nats above the rest and would flatten everything else)."""
+    """`training_curves` with the loss terms' axis fitted to the curves after their first tenth (the first steps of
+    a fresh model are tens of nats above the rest and would flatten everything else); an ELBO keeps its own axis."""
     fig = training_curves(history, keys, title, height)
     last = max((row["step"] for row in history), default=0)
-    values = [row[key] for row in history if row["step"] >= 0.1 * last for key in keys if key in row]
+    values = [row[key] for row in history if row["step"] >= 0.1 * last for key in keys
+              if key in row and key not in ELBO_KEYS]
     if len(values) > 1:
         low, high = min(values), max(values)
         pad = 0.1 * (high - low) + 1e-3
-        fig.update_yaxes(range=[low - pad, high + pad])
+        fig.update_layout(yaxis_range=[low - pad, high + pad])
     return fig
 
 
