@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import copy
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
@@ -65,6 +66,8 @@ class Job:
     def stop(self, wait: float = 5.0) -> None:
         self._stop.set()
         self._resume.set()
+        if self._thread is None and self.state == "paused":  # stepped by hand, never started: nothing to join
+            self.state = "stopped"
         self.join(wait)
 
     def join(self, timeout: float | None = None) -> None:
@@ -127,6 +130,7 @@ class TrainingJob(Job):
         self.trainer = Trainer(self.model, x_train, config, knobs, x_test)
         self.trainer.record_start()  # a page draws the untrained model, its loss at step 0, before Train
         self._lock = threading.Lock()
+        self.pace: float | None = None  # steps per second in slow motion (a hall watches each step); None: flat out
 
     def start(self) -> None:
         with _running_lock:
@@ -134,7 +138,40 @@ class TrainingJob(Job):
                 raise QueueFull(f"{len(_running)} models are already training on this server "
                                 f"(at most {MAX_RUNNING} at once). Try again when one finishes.")
             _running.add(self)
+        self._stop.clear()
+        self._resume.set()
         super().start()
+
+    def resume(self) -> None:
+        """Go on training; a run that was only stepped by hand (`advance`) starts its thread here."""
+        if self.state == "paused" and self._thread is None:
+            self.start()
+        else:
+            super().resume()
+
+    def advance(self, steps: int) -> None:
+        """`steps` steps now, in the caller's thread (Step ×1, ×10 in a page's callback): from the untrained model or
+        a paused run, never past the run's length. The run is then paused there."""
+        if self.state not in ("ready", "paused"):
+            return
+        try:
+            with self._lock:
+                for _ in range(min(steps, self.config.steps - self.step)):
+                    self.trainer.step()
+        except Diverged as err:
+            self.state, self.message = "diverged", str(err)
+            return
+        self.state = "paused"
+
+    def extend(self, steps: int) -> None:
+        """Continue a finished or stopped run for `steps` more: the same model, optimizer state and history, its step
+        count going on from where it stopped."""
+        if self.state not in ("finished", "stopped"):
+            return
+        self.config = dataclasses.replace(self.config, steps=self.step + steps)
+        self.trainer.config = self.config
+        self.message = ""
+        self.start()
 
     def set_knobs(self, **knobs) -> None:
         with self._lock:
@@ -170,6 +207,8 @@ class TrainingJob(Job):
                 self.trainer.step()
             if self.step % ALIVE_CHECK_EVERY == 0:
                 self._check_alive()
+            if self.pace:
+                time.sleep(1.0 / self.pace)
         if self.stopping:
             with self._lock:  # a stopped run still ends with held-out numbers
                 self.trainer.state.history.append({"step": self.step, **self.trainer.evaluate()})

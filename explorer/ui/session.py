@@ -14,9 +14,10 @@ FIGURE_FORMATS = ("png", "svg")
 PROJECTOR_IMAGE_ZOOM = 1.5  # images grow with the text (24/17 ≈ 1.4), their pixels kept square (pixelated)
 PROJECTOR_ROOT_PX = 24  # the root font size in projector mode (the theme's is 17): Streamlit sizes text in rem
 # The stage (issue 22): a projector's 720 rows go to the picture and its knobs, not to the theme's 6rem of top
-# padding (3.75rem is the header's height: less, and the header hides the title) and a 2.75rem title; an equation's font follows its box's width (KaTeX display maths cannot wrap), down
-# to 0.6em, and what is still wider scrolls instead of being cut; a horizontal radio's and the presets' label sits
-# beside its options (a row saved each); small images keep square pixels when the browser enlarges them.
+# padding (3.75rem is the header's height: less, and the header hides the title) and a 2.75rem title; an
+# equation's font follows its box's width (KaTeX display maths cannot wrap), down to 0.6em, and what is still wider
+# scrolls instead of being cut; a horizontal radio's and the presets' label sits beside its options (a row saved
+# each); small images keep square pixels when the browser enlarges them.
 STAGE_CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 3.75rem; }
 [data-testid="stMainBlockContainer"] h1 { font-size: 2rem; padding-top: 0; padding-bottom: 0.25rem; }

@@ -25,6 +25,9 @@ LEARNING_RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 0.1)
 DECODERS = {"bernoulli": "Bernoulli (cross-entropy)", "gaussian": "Gaussian with σ (scaled L2)"}
 DONE = ("finished", "stopped", "diverged", "failed")
 STATES = {"ready": "untrained"}  # what the progress line says of a state
+STEP_BUTTONS = (1, 10)  # Step: this many steps at once, then paused
+CONTINUE_STEPS = 500  # Continue trains a finished run this many steps more
+SLOW_PACE = 5.0  # steps per second in slow motion
 POLL_SECONDS = 1.0  # the browser redraws the charts each poll: on a 2-core laptop that costs training speed
 
 
@@ -87,36 +90,58 @@ def current_job(key: str, start: Callable[[], TrainingJob], settings: object) ->
 
 def controls(key: str, job: TrainingJob, start: Callable[[], TrainingJob]) -> None:
     """Buttons act in on_click callbacks, so the rerun they cause already shows the new state. Train starts the
-    untrained job on show, or a fresh one after a run."""
+    untrained job on show, or a fresh one after a run; Step trains 1 or 10 steps at once and pauses there; Continue
+    trains a finished run further, its step count going on."""
 
     def on_start() -> None:
-        try:
-            new = job if job.state == "ready" else start()
-            new.start()
-            st.session_state[f"{key}_job"] = new
-        except QueueFull as err:
-            st.session_state[f"{key}_notice"] = str(err)
+        new = job if job.state == "ready" else start()
+        new.start()
+        st.session_state[f"{key}_job"] = new
 
     st.button("Train from scratch", icon=":material/play_arrow:", key=f"{key}_start", type="primary",
-              on_click=on_start, disabled=job.state not in ("ready", *DONE), width="stretch")
+              on_click=_slot(key, on_start), disabled=job.state not in ("ready", *DONE), width="stretch")
     cols = st.columns(2)
     if job.state == "paused":  # one place for Pause and Resume: a narrow column has room for two buttons
-        cols[0].button("Resume", icon=":material/resume:", key=f"{key}_resume", on_click=job.resume,
+        cols[0].button("Resume", icon=":material/resume:", key=f"{key}_resume", on_click=_slot(key, job.resume),
                        width="stretch")
     else:
         cols[0].button("Pause", icon=":material/pause:", key=f"{key}_pause", on_click=job.pause,
                        disabled=job.state != "running", width="stretch")
     cols[1].button("Stop", icon=":material/stop:", key=f"{key}_stop", on_click=job.stop,
                    disabled=job.state not in ("running", "paused"), width="stretch")
+    stepping = job.state in ("ready", "paused")
+    for column, steps in zip(st.columns(2), STEP_BUTTONS, strict=True):
+        column.button(f"+{steps}", icon=":material/skip_next:", key=f"{key}_step{steps}", on_click=job.advance,
+                      args=(steps,), disabled=not stepping, width="stretch",
+                      help=f"Train {steps} step{'s' * (steps > 1)} now, then pause: watch what one update does.")
+    if job.state in ("finished", "stopped"):
+        st.button(f"Continue, +{CONTINUE_STEPS:,} steps", icon=":material/fast_forward:", key=f"{key}_continue",
+                  on_click=_slot(key, lambda: job.extend(CONTINUE_STEPS)), width="stretch",
+                  help="The same model trains on from here: its curves and step count go on.")
+    slow = st.toggle(f"Slow motion ({SLOW_PACE:g} steps/s)", key=f"{key}_slow",
+                     help="Paces the steps so a hall can follow each one.")
+    job.pace = SLOW_PACE if slow else None
     notice = st.session_state.pop(f"{key}_notice", None)
     if notice:
         st.warning(notice)
 
 
+def _slot(key: str, act: Callable[[], None]) -> Callable[[], None]:
+    """`act` (it takes one of the server's training slots), with the queue-full message kept for the rerun."""
+
+    def guarded() -> None:
+        try:
+            act()
+        except QueueFull as err:
+            st.session_state[f"{key}_notice"] = str(err)
+
+    return guarded
+
+
 def poll(job, draw: Callable[[], None], text: Callable[[], str] | None = None, every: float = POLL_SECONDS) -> None:
-    """A fragment that redraws a background job's progress (and `draw()`) every `every` seconds while it runs or
-    is paused; then one full rerun turns the timer off and re-enables the buttons."""
-    running = job.state in ("running", "paused")
+    """A fragment that redraws a background job's progress (and `draw()`) every `every` seconds while it runs;
+    then one full rerun turns the timer off and re-enables the buttons."""
+    running = job.state == "running"  # a paused or stepped run changes only when a button reruns the page
     text = text or (lambda: f"step {job.step} / {job.config.steps} — {STATES.get(job.state, job.state)}")
 
     @st.fragment(run_every=every if running else None)

@@ -60,3 +60,17 @@ def test_a_changed_setting_rebuilds_the_untrained_model_and_a_knob_does_not():
     at.select_slider(key="latent_train_lr").set_value(1e-3).run()
     second = at.session_state["latent_train_job"]
     assert second is not first and second.state == "ready" and second.config.lr == 1e-3
+
+
+def test_step_ten_then_play_on_the_same_model():
+    at = open_panel("latent_space.py", "latent_tab", "Train your own")
+    job = at.session_state["latent_train_job"]
+    at.button(key="latent_train_step10").click().run()
+    assert_clean(at)
+    assert job.state == "paused" and job.step == 10 and at.session_state["latent_train_job"] is job
+    assert any("step 10 / 2000" in p.proto.text for p in at.get("progress"))
+    at.button(key="latent_train_resume").click().run()
+    try:
+        assert job.state == "running" and jobs.wait_until(lambda: job.step > 10, timeout=60)
+    finally:
+        job.stop()

@@ -12,13 +12,44 @@ from dataclasses import dataclass
 
 from explorer.ui import outline
 
+# Text on top of text: two texts on the page (or one and the fixed header's box) sharing more than a quarter of the
+# smaller one's box, and in a chart a title on top of another title or an annotation. Texts inside one another (a label's paragraph) are not.
+OVERLAPS_JS = """
+const overlaps = main => {
+  const boxes = els => els.filter(el => el.checkVisibility() && el.textContent.trim())
+                          .map(el => [el, el.getBoundingClientRect()]).filter(([, r]) => r.width > 0 && r.height > 0);
+  const inter = (a, b) => Math.max(0, Math.min(a.right, b.right) - Math.max(a.left, b.left))
+                          * Math.max(0, Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top));
+  const clash = items => {
+    const found = [];
+    for (let i = 0; i < items.length; i++) for (let j = i + 1; j < items.length; j++) {
+      const [a, ra] = items[i], [b, rb] = items[j];
+      const smaller = Math.min(ra.width * ra.height, rb.width * rb.height);  // line boxes touch: glyphs need more
+      if (a.contains(b) || b.contains(a) || inter(ra, rb) <= 0.25 * smaller) continue;
+      found.push(a.textContent.trim().slice(0, 30) + ' | ' + b.textContent.trim().slice(0, 30));
+    }
+    return found;
+  };
+  const texts = boxes([...main.querySelectorAll('h1, h2, h3, p, [data-testid="stMetricValue"]')]);
+  const header = document.querySelector('[data-testid="stHeader"]');
+  const opaque = header && getComputedStyle(header).backgroundColor.replace(/\\s/g, '') !== 'rgba(0,0,0,0)';
+  const hidden = opaque && window.scrollY === 0
+      ? texts.filter(([, r]) => inter(r, header.getBoundingClientRect()) > 0.25 * r.width * r.height)
+             .map(([el]) => 'under the header: ' + el.textContent.trim().slice(0, 30))
+      : [];
+  const charts = [...main.querySelectorAll('.js-plotly-plot')].flatMap(chart =>
+      clash(boxes([...chart.querySelectorAll('text[class$="title"], .annotation-text')])));
+  return [...hidden, ...clash(texts), ...charts];
+};
+"""
+
 MEASURE_JS = """
-() => {
+() => {""" + OVERLAPS_JS + """
   const main = document.querySelector('[data-testid="stMain"]');
   const shown = el => { const r = el.getBoundingClientRect(); return r.width > 40 && r.height > 40 &&
                         getComputedStyle(el).visibility !== 'hidden' && el.offsetParent !== null
                         && el.checkVisibility(); };  // false inside a closed expander
-  const panels = [...main.querySelectorAll('[data-baseweb="tab-panel"]')];
+  const panels = [...main.querySelectorAll('[role="tabpanel"]')];
   const hiddenPanel = el => panels.some(p => p.contains(el) && p.getAttribute('aria-hidden') === 'true'
                                          || p.contains(el) && p.hidden);
   const pictures = [...main.querySelectorAll('.js-plotly-plot, canvas, [data-testid="stImage"] img, '
@@ -30,7 +61,13 @@ MEASURE_JS = """
   const wide = sel => [...main.querySelectorAll(sel)].filter(el => shown(el) || el.getBoundingClientRect().width > 0)
                        .filter(el => el.scrollWidth > el.clientWidth + 2)
                        .map(el => el.textContent.slice(0, 60));
-  return {top: top, pictures: pictures.length,
+  const openPanel = panels.find(p => p.getAttribute('aria-hidden') !== 'true' && !p.hidden
+                                      && p.getBoundingClientRect().height > 0);
+  const knobs = [...(openPanel || main).querySelectorAll('[data-testid="stWidgetLabel"], [data-testid="stButton"]')]
+                .filter(el => el.checkVisibility() && el.getBoundingClientRect().height > 0
+                              && !el.closest('[data-testid="stExpanderDetails"]'));
+  const knobsTop = knobs.length ? Math.min(...knobs.map(el => el.getBoundingClientRect().top + window.scrollY)) : null;
+  return {top: top, pictures: pictures.length, knobs: knobsTop, overlaps: overlaps(main),
           equations: wide('.katex-display'),
           metrics: wide('[data-testid="stMetricValue"] > div, [data-testid="stMetricLabel"] p'),
           exception: [...main.querySelectorAll('[data-testid="stException"]')].map(e => e.textContent.slice(0, 200))};

@@ -204,3 +204,29 @@ def test_a_job_waits_at_step_zero_until_started():
     job.start()
     assert wait_until(lambda: job.done) and job.state == "finished"
     assert [r["step"] for r in job.history][0] == 0 and job.step == 3
+
+
+def test_step_by_hand_then_resume_then_continue():
+    """Step ×10 trains ten steps now and pauses; Resume plays on in the background; Continue trains a finished run
+    further, its history's steps going on from where they stopped (issue 23, items 2)."""
+    config = TrainConfig(steps=30, batch_size=32, log_every=5, eval_every=30)
+    job = TrainingJob(models.build("vae", None, **SMALL), toy_images(), config, x_test=toy_images(64, seed=1))
+    job.advance(10)
+    assert job.state == "paused" and job.step == 10 and jobs.running_count() == 0
+    job.advance(1)
+    assert job.step == 11
+    job.resume()
+    assert wait_until(lambda: job.done) and job.state == "finished" and job.step == 30
+    job.advance(10)
+    assert job.step == 30  # a finished run is not stepped: Continue is its way on
+    job.extend(20)
+    assert wait_until(lambda: job.done) and job.state == "finished" and job.step == 50
+    steps = [row["step"] for row in job.history]
+    assert steps == sorted(set(steps)) and steps[-1] == 50 and 30 in steps
+
+
+def test_a_stepped_run_can_be_stopped_without_a_thread():
+    job = TrainingJob(models.build("vae", None, **SMALL), toy_images(), TrainConfig(steps=30, batch_size=32))
+    job.advance(3)
+    job.stop()
+    assert job.state == "stopped" and job.done and job.step == 3

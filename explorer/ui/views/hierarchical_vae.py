@@ -154,12 +154,12 @@ def pretrained_tab() -> None:
     except data.DatasetUnavailable as err:
         st.warning(f"The pretrained model's data is not available: {err}")
         return
+    st.subheader("Fix one level, redraw the others")  # first: the picture with its knobs (issue 22)
+    grids_view(PRETRAINED)
     st.subheader("KL per group")
     kl_history_view(PRETRAINED)
     st.subheader("One group against three")
     comparison_view()
-    st.subheader("Fix one level, redraw the others")
-    grids_view(PRETRAINED)
     st.subheader("Keep the top k groups of q(z|x), sample the rest")
     keep_view(PRETRAINED)
 
