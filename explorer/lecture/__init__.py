@@ -8,7 +8,7 @@ from pathlib import Path
 
 THUMBNAILS = Path(__file__).resolve().parents[2] / "docs" / "thumbnails"
 THUMBNAIL_WIDTH = 480
-CONTENT_BOX = (330, 90, 1400, 900)  # the page's main column in a 1400-wide screenshot, sidebar cut off
+CONTENT_BOX = (330, 104, 1400, 914)  # the main column under the title in a 1400×1000 screenshot, sidebar cut off
 SCREENSHOT = re.compile(r"\d+-(?P<stem>\w+)\.png")  # NN-<page stem>.png
 
 

@@ -46,5 +46,5 @@ def draw_digit(key: str) -> np.ndarray | None:
     except drawing.EmptyDrawing as hint:
         st.info(str(hint))
         return None
-    st.image(upscale(image, 4), caption="as the model sees it: 20×20 box, centred by mass in 28×28")
+    st.image(upscale(image, 4), width=140, caption="as the model sees it: 20×20 box, centred by mass in 28×28")
     return image

@@ -39,8 +39,10 @@ def reconstructions_view(image: np.ndarray) -> None:
         return
     results = comparisons(names, image, session.seed())
     binary = likelihood.binarise(torch.from_numpy(np.asarray(image, dtype=np.float32)).reshape(28, 28))
-    st.image(upscale(binary.numpy(), 3), caption="Scored: your digit binarised (pixels ≥ ½ on). A Bernoulli "
-             "decoder gives probabilities to binary images, so each log p(x) and ELBO below is of this image")
+    scored, words = st.columns([1, 3], vertical_alignment="center")  # small: it pushed the models off the screen
+    scored.image(upscale(binary.numpy(), 4), width=112)
+    words.caption("Scored: your digit binarised (pixels ≥ ½ on). A Bernoulli decoder gives probabilities to binary "
+                  "images, so each log p(x) and ELBO below is of this image")
     per_row = 4
     for start in range(0, len(results), per_row):
         for column, result in zip(st.columns(per_row), results[start : start + per_row], strict=False):
