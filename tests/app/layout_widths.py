@@ -39,7 +39,8 @@ def widths(node, width: float = MAIN_WIDTH) -> list[tuple[object, float]]:
 
 def width_of_markdown(node, body: str) -> float | None:
     """The width the block holding the markdown `body` gets, or None if there is none."""
-    return next((width for element, width in widths(node) if getattr(element.proto, "body", None) == body), None)
+    return next((width for element, width in widths(node)
+                 if type(element).__name__ == "Markdown" and element.value == body), None)
 
 
 def cut_metrics(node) -> list[str]:

@@ -29,7 +29,8 @@ def cards(at) -> list[tuple[str, int]]:
     how many images it shows."""
     found = []
     for block in _blocks(at.main):
-        links = [c.proto.body[2:] for c in block.children.values() if getattr(c.proto, "body", "").startswith("- ")]
+        texts = [c.value for c in block.children.values() if type(c).__name__ == "Markdown"]
+        links = [text[2:] for text in texts if text.startswith("- ")]
         links += [c.proto.label for c in block.children.values() if type(c).__name__ == "PageLink"]
         images = sum(type(c).__name__ == "Image" for c in block.children.values())
         found += [(link, images) for link in links]
