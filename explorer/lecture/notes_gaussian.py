@@ -89,7 +89,7 @@ NOTES = {
             explanation="Train one model per β and place each on the **rate–distortion plane** (Alemi et al. 2018). "
                         "Dashed lines have slope −1: along each, R + D = −ELBO is constant, so β = 1 models sit "
                         "near the lowest one, while a large β buys a low rate with distortion.",
-            try_this="press **Run the sweep** with the default **β values**: each finished model appears as a point, "
+            try_this="press **Run** with the default **β values**: each finished model appears as a point, "
                      "and the larger its β, the further left (low rate) and up (high distortion) it sits.",
         ),
         "collapse": dict(

@@ -57,6 +57,9 @@ def enlarge(fig: go.Figure, font: float = PROJECTOR_FONT, line: float = PROJECTO
         _scale_font(axis.title.font, font, FONT_SIZE)
     if layout.height is not None:
         layout.height = round(layout.height * PROJECTOR_HEIGHT)
+    for side in ("t", "b", "l"):  # the title and axis titles grew: their margins too, or a title meets a row label
+        if layout.margin[side] is not None:
+            layout.margin[side] = round(layout.margin[side] * font)
     for trace in fig.data:
         trace_line = getattr(trace, "line", None)
         if trace_line is not None and "width" in trace_line:

@@ -36,7 +36,6 @@ html {{ font-size: {PROJECTOR_ROOT_PX}px !important; }}
 [data-testid="stMainBlockContainer"] {{ padding-left: 2rem; padding-right: 2rem; }}
 [data-testid="stMainBlockContainer"] h1 {{ font-size: 1.6rem; }}
 [data-testid="stMainBlockContainer"] :is(h2, h3) {{ font-size: 1.2rem; padding: 0.25rem 0; }}
-[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {{ gap: 0.6rem; }}
 [data-testid="stMain"] [data-testid="stButtonGroup"] button {{ font-size: 0.8rem; min-height: 0;
                                                               padding: 0.15rem 0.6rem; }}
 [data-testid="stMainBlockContainer"] [data-testid="stImage"] img {{ zoom: {PROJECTOR_IMAGE_ZOOM}; max-width: 100%; }}

@@ -31,14 +31,19 @@ SLOW_PACE = 5.0  # steps per second in slow motion
 POLL_SECONDS = 1.0  # the browser redraws the charts each poll: on a 2-core laptop that costs training speed
 
 
-SETTINGS = ("kind", "steps", "lr", "lik", "beta", "sigma")  # the panel's widgets: f"{key}_{setting}"
+SETTINGS = ("kind", "steps", "lr", "lik", "beta", "sigma", "slow")  # the panel's widgets: f"{key}_{setting}"
 
 
 def setting_knobs(key: str) -> dict[str, Knob]:
     """The panel's settings under `key` as knobs of its page, so a link opens the panel as it was set."""
     return {f"{key}_kind": Choice(("vae", "ae"), "vae"), f"{key}_steps": Choice(STEPS, 2000),
             f"{key}_lr": Choice(LEARNING_RATES, 2e-3), f"{key}_lik": Choice(tuple(DECODERS), "bernoulli"),
-            f"{key}_beta": Choice(BETAS, 1.0), f"{key}_sigma": Range(0.01, 1.0, 0.01, 0.1)}
+            f"{key}_beta": Choice(BETAS, 1.0), f"{key}_sigma": Range(0.01, 1.0, 0.01, 0.1), **slow_knob(key)}
+
+
+def slow_knob(key: str) -> dict[str, Knob]:
+    """The panel's slow-motion switch under `key`, a knob of its page: a link opens the panel in slow motion."""
+    return {f"{key}_slow": Choice((False, True), False)}
 
 
 def setting_keys(key: str) -> tuple[str, ...]:

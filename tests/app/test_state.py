@@ -131,6 +131,7 @@ def test_enlarge_scales_fonts_and_lines_but_leaves_hidden_lines_hidden():
     assert fig.layout.annotations[0].font.size == 14 and fig.layout.title.font.size > FONT_SIZE + 2
     assert fig.data[0].line.width == pytest.approx(LINE_WIDTH * figure_export.PROJECTOR_LINE)
     assert fig.data[1].line.width == 0
+    assert fig.layout.margin.t == round(50 * figure_export.PROJECTOR_FONT)  # a larger title keeps its room
 
 
 def test_the_figure_format_is_png_by_default_with_a_file_name_from_the_title():

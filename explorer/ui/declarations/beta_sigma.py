@@ -32,9 +32,8 @@ def dataset_header() -> str:
 
 
 def collapse_view(dataset_name: str) -> None:
-    left, right = st.columns([2, 3])
-    with left:
-        st.subheader("KL per latent unit")
+    left, right = st.columns([1, 1])
+    with left:  # no subheader: the chart's title says it, and the picture starts under the tabs (issue 22)
         beta_views.unit_kl_view(dataset_name)
     with right:
         st.subheader("A case of collapse, and what prevents it")
@@ -52,7 +51,7 @@ def live_knobs(dataset: str) -> dict[str, Knob]:
             f"{key}_warmup": Choice(beta_views.WARMUP_STEPS, 0),
             f"{key}_free_bits": Choice(beta_views.FREE_BITS, 0.0),
             f"{key}_beta": Choice(training.BETAS, 1.0),
-            f"{key}_sigma": Range(0.01, 1.0, 0.01, 0.1)}
+            f"{key}_sigma": Range(0.01, 1.0, 0.01, 0.1), **training.slow_knob(key)}
 
 
 PAGE = PageSpec(

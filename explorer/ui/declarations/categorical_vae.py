@@ -5,7 +5,7 @@ from __future__ import annotations
 from explorer.maths import gumbel
 from explorer.models.gumbel import GumbelVAE, kl_to_uniform
 from explorer.training.train import Trainer
-from explorer.ui import cache, pages
+from explorer.ui import cache, pages, training
 from explorer.ui.declarations.shared import OFF_ON, OWN
 from explorer.ui.declare import PageSpec, TabSpec, latex, markdown
 from explorer.ui.state import Choice
@@ -43,6 +43,7 @@ PAGE = PageSpec(
         "gumbel_live_hard": Choice(OFF_ON, False),
         "gumbel_live_anneal": Choice(OFF_ON, False),
         "gumbel_live_steps": Choice(gumbel_views.LIVE_STEPS, 1000),
+        **training.slow_knob("gumbel_live"),
     },
     presets={
         "τ too low (0.01)": {"gumbel_pretrained_tau": 0.01, "gumbel_live_tau": 0.01},

@@ -36,11 +36,11 @@ def kl_view() -> None:
 
 
 def vq_view() -> None:
-    cols = st.columns(2)
-    k = cols[0].select_slider("codebook size K", views.K_CHOICES, value=16, key="vq_k")
-    temperature = cols[1].select_slider("temperature T of a soft q", views.TEMPERATURES, value=0.1,
-                                        format_func=lambda t: f"{t:g}", key="vq_temperature")
-    views.one_hot_view(k)
+    knobs, picture = st.columns([2, 3])
+    k = knobs.select_slider("codebook size K", views.K_CHOICES, value=16, key="vq_k")
+    temperature = knobs.select_slider("temperature T of a soft q", views.TEMPERATURES, value=0.1,
+                                      format_func=lambda t: f"{t:g}", key="vq_temperature")
+    views.one_hot_view(k, picture)
     st.subheader("A soft q is not constant")
     views.soft_view(k, temperature)
     st.subheader("Checked on the shipped MNIST VQ-VAE")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from explorer.models.hvae import HierarchicalVAE, kl_normal_normal
 from explorer.training.train import Trainer
-from explorer.ui import cache, pages
+from explorer.ui import cache, pages, training
 from explorer.ui.declarations.shared import HELD_OUT_MAX, OFF_ON, OWN, SEED
 from explorer.ui.declare import PageSpec, TabSpec, caption, latex, markdown
 from explorer.ui.state import Choice, Range
@@ -50,6 +50,7 @@ PAGE = PageSpec(
         "hvae_live_free_bits": Choice(hvae_views.FREE_BITS, 0.0),
         "hvae_live_warmup": Choice(OFF_ON, True),
         "hvae_live_steps": Choice(hvae_views.LIVE_STEPS, 1000),
+        **training.slow_knob("hvae_live"),
     },
     presets={
         "One group: the plain VAE": {TAB: OWN, "hvae_live_levels": 1},

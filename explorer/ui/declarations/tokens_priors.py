@@ -7,6 +7,7 @@ import streamlit as st
 from explorer.models.prior import TokenPrior
 from explorer.models.vqvae import VQVAE
 from explorer.training import tokens
+from explorer.ui import training
 from explorer.ui.declarations.shared import HELD_OUT_MAX, SEED
 from explorer.ui.declare import PageSpec, TabSpec, latex, markdown
 from explorer.ui.state import Choice, Range
@@ -38,8 +39,8 @@ def tokens_view(found) -> None:
 
 def prior_view(found) -> None:
     vq, _ = found
-    token_views.heldout_numbers(vq)
     token_views.live_panel(token_views.codes("train"), token_views.codes("test"), vq.config.codebook_size)
+    token_views.heldout_numbers(vq)  # the shipped prior's numbers, to compare with: below the panel's picture
 
 
 def sample_view(found) -> None:
@@ -71,6 +72,7 @@ PAGE = PageSpec(
         "tokens_keep_rows": Range(0, TOKEN_ROWS - 1, 1, TOKEN_ROWS // 2),
         "tokens_complete_temperature": Choice(token_views.TEMPERATURES, 1.0),
         f"{token_views.LIVE_KEY}_steps": Choice(token_views.STEPS, token_views.STEPS[len(token_views.STEPS) // 2]),
+        **training.slow_knob(token_views.LIVE_KEY),
     },
     presets={
         "Temperature too high": {TAB: SAMPLE, "tokens_temperature": 2.0},

@@ -7,7 +7,7 @@ from explorer.analysis import vq
 from explorer.maths import metrics
 from explorer.models.quantizer import VectorQuantizer, perplexity
 from explorer.models.vqvae import VQVAE
-from explorer.ui import cache, pages
+from explorer.ui import cache, pages, training
 from explorer.ui.declarations.shared import OFF_ON, OWN
 from explorer.ui.declare import PageSpec, TabSpec, caption, latex, markdown
 from explorer.ui.state import Choice
@@ -54,6 +54,7 @@ PAGE = PageSpec(
         "vq_live_ema": Choice(OFF_ON, False),
         "vq_live_kmeans": Choice(OFF_ON, False),
         "vq_live_reset": Choice(OFF_ON, False),
+        **training.slow_knob("vq_live"),
     },
     presets={
         "Codebook collapse": {TAB: OWN, "vq_live_k": 512},

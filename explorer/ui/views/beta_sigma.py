@@ -167,17 +167,11 @@ def distortion_split(distortion: float, dim: int, sigma: float) -> str:
 # --- the sweep -----------------------------------------------------------------------------------
 
 def sweep_view(dataset_name: str) -> None:
+    """The sweep's settings and buttons in the panel's narrow left column, its R–D plane on the right (the stage)."""
     key = f"beta_sweep_{dataset_name}"
-    cols = st.columns([3, 2, 2, 2])
-    choices = sorted({b for b in training.BETAS if b > 0} | set(sweep.BETAS))
-    betas = cols[0].multiselect("β values", choices, default=list(sweep.BETAS), format_func="{:g}".format,
-                                key=f"{key}_betas")
-    steps = cols[1].select_slider("Steps per model", SWEEP_STEPS, value=SWEEP_STEPS[min(2, len(SWEEP_STEPS) - 1)],
-                                  key=f"{key}_steps")
-    free_bits = cols[2].select_slider("Free bits λ", FREE_BITS, value=0.0, key=f"{key}_free_bits")
-    warmup = cols[3].select_slider("KL warm-up (steps)", WARMUP_STEPS, value=0, key=f"{key}_warmup")
-    config = sweep.SweepConfig(betas=tuple(sorted(betas)), steps=steps, seed=session.seed(), free_bits=free_bits,
-                               kl_warmup_steps=warmup)
+    knobs_column, picture = training.stage()
+    with knobs_column:
+        config = sweep_settings(key)
     job: sweep.SweepJob | None = st.session_state.get(f"{key}_job")
 
     def on_start() -> None:
@@ -186,19 +180,33 @@ def sweep_view(dataset_name: str) -> None:
         st.session_state[f"{key}_job"] = new
 
     running = job is not None and not job.done
-    left, right, _ = st.columns([1, 1, 3])
-    left.button("Run the sweep", icon=":material/play_arrow:", type="primary", key=f"{key}_start", on_click=on_start,
-                disabled=running or not betas)
+    left, right = knobs_column.columns(2)
+    left.button("Run", icon=":material/play_arrow:", type="primary", key=f"{key}_start", on_click=on_start,
+                disabled=running or not config.betas, width="stretch", help="Train one model per β, one after another.")
     right.button("Stop", icon=":material/stop:", key=f"{key}_stop", disabled=not running,
-                 on_click=(lambda: job.stop()) if running else None)
-    st.caption(f"One 10-unit VAE (hidden 256) per β, {steps} steps each, on one CPU core: about "
-               f"{len(betas) * steps * SECONDS_PER_STEP:.0f} s on a 2-core laptop. The page stays live meanwhile.")
-    if job is None:
-        sweep_results(dataset_name)  # the pretrained β-models, where shipped
-        return
-    training.poll(job, lambda: sweep_results(dataset_name),
-                  text=lambda: f"{len(job.results)} of {len(job.config.betas)} models — {job.state}",
-                  every=SWEEP_POLL_SECONDS)
+                 on_click=(lambda: job.stop()) if running else None, width="stretch")
+    knobs_column.caption(f"One 10-unit VAE (hidden 256) per β, {config.steps} steps each, on one CPU core: about "
+                         f"{len(config.betas) * config.steps * SECONDS_PER_STEP:.0f} s on a 2-core laptop. The page "
+                         "stays live meanwhile.")
+    with picture:
+        if job is None:
+            sweep_results(dataset_name)  # the pretrained β-models, where shipped
+            return
+        training.poll(job, lambda: sweep_results(dataset_name),
+                      text=lambda: f"{len(job.results)} of {len(job.config.betas)} models — {job.state}",
+                      every=SWEEP_POLL_SECONDS)
+
+
+def sweep_settings(key: str) -> sweep.SweepConfig:
+    choices = sorted({b for b in training.BETAS if b > 0} | set(sweep.BETAS))
+    betas = st.multiselect("β values", choices, default=list(sweep.BETAS), format_func="{:g}".format,
+                           key=f"{key}_betas")
+    steps = st.select_slider("Steps per model", SWEEP_STEPS, value=SWEEP_STEPS[min(2, len(SWEEP_STEPS) - 1)],
+                             key=f"{key}_steps")
+    free_bits = st.select_slider("Free bits λ", FREE_BITS, value=0.0, key=f"{key}_free_bits")
+    warmup = st.select_slider("KL warm-up (steps)", WARMUP_STEPS, value=0, key=f"{key}_warmup")
+    return sweep.SweepConfig(betas=tuple(sorted(betas)), steps=steps, seed=session.seed(), free_bits=free_bits,
+                             kl_warmup_steps=warmup)
 
 
 def sweep_results(dataset_name: str) -> None:
@@ -227,8 +235,8 @@ def sweep_results(dataset_name: str) -> None:
 def unit_kl_view(dataset_name: str) -> None:
     picked = pick_model(dataset_name, "beta_collapse_model", last=True)
     if picked is not None:
-        chart(rd.kl_per_unit_bars(picked["kl_per_unit"], picked["active"], picked["collapsed"]),
-              width="stretch")
+        chart(rd.kl_per_unit_bars(picked["kl_per_unit"], picked["active"], picked["collapsed"],
+                                  title="KL per latent unit"), width="stretch")
         st.markdown(f"**{picked['active_units']} of {len(picked['active'])}** units active "
                     f"(Cov_x E_q[z_u] > {metrics.ACTIVITY_THRESHOLD}); **{int(picked['collapsed'].sum())}** "
                     f"collapsed (q(z_u|x) ≈ N(0, 1) for 95% of x); rate {picked['rate']:.2f} nats.")

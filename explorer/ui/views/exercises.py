@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from explorer import data
 from explorer.analysis import exercises
@@ -137,7 +138,9 @@ def expression_view(mu: tuple[float, ...], sigma: tuple[float, ...]) -> None:
 
 # --- 2. the VQ-VAE's KL -----------------------------------------------------------------------------------
 
-def one_hot_view(k: int) -> None:
+def one_hot_view(k: int, picture: DeltaGenerator) -> None:
+    """The one-hot q's KL: its chart in `picture` (beside the knobs, issue 22), the derivation's steps below."""
+    chart(figures.one_hot_figure(k), width="stretch", key="vq_one_hot", container=picture)
     numbers = exercises.one_hot_kl(k)
     steps([
         (r"\mathrm{KL}(q\,\|\,p) = \sum_k q_k \log\frac{q_k}{p_k} = \sum_k q_k\log q_k - \sum_k q_k \log p_k",
@@ -147,7 +150,6 @@ def one_hot_view(k: int) -> None:
         (r"-\sum_k q_k\log p_k = -\log\tfrac1K = \log K", f"= {numbers['cross_entropy']:.6f}"),
         (r"\Rightarrow\ \mathrm{KL} = \log K", f"log {k} = **{numbers['log_k']:.6f}**, for every input x"),
     ])
-    chart(figures.one_hot_figure(k), width="stretch", key="vq_one_hot")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
