@@ -15,14 +15,17 @@ PROJECTOR_IMAGE_ZOOM = 1.5  # images grow with the text (24/17 ≈ 1.4), their p
 PROJECTOR_ROOT_PX = 24  # the root font size in projector mode (the theme's is 17): Streamlit sizes text in rem
 # The stage (issue 22): a projector's 720 rows go to the picture and its knobs, not to the theme's 6rem of top
 # padding (3.75rem is the header's height: less, and the header hides the title) and a 2.75rem title; an
-# equation's font follows its box's width (KaTeX display maths cannot wrap), down to 0.6em, and what is still wider
-# scrolls instead of being cut; a horizontal radio's and the presets' label sits beside its options (a row saved
-# each); small images keep square pixels when the browser enlarges them.
+# equation's font follows its box's width (KaTeX display maths cannot wrap), down to 0.75em, and what is still wider
+# scrolls instead of being cut. Its box must span the column: a box sized by its content has no width to follow,
+# and every equation was 0 px wide until the stage test measured that. A horizontal radio's and the presets' label
+# sits beside its options (a row saved each); small images keep square pixels when the browser enlarges them.
 STAGE_CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 3.75rem; }
 [data-testid="stMainBlockContainer"] h1 { font-size: 2rem; padding-top: 0; padding-bottom: 0.25rem; }
+[data-testid="stMarkdown"] > div:has(.katex-display),
+[data-testid="stMarkdownContainer"]:has(> .katex-display) { width: 100%; }
 .katex-display { container-type: inline-size; overflow-x: auto; overflow-y: hidden; }
-.katex-display > .katex { font-size: clamp(0.6em, 2.1cqi, 1.21em); }
+.katex-display > .katex { font-size: clamp(0.75em, 2.6cqi, 1.21em); }
 [data-testid="stImage"] img { image-rendering: pixelated; }
 [data-testid="stMain"] [data-testid="stRadio"]:has([aria-orientation="horizontal"]),
 [data-testid="stMain"] [data-testid="stButtonGroup"] { display: flex; flex-wrap: wrap; align-items: center;

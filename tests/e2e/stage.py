@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from explorer.ui import outline
 
 # Text on top of text: two texts on the page (or one and the fixed header's box) sharing more than a quarter of the
-# smaller one's box, and in a chart a title on top of another title or an annotation. Texts inside one another (a label's paragraph) are not.
+# smaller one's box, and in a chart a title on top of another title or an annotation. Texts inside one another (a
+# label's paragraph) are not.
 OVERLAPS_JS = """
 const overlaps = main => {
   const boxes = els => els.filter(el => el.checkVisibility() && el.textContent.trim())
@@ -46,7 +47,8 @@ const overlaps = main => {
 MEASURE_JS = """
 () => {""" + OVERLAPS_JS + """
   const main = document.querySelector('[data-testid="stMain"]');
-  const shown = el => { const r = el.getBoundingClientRect(); return r.width > 40 && r.height > 40 &&
+  // a picture: at least a strip of images (8 sprites in a row are 40 px tall), not an icon
+  const shown = el => { const r = el.getBoundingClientRect(); return r.width > 40 && r.height >= 24 &&
                         getComputedStyle(el).visibility !== 'hidden' && el.offsetParent !== null
                         && el.checkVisibility(); };  // false inside a closed expander
   const panels = [...main.querySelectorAll('[role="tabpanel"]')];
@@ -67,8 +69,11 @@ MEASURE_JS = """
                 .filter(el => el.checkVisibility() && el.getBoundingClientRect().height > 0
                               && !el.closest('[data-testid="stExpanderDetails"]'));
   const knobsTop = knobs.length ? Math.min(...knobs.map(el => el.getBoundingClientRect().top + window.scrollY)) : null;
+  const collapsed = [...main.querySelectorAll('.katex-display')]  // a box of no width: the equation is invisible
+                    .filter(el => el.checkVisibility() && el.clientWidth === 0)
+                    .map(el => 'no width: ' + el.textContent.slice(0, 50));
   return {top: top, pictures: pictures.length, knobs: knobsTop, overlaps: overlaps(main),
-          equations: wide('.katex-display'),
+          equations: [...collapsed, ...wide('.katex-display')],
           metrics: wide('[data-testid="stMetricValue"] > div, [data-testid="stMetricLabel"] p'),
           exception: [...main.querySelectorAll('[data-testid="stException"]')].map(e => e.textContent.slice(0, 200))};
 }
