@@ -193,7 +193,7 @@ NOTES = {
                         "for the 2-D VAE (quadrature over its latent), a lower bound, the ELBO averaged over "
                         "posterior samples, elsewhere; both are of your digit binarised (pixels ≥ ½), as a Bernoulli "
                         "decoder scores binary images. The AE has no likelihood.",
-            try_this="draw a 4 that is almost a 9, press **Keep as digit A**, clear the canvas and draw the 9: "
+            try_this="draw a 4 that is almost a 9, press **Keep as digit A**, then **Clear the canvas**, and draw the 9: "
                      "the map shows both, and the strip decodes the straight line between them.",
         ),
     },

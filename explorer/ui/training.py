@@ -105,20 +105,18 @@ def controls(key: str, job: TrainingJob, start: Callable[[], TrainingJob]) -> No
 
     st.button("Train from scratch", icon=":material/play_arrow:", key=f"{key}_start", type="primary",
               on_click=_slot(key, on_start), disabled=job.state not in ("ready", *DONE), width="stretch")
-    cols = st.columns(2)
-    if job.state == "paused":  # one place for Pause and Resume: a narrow column has room for two buttons
-        cols[0].button("Resume", icon=":material/resume:", key=f"{key}_resume", on_click=_slot(key, job.resume),
-                       width="stretch")
+    row = st.container(horizontal=True, gap="small")  # buttons as wide as their labels, wrapping in a narrow column
+    if job.state == "paused":  # one place for Pause and Resume
+        row.button("Resume", icon=":material/resume:", key=f"{key}_resume", on_click=_slot(key, job.resume))
     else:
-        cols[0].button("Pause", icon=":material/pause:", key=f"{key}_pause", on_click=job.pause,
-                       disabled=job.state != "running", width="stretch")
-    cols[1].button("Stop", icon=":material/stop:", key=f"{key}_stop", on_click=job.stop,
-                   disabled=job.state not in ("running", "paused"), width="stretch")
-    stepping = job.state in ("ready", "paused")
-    for column, steps in zip(st.columns(2), STEP_BUTTONS, strict=True):
-        column.button(f"+{steps}", icon=":material/skip_next:", key=f"{key}_step{steps}", on_click=job.advance,
-                      args=(steps,), disabled=not stepping, width="stretch",
-                      help=f"Train {steps} step{'s' * (steps > 1)} now, then pause: watch what one update does.")
+        row.button("Pause", icon=":material/pause:", key=f"{key}_pause", on_click=job.pause,
+                   disabled=job.state != "running")
+    row.button("Stop", icon=":material/stop:", key=f"{key}_stop", on_click=job.stop,
+               disabled=job.state not in ("running", "paused"))
+    for steps in STEP_BUTTONS:
+        row.button(f"+{steps}", icon=":material/skip_next:", key=f"{key}_step{steps}", on_click=job.advance,
+                   args=(steps,), disabled=job.state not in ("ready", "paused"),
+                   help=f"Train {steps} step{'s' * (steps > 1)} now, then pause: watch what one update does.")
     if job.state in ("finished", "stopped"):
         st.button(f"Continue, +{CONTINUE_STEPS:,} steps", icon=":material/fast_forward:", key=f"{key}_continue",
                   on_click=_slot(key, lambda: job.extend(CONTINUE_STEPS)), width="stretch",

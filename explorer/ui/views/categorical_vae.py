@@ -115,7 +115,8 @@ def live_panel(dataset: data.Dataset, test: data.Dataset) -> None:
 def live_view(job: TrainingJob, test: data.Dataset, tau: float) -> None:
     history = job.history
     left, right = st.columns(2)
-    chart(training_curves(history, ("loss", "recon", "kl", "test_elbo"), "Loss terms"), width="stretch", container=left)
+    chart(training_curves(history, ("loss", "recon", "kl", "test_elbo"), "Loss terms",
+                          yaxis_title="nats per image"), width="stretch", container=left)
     chart(tau_curve([r["step"] for r in history], [r.get("tau", np.nan) for r in history]),
           width="stretch", container=right)
     tau_in_force = history[-1].get("tau", tau) if history else tau  # annealed: not the slider's τ

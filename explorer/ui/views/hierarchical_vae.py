@@ -194,8 +194,8 @@ def live_curves(history: list[dict]) -> None:
     chart(kl_per_group([r["step"] for r in rows], {level: [r[f"kl_{level}"] for r in rows]
                                                                for level in kls}, "KL per group (training batches)"),
                       width="stretch", container=left)
-    chart(training_curves(history, ("loss", "recon", "kl", "test_elbo"), "Loss terms"), width="stretch",
-          container=right)
+    chart(training_curves(history, ("loss", "recon", "kl", "test_elbo"), "Loss terms", yaxis_title="nats per image"),
+          width="stretch", container=right)
 
 
 def live_panel(dataset: data.Dataset, test: data.Dataset) -> None:

@@ -126,7 +126,7 @@ def _live_view(job: TrainingJob, test_x: torch.Tensor, labels: np.ndarray | None
     left, right = st.columns(2)
     history = job.history
     keys = ("loss", "recon", "kl", "test_elbo") if job.model.capabilities.has_elbo else ("loss", "test_recon")
-    chart(training_curves(history, keys, "Loss terms (nats per image)"), width="stretch", container=left)
+    chart(training_curves(history, keys, "Loss terms", yaxis_title="nats per image"), width="stretch", container=left)
     codes = job.read(lambda m: latent.encode_means(m, test_x))
     chart(latent_map(codes, labels, latent.latent_extent(codes), f"Latent map at step {job.step}",
                      height=420, legend=False), width="stretch", container=right)
