@@ -59,7 +59,10 @@ class Job:
             self.state = "paused"
 
     def resume(self) -> None:
-        if self.state == "paused":
+        """Go on; a run only stepped by hand so far (`TrainingJob.advance`) starts its thread here."""
+        if self.state == "paused" and self._thread is None:
+            self.start()
+        elif self.state == "paused":
             self.state = "running"
             self._resume.set()
 
@@ -141,13 +144,6 @@ class TrainingJob(Job):
         self._stop.clear()
         self._resume.set()
         super().start()
-
-    def resume(self) -> None:
-        """Go on training; a run that was only stepped by hand (`advance`) starts its thread here."""
-        if self.state == "paused" and self._thread is None:
-            self.start()
-        else:
-            super().resume()
 
     def advance(self, steps: int) -> None:
         """`steps` steps now, in the caller's thread (Step ×1, ×10 in a page's callback): from the untrained model or
