@@ -1,4 +1,5 @@
-"""The trainer: in-memory batches, a NaN guard, and a background job a page can poll.
+"""The trainer: in-memory batches, a divergence guard (a non-finite or exploding loss), and a background job
+a page can poll.
 
 A batch is one gather of shuffled rows of the training tensor, so a step does no per-sample
 Python work (a `DataLoader` over a `TensorDataset` indexes and collates every sample).
@@ -13,11 +14,13 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 import torch
 from torch import nn
 
 from explorer.models.base import loss_knobs
+from explorer.training.divergence import GOOD_LIMIT, GROWTH_LIMIT, LossScale, divergence_message
 
 HISTORY_LIMIT = 5000  # metric rows kept per run; older rows are thinned out
 
@@ -38,7 +41,8 @@ class TrainConfig:
 
 
 class Diverged(RuntimeError):
-    """The loss became non-finite; the weights were restored to the last good snapshot."""
+    """The loss became non-finite or grew by orders of magnitude (`divergence`); the weights were restored to the
+    last good snapshot, and the message says so in words, with the likely cause."""
 
 
 @dataclass
@@ -99,6 +103,8 @@ class Trainer:
         self._cursor = 0
         self._good = [p.detach().clone() for p in self.model.state_dict().values()]
         self._good_step = 0
+        self._scale = LossScale()  # the loss's usual size, against which a blow-up is measured
+        self._scale_knobs = dict(self.knobs)  # the knobs that scale was measured under
         self._sums: dict[str, float] = {}
         self._sum_steps = 0
         self._started = time.perf_counter()
@@ -113,26 +119,44 @@ class Trainer:
         return self.x_train.index_select(0, rows)  # (B, D): one gather, no per-sample Python
 
     def step(self) -> dict[str, float]:
-        """One optimizer step; raises `Diverged` (after restoring good weights) on a non-finite loss."""
+        """One optimizer step. Before it, the batch's loss is checked: non-finite, or over `GROWTH_LIMIT` times its
+        usual size (`divergence.LossScale`), restores the last good weights and raises `Diverged`; the step is then
+        neither taken nor recorded. The weights that passed are kept as good every `snapshot_every` steps: they
+        are the ones this loss was computed with, so a restore never brings back weights whose loss was unseen."""
         self.model.train()
         terms = self.model.loss(self._next_batch(), generator=self.noise,
                                 **accepted_knobs(self.model, self.step_knobs()))
         # one host sync for all terms (an .item() per term would wait once each)
         values = dict(zip(terms, torch.stack([t.detach() for t in terms.values()]).tolist(), strict=True))
-        if not math.isfinite(values["loss"]):
-            self._restore_good()
-            raise Diverged(
-                f"Training diverged at step {self.state.step + 1}: the loss became {values['loss']}. "
-                f"Stopped, and restored the last good weights (step {self._good_step})."
-            )
+        loss = values["loss"]
+        if self.knobs != self._scale_knobs:  # a knob moved by hand: the loss's usual size is measured afresh
+            self._scale.reset()
+            self._scale_knobs = dict(self.knobs)
+        growth = self._scale.growth(loss)
+        if not math.isfinite(loss) or growth > GROWTH_LIMIT:
+            self._stop_diverged(loss)
+        if self.state.step % self.config.snapshot_every == 0 and growth <= GOOD_LIMIT:
+            self._snapshot_good()
+        self._scale.update(loss)
         self.optimizer.zero_grad(set_to_none=True)
         terms["loss"].backward()
         self.optimizer.step()
         self.state.step += 1
-        if self.state.step % self.config.snapshot_every == 0:
-            self._snapshot_good()
         self._record(values)
         return values
+
+    def _stop_diverged(self, loss: float) -> NoReturn:
+        """Restore the last good weights and raise `Diverged`, saying what the loss did and naming the knobs in
+        force: the learning rate, and the decoder σ (a Gaussian decoder's) and β where the loss takes them."""
+        self._restore_good()
+        knobs = accepted_knobs(self.model, self.step_knobs())
+        config = getattr(self.model, "config", None)
+        sigma = None
+        if getattr(config, "likelihood", None) == "gaussian":
+            sigma = float(knobs["decoder_sigma"] if knobs.get("decoder_sigma") is not None else config.decoder_sigma)
+        raise Diverged(divergence_message(
+            step=self.state.step + 1, loss=loss, previous=self._scale.previous, usual=self._scale.usual,
+            restored_step=self._good_step, lr=self.config.lr, sigma=sigma, beta=knobs.get("beta")))
 
     def step_knobs(self) -> dict:
         """The knobs for the next step, after the schedules. KL warm-up scales beta by
@@ -166,11 +190,13 @@ class Trainer:
             self._sums[name] = self._sums.get(name, 0.0) + value
         self._sum_steps += 1
         step = self.state.step
+        set_knobs = self._set_knob_values(step)  # every step, so a change is dated to the step it came in
         if step % self.config.log_every and step % self.config.eval_every:
             return
         row = {"step": step, "time_s": time.perf_counter() - self._started}
         row.update({name: total / self._sum_steps for name, total in self._sums.items()})
         row.update(self._knob_values())
+        row.update(set_knobs)
         if step % self.config.eval_every == 0 or step == self.config.steps:
             row.update(self.evaluate())
         self._sums, self._sum_steps = {}, 0
@@ -182,6 +208,16 @@ class Trainer:
         # the knobs as they stand, schedules applied: the τ curve and the warm-up ramp are drawn from these
         return {k: float(v) for k, v in self.step_knobs().items() if isinstance(v, (int, float))}
 
+    def _set_knob_values(self, step: int) -> dict[str, float]:
+        """The knobs as set by hand, schedules not applied (`knob_beta`, ...), and `knobs_since`: the step count when
+        they were last changed (the steps after it trained with them). A page marks their changes on its charts
+        (`figures.knob_rules`); `beta` under warm-up and `tau` annealed move every row and are no change of a knob."""
+        set_now = {f"knob_{k}": float(v) for k, v in self.knobs.items() if isinstance(v, (int, float))}
+        since = getattr(self, "_knobs_since", None)  # (knobs, step); made here, so the edit stays in the recorder
+        if since is None or since[0] != set_now:
+            self._knobs_since = since = (set_now, max(step - 1, 0))
+        return {**set_now, "knobs_since": since[1]}
+
     @torch.no_grad()
     def record_start(self) -> None:
         """Step 0 in the history, before any training: the untrained model's loss terms on the first `eval_size`
@@ -191,7 +227,8 @@ class Trainer:
         self.model.eval()
         terms = self.model.loss(self.x_train[: self.config.eval_size], generator=noise,
                                 **accepted_knobs(self.model, self.step_knobs()))
-        row = {"step": 0, "time_s": 0.0, **{name: t.item() for name, t in terms.items()}, **self._knob_values()}
+        row = {"step": 0, "time_s": 0.0, **{name: t.item() for name, t in terms.items()}, **self._knob_values(),
+               **self._set_knob_values(0)}
         self.state.history.append(row | self.evaluate(noise))
 
     @torch.no_grad()

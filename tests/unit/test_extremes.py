@@ -21,8 +21,10 @@ from explorer.training.train import Diverged, TrainConfig, Trainer
 
 STEPS = 30
 LR_MAX = 0.1  # the largest choice of explorer/ui/training.py's learning-rate slider
-DIVERGED = re.compile(r"Training diverged at step \d+: the loss became \S+\. Stopped, and restored the last "
-                      r"good weights \(step \d+\)\.")
+DIVERGED = re.compile(r"Training diverged at step \d+: the loss (became \S+( \(it was \S+ the step before\))?|jumped "
+                      r"(from \S+ )?to \S+ nats per sample, over 1,000 times its usual size so far \(\S+\))\. "
+                      r"Stopped, and restored the last good weights \(step \d+(, the untrained model)?\)\. "
+                      r"Likely cause: .+\. Knobs in force: learning rate .+\.")
 
 
 def digits() -> torch.Tensor:

@@ -66,6 +66,7 @@ def test_nan_guard_restores_last_good_weights():
     trainer = Trainer(model, toy_images(), TrainConfig(steps=100, snapshot_every=5))
     trainer.run(10)
     good = {k: v.clone() for k, v in model.state_dict().items()}
+    trainer.step()  # weights are kept as good once a step has seen their loss: step 11 keeps those of step 10
     with torch.no_grad():  # a blown-up weight makes the next loss NaN
         model.decoder[0].weight.fill_(float("nan"))
     with pytest.raises(Diverged, match="restored the last good weights"):
