@@ -31,8 +31,8 @@ NOTES = {
     },
     "categorical_vae": {
         "pretrained": dict(
-            equation=r"q(z_n = k \mid x) = \pi_{nk}(x),\qquad y_n = \operatorname{softmax}\!\big((\log \pi_n"
-                     r" + g_n)/\tau\big),\qquad h_n = e_{k_n},\ k_n = \arg\max_k y_{nk}",
+            equation=r"\begin{gathered}q(z_n = k \mid x) = \pi_{nk}(x),\qquad y_n = \operatorname{softmax}\!\big("
+                     r"(\log \pi_n + g_n)/\tau\big), \\ h_n = e_{k_n},\ k_n = \arg\max_k y_{nk}\end{gathered}",
             explanation="Each row of the three grids is one of the N groups: its probabilities q(z|x), one relaxed "
                         "sample y at temperature τ, and the one-hot h of that sample's argmax. Both codes are "
                         "decoded below them.",

@@ -74,9 +74,10 @@ NOTES = {
     },
     "beta_sigma": {
         "live": dict(
-            equation=r"-\log \mathcal{N}(x;\mu,\sigma^2 I) = \frac{\|x-\mu\|^2}{2\sigma^2} + d\log\sigma"
-                     r" + \tfrac{d}{2}\log 2\pi \quad\Rightarrow\quad D + \beta R = \frac{\|x-\mu\|^2"
-                     r" + 2\sigma^2\beta\,R}{2\sigma^2} + \text{const}",
+            # two lines: KaTeX's display maths cannot wrap, and one line was wider than a projector's column
+            equation=r"\begin{gathered}-\log \mathcal{N}(x;\mu,\sigma^2 I) = \frac{\|x-\mu\|^2}{2\sigma^2}"
+                     r" + d\log\sigma + \tfrac{d}{2}\log 2\pi \\ \Rightarrow\quad D + \beta R = \frac{\|x-\mu\|^2"
+                     r" + 2\sigma^2\beta\,R}{2\sigma^2} + \text{const}\end{gathered}",
             explanation="**A Gaussian decoder is a scaled L2 loss** (d is the number of pixels), so β and σ² trade "
                         "against each other: only σ²β matters, and doubling σ² acts like doubling β.",
             try_this="pick the Gaussian decoder in **Decoder p(x|z)**, press **Train from scratch**, then raise **β** "
@@ -131,11 +132,11 @@ NOTES = {
             try_this="move **μ** and **σ**: the same ε's slide and stretch. **New ε** draws other noise.",
         ),
         "estimates": dict(
-            equation=r"\underbrace{f'(\mu+\sigma\varepsilon)\,\tfrac{\partial z}{\partial\phi}}_{\text{pathwise}}"
-                     r"\qquad \underbrace{f(z)\,\nabla_\phi \log q_\phi(z)}_{\text{score function}}"
-                     r"\qquad \underbrace{\big(f(z) - b\big)\,\nabla_\phi \log q_\phi(z)}_{\text{score + baseline}}"
+            equation=r"\begin{gathered}\underbrace{f'(\mu+\sigma\varepsilon)\,\tfrac{\partial z}{\partial\phi}}"
+                     r"_{\text{pathwise}} \qquad \underbrace{f(z)\,\nabla_\phi \log q_\phi(z)}_{\text{score function}}"
+                     r" \\ \underbrace{\big(f(z) - b\big)\,\nabla_\phi \log q_\phi(z)}_{\text{score + baseline}}"
                      r"\qquad \nabla_\mu \log q = \tfrac{\varepsilon}{\sigma},\ "
-                     r"\nabla_\sigma \log q = \tfrac{\varepsilon^2-1}{\sigma}",
+                     r"\nabla_\sigma \log q = \tfrac{\varepsilon^2-1}{\sigma}\end{gathered}",
             explanation="Each histogram holds 10,000 one-sample estimates of the same gradient. Their means agree "
                         "with the exact value, but the pathwise estimate uses the slope f′ and is far narrower "
                         "than the score function, which sees only values of f.",
@@ -193,8 +194,8 @@ NOTES = {
                         "for the 2-D VAE (quadrature over its latent), a lower bound, the ELBO averaged over "
                         "posterior samples, elsewhere; both are of your digit binarised (pixels ≥ ½), as a Bernoulli "
                         "decoder scores binary images. The AE has no likelihood.",
-            try_this="draw a 4 that is almost a 9, press **Keep as digit A**, then **Clear the canvas**, and draw the 9: "
-                     "the map shows both, and the strip decodes the straight line between them.",
+            try_this="draw a 4 that is almost a 9, press **Keep as digit A**, then **Clear the canvas**, and draw "
+                     "the 9: the map shows both, and the strip decodes the straight line between them.",
         ),
     },
     "my_models": {
