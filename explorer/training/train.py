@@ -150,7 +150,7 @@ class Trainer:
         force: the learning rate, and the decoder σ (a Gaussian decoder's) and β where the loss takes them."""
         self._restore_good()
         knobs = accepted_knobs(self.model, self.step_knobs())
-        config = getattr(self.model, "config", None)
+        config = self.model.config  # every LatentModel has one (models.base); a likelihood only some
         sigma = None
         if getattr(config, "likelihood", None) == "gaussian":
             sigma = float(knobs["decoder_sigma"] if knobs.get("decoder_sigma") is not None else config.decoder_sigma)
