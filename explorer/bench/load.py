@@ -13,18 +13,16 @@ process (`zoo_memory`) and (in `explorer.bench.pages`) the rerun time of each pa
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import json
 import os
 import random
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from explorer.bench.browser import ROOT, launch, streamlit_server
+from explorer.bench.browser import launch, streamlit_server
+from explorer.bench.process import in_own_thread, run_script
 from explorer.data.mnist import SHARED_MNIST
 
 CLICK_TIMEOUT_S = 15.0
@@ -259,13 +257,6 @@ def run_load(n: int, duration_s: float = 40.0, think_s: float = THINK_S, trainer
         return in_own_thread(asyncio.run, _run(url, pid, n, duration_s, think_s, trainers))
 
 
-def in_own_thread(fn, *args):
-    """fn(*args) in a fresh thread, its result or its exception here: asyncio.run and Playwright's sync API
-    refuse a thread where an event loop already runs (a notebook; a test session with a browser open)."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(fn, *args).result()
-
-
 ZOO_MEMORY_SCRIPT = """
 import json, os
 from explorer.bench import load as bench_load
@@ -278,14 +269,6 @@ weights = sum(t.numel() * t.element_size() for m in loaded for t in m.state_dict
 print(json.dumps({"models": len(loaded), "rss_before_mb": round(before, 1), "rss_all_models_mb": round(after, 1),
                   "rss_added_mb": round(after - before, 1), "weights_mb": round(weights, 1)}))
 """
-
-
-def run_script(script: str, *args: str, timeout: float = 300) -> dict:
-    """What a fresh Python process running `script` (with `args`) in the project's root prints as its last line of
-    JSON: a measure that must not share this process's memory or imports."""
-    done = subprocess.run([sys.executable, "-c", script, *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def zoo_memory() -> dict:

@@ -1,11 +1,11 @@
 """Page rerun times under AppTest for the benchmark: each page alone, as Streamlit's own test harness runs it,
-in a child process (`load.run_script`), so that the bench itself imports no Streamlit: only explorer/ui/ does."""
+in a child process (`process.run_script`), so that the bench itself imports no Streamlit: only explorer/ui/ does."""
 
 from __future__ import annotations
 
 import os
 
-from explorer.bench.load import run_script
+from explorer.bench.process import run_script
 from explorer.data.mnist import SHARED_MNIST
 
 PAGE_RERUN_SCRIPT = """

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from explorer.bench.browser import ROOT, free_port, launch, streamlit_server, wait_healthy
-from explorer.bench.load import in_own_thread
+from explorer.bench.process import in_own_thread
 from explorer.store import zoo
 from explorer.training.jobs import EXIT_WAIT_S
 
