@@ -3,7 +3,8 @@
 The loss and its terms are minimised and positive (~+150 nats on MNIST); the ELBO is maximised and negative
 (~−150): on one axis each is squashed to a flat line. So the loss terms get the upper axis and the ELBO an axis of
 its own below, sharing the steps. A history's keys (`test_elbo`, `recon`) are column names, not words: every
-trace is named in words with its unit ("held-out ELBO (nats per sample)").
+trace is named in words with its unit ("held-out ELBO (nats per sample)"). A knob moved during the run is a
+labelled vertical rule at its step ("β 1 → 8", `knob_rules`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from explorer.figures import LINE_WIDTH, PALETTE, base_layout
+from explorer.figures.knob_rules import with_knob_rules
 
 NAMES = {  # a history's column -> what a legend calls it
     "loss": "training loss",
@@ -50,7 +52,8 @@ def _traces(history: list[dict], keys: tuple[str, ...], unit: str) -> list[go.Sc
 def training_curves(history: list[dict], keys: tuple[str, ...], title: str = "", height: int = 320,
                     yaxis_title: str = "nats per sample") -> go.Figure:
     """One line per key present in the rows, against the step, named in words with the unit `yaxis_title`; the
-    ELBO, if any, on its own axis under the loss terms (`yaxis2`), the figure taller by ELBO_ROW_PX."""
+    ELBO, if any, on its own axis under the loss terms (`yaxis2`), the figure taller by ELBO_ROW_PX; a rule at each
+    step where a knob set by hand changed (`knob_rules.knob_changes`)."""
     traces = _traces(history, keys, yaxis_title)
     split = any(t.meta in ELBO_KEYS for t in traces) and any(t.meta not in ELBO_KEYS for t in traces)
     layout = dict(xaxis=dict(title="step"), yaxis=dict(title=yaxis_title),
@@ -65,4 +68,4 @@ def training_curves(history: list[dict], keys: tuple[str, ...], title: str = "",
             trace.yaxis = "y"
     legend_px = 22 * len(traces)  # at most one entry a row, under the axis title
     fig = base_layout(go.Figure(traces, layout), title, height + legend_px)
-    return fig.update_layout(margin=dict(b=75 + legend_px))
+    return with_knob_rules(fig.update_layout(margin=dict(b=75 + legend_px)), history)

@@ -14,6 +14,7 @@ import torch
 from explorer import data
 from explorer.figures import rate_distortion as rd
 from explorer.figures.images import tile, upscale
+from explorer.figures.knob_rules import knob_changes, mark_on_trail
 from explorer.maths import latent, metrics
 from explorer.store import zoo
 from explorer.training import sweep
@@ -133,7 +134,9 @@ def live_view(job: TrainingJob, dataset_name: str) -> None:
         job.trainer.step_knobs(),
         sweep.diagnose(m, test, job.trainer.knobs.get("decoder_sigma"), with_mig=False, seed=job.config.seed),
         recon_and_samples(m, x)))
-    trail = np.array([(r["test_kl"], r["test_recon"]) for r in job.history if "test_kl" in r]).reshape(-1, 2)
+    history = job.history
+    evaluated = [r for r in history if "test_kl" in r]
+    trail = np.array([(r["test_kl"], r["test_recon"]) for r in evaluated]).reshape(-1, 2)
     # one line that wraps, not five metrics whose labels a three-quarter column cuts ("β now (after …")
     st.markdown(f"β now (after warm-up) **{knobs['beta']:.3g}** · rate R **{now['rate']:.2f}** nats per image · "
                 f"distortion D **{now['distortion']:.1f}** nats per image · ‖x − x̂‖² at z = μ(x) "
@@ -144,10 +147,12 @@ def live_view(job: TrainingJob, dataset_name: str) -> None:
         st.caption(distortion_split(now["distortion"], test.x_dim, job.trainer.knobs["decoder_sigma"]))
     left, right = st.columns(2)
     points = rd_points(available_models(dataset_name)) if bernoulli else []
-    chart(rd.rate_distortion_plane(points, (now["rate"], now["distortion"]), trail,
-                                   f"Rate–distortion plane, step {job.step}",
-                                   distortion_title=rd.DISTORTION_TITLE if bernoulli else GAUSSIAN_DISTORTION_TITLE),
-          width="stretch", container=left)
+    plane = rd.rate_distortion_plane(points, (now["rate"], now["distortion"]), trail,
+                                     f"Rate–distortion plane, step {job.step}",
+                                     distortion_title=rd.DISTORTION_TITLE if bernoulli else GAUSSIAN_DISTORTION_TITLE)
+    # where β, σ or λ was moved: the trail turns after that point
+    chart(mark_on_trail(plane, knob_changes(history), [r["step"] for r in evaluated], trail), width="stretch",
+          container=left)
     chart(rd.kl_per_unit_bars(now["kl_per_unit"], now["active"], now["collapsed"],
                               knobs.get("free_bits", 0.0), "KL per latent unit"), width="stretch", container=right)
     left.image(strip(np.concatenate([x.numpy(), recon]), test.image_shape, N_SHOWN), width="stretch",

@@ -13,6 +13,7 @@ from explorer import data, models
 from explorer.figures.codes import category_grid, tau_curve
 from explorer.figures.curves import training_curves
 from explorer.figures.images import tile, upscale
+from explorer.figures.knob_rules import with_knob_rules
 from explorer.models.gumbel import code_views
 from explorer.store import zoo
 from explorer.training.jobs import TrainingJob
@@ -117,7 +118,7 @@ def live_view(job: TrainingJob, test: data.Dataset, tau: float) -> None:
     left, right = st.columns(2)
     chart(training_curves(history, ("loss", "recon", "kl", "test_elbo"), "Loss terms",
                           yaxis_title="nats per image"), width="stretch", container=left)
-    chart(tau_curve([r["step"] for r in history], [r.get("tau", np.nan) for r in history]),
-          width="stretch", container=right)
+    chart(with_knob_rules(tau_curve([r["step"] for r in history], [r.get("tau", np.nan) for r in history]), history),
+          width="stretch", container=right)  # a τ set by hand is a rule; annealing's fall is the curve
     tau_in_force = history[-1].get("tau", tau) if history else tau  # annealed: not the slider's τ
     job.read(lambda model: code_panel(model.eval(), test.x[0], tau_in_force, seed=0))

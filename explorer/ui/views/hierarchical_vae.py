@@ -14,6 +14,7 @@ import torch
 from explorer import data, models
 from explorer.figures.curves import training_curves
 from explorer.figures.hvae import elbo_curves, group_label, image_grid, kl_per_group
+from explorer.figures.knob_rules import with_knob_rules
 from explorer.store import zoo
 from explorer.training.jobs import TrainingJob
 from explorer.training.train import TrainConfig
@@ -191,9 +192,9 @@ def live_curves(history: list[dict]) -> None:
     kls = {int(k.rsplit("_", 1)[1]) for row in history for k in row if k.startswith("kl_")}
     rows = [row for row in history if "kl" in row]
     left, right = st.columns(2)
-    chart(kl_per_group([r["step"] for r in rows], {level: [r[f"kl_{level}"] for r in rows]
-                                                               for level in kls}, "KL per group (training batches)"),
-                      width="stretch", container=left)
+    per_group = kl_per_group([r["step"] for r in rows], {level: [r[f"kl_{level}"] for r in rows] for level in kls},
+                             "KL per group (training batches)")
+    chart(with_knob_rules(per_group, history), width="stretch", container=left)  # a rule where λ was moved
     chart(training_curves(history, ("loss", "recon", "kl", "test_elbo"), "Loss terms", yaxis_title="nats per image"),
           width="stretch", container=right)
 

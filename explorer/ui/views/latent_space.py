@@ -12,7 +12,7 @@ import torch
 
 from explorer.figures.curves import training_curves
 from explorer.figures.images import tile, upscale
-from explorer.figures.latent import latent_map, manifold_figure
+from explorer.figures.latent import PRIOR_FRAME, latent_map, live_frame, manifold_figure, outside
 from explorer.maths import latent
 from explorer.training.jobs import TrainingJob
 from explorer.ui import cache, hover_map, training
@@ -22,6 +22,7 @@ N_CODES = 1500  # held-out codes drawn on a map: enough to see the shape
 MANIFOLD_N = 20
 LIVE_CODES = 600  # codes redrawn at every poll while training: light for the browser
 TRAIN = "latent_train"  # the training panel's key: its widgets are f"latent_train_{setting}"
+FRAME = f"{TRAIN}_frame"  # session state: (the run, its live map's frame so far); an AE's frame only grows
 
 
 def image_of(model, z: tuple[float, float]) -> np.ndarray:
@@ -123,13 +124,38 @@ def interpolation(dataset_name: str) -> None:
 
 
 def _live_view(job: TrainingJob, test_x: torch.Tensor, labels: np.ndarray | None) -> None:
+    """The loss terms (a rule where β or σ was moved) and the latent map in a frame fixed for the run
+    (`figures.latent.live_frame`): a VAE's ±4 around its prior's circles, so β is seen as the codes' spread."""
     left, right = st.columns(2)
     history = job.history
-    keys = ("loss", "recon", "kl", "test_elbo") if job.model.capabilities.has_elbo else ("loss", "test_recon")
+    vae = job.model.capabilities.has_elbo
+    keys = ("loss", "recon", "kl", "test_elbo") if vae else ("loss", "test_recon")
     chart(training_curves(history, keys, "Loss terms", yaxis_title="nats per image"), width="stretch", container=left)
     codes = job.read(lambda m: latent.encode_means(m, test_x))
-    chart(latent_map(codes, labels, latent.latent_extent(codes), f"Latent map at step {job.step}",
-                     height=420, legend=False), width="stretch", container=right)
+    extent = _run_frame(job, codes, vae)
+    chart(latent_map(codes, labels, extent, f"Latent map at step {job.step}", height=420, legend=False,
+                     prior_circles=vae, clip=True), width="stretch", container=right)
+    right.caption(_frame_caption(codes, extent, vae))
+
+
+def _run_frame(job: TrainingJob, codes: np.ndarray, vae: bool) -> tuple[float, float, float, float]:
+    """This run's frame now: a VAE's fixed one, an AE's grown from the frame kept for this very job (a new run,
+    a new frame)."""
+    kept = st.session_state.get(FRAME)
+    extent = live_frame(codes, vae, kept[1] if kept and kept[0] is job else None)
+    st.session_state[FRAME] = (job, extent)
+    return extent
+
+
+def _frame_caption(codes: np.ndarray, extent: tuple[float, float, float, float], vae: bool) -> str:
+    """What the frame is, and how many codes it clips (drawn on its edge), in words."""
+    beyond = int(outside(codes, extent).sum())
+    clipped = (f"{beyond} of {len(codes)} codes lie beyond it, drawn on its edge as ◆." if beyond
+               else f"All {len(codes)} codes lie inside it.")
+    if vae:
+        return (f"The frame stays at ±{PRIOR_FRAME:g} for the whole run; grey circles: the prior N(0, I) at 1σ, "
+                f"2σ, 3σ. {clipped}")
+    return f"An AE has no prior: its frame only grows, to hold the codes seen so far in this run. {clipped}"
 
 
 def train_your_own(dataset_name: str) -> None:

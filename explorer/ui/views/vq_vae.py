@@ -15,6 +15,7 @@ from explorer import data, models
 from explorer.analysis import vq
 from explorer.figures import vq as figures
 from explorer.figures.images import tile, upscale
+from explorer.figures.knob_rules import with_knob_rules
 from explorer.maths import metrics
 from explorer.store import zoo
 from explorer.training.jobs import TrainingJob
@@ -133,12 +134,14 @@ def snapshot(model: torch.nn.Module, x: torch.Tensor) -> dict:
 
 def live_view(job: TrainingJob, test: data.Dataset) -> None:
     every = job.config.log_every  # a history row holds the means over this many steps
-    history = vq.usage_history(job.history, steps_per_row=every)
+    rows = job.history
+    history = vq.usage_history(rows, steps_per_row=every)
     seen = job.read(lambda model: snapshot(model, test.x[:USAGE_IMAGES].to(session.device())))
-    chart(figures.usage_curves(history["step"], history["perplexity"], history["unused_codes"], seen["size"],
-                               "Perplexity, unused and reset codes while training", unused_name="unused in the batch",
-                               codes_reset=history["codes_reset"], reset_name=f"codes reset per {every} steps"),
-          width="stretch", key="vq_live_curves")
+    curves = figures.usage_curves(history["step"], history["perplexity"], history["unused_codes"], seen["size"],
+                                  "Perplexity, unused and reset codes while training",
+                                  unused_name="unused in the batch", codes_reset=history["codes_reset"],
+                                  reset_name=f"codes reset per {every} steps")
+    chart(with_knob_rules(curves, rows), width="stretch", key="vq_live_curves")  # a rule where β was moved
     usage_view(seen["usage"], seen["plane"], key="vq_live")
     st.caption(f"The curves count codes per training batch (means over {every} steps; a reset code was unused for "
                f"{RESET_STEPS} batches, so with resets on none stays dead); the histogram and the plane show the "
