@@ -44,6 +44,7 @@ class Job:
     def __init__(self, alive: Callable[[], bool] | None = None):
         self.state, self.message = "ready", ""
         self._alive = alive  # polled now and then: a job whose browser session ended stops
+        self._ended = "Stopped: the browser session that started this run has ended."
         self._resume, self._stop = threading.Event(), threading.Event()
         self._resume.set()
         self._thread: threading.Thread | None = None
@@ -65,6 +66,11 @@ class Job:
         elif self.state == "paused":
             self.state = "running"
             self._resume.set()
+
+    def set_alive(self, alive: Callable[[], bool], ended: str) -> None:
+        """From now on ask `alive` whether to go on, and say `ended` when it says no (a run kept in a browser's run
+        list, `explorer.training.registry`, outlives the session that started it)."""
+        self._alive, self._ended = alive, ended
 
     def stop(self, wait: float = 5.0) -> None:
         self._stop.set()
@@ -111,7 +117,7 @@ class Job:
 
     def _check_alive(self) -> None:
         if self._alive is not None and not self._alive():
-            self.message = "Stopped: the browser session that started this run has ended."
+            self.message = self._ended
             self._stop.set()
             self._resume.set()
 

@@ -1,7 +1,10 @@
-"""Per-session settings from the shared sidebar (device, seed, projector mode, figure format) and session
-liveness."""
+"""Per-session settings from the shared sidebar (device, seed, projector mode, figure format), session
+liveness, and the browser's token: the identity under which `explorer.training.registry` keeps its runs."""
 
 from __future__ import annotations
+
+import re
+import secrets
 
 import streamlit as st
 from streamlit.runtime import get_instance
@@ -110,3 +113,55 @@ def alive_check():
         return None
     session_id, runtime = ctx.session_id, get_instance()
     return lambda: runtime.is_active_session(session_id)
+
+
+# The browser's token (issue 23, item 5): a random secret in a cookie of the app's origin, never in a URL (a link
+# copied to another browser must not hand it this browser's runs). Streamlit reads cookies from the session's first
+# request (`st.context.cookies`), so a token made in a session reaches the server from the next session on (a
+# reload); a hidden `st.html` script sets the cookie. Tests and AppTest, which cannot send cookies, seed
+# `st.session_state[BROWSER_TOKEN_KEY]` with a valid token before the first run: the session uses it as its own.
+BROWSER_COOKIE = "latent_lab_browser"
+BROWSER_TOKEN_KEY = "browser_token"
+TOKEN_BYTES = 24  # secrets.token_urlsafe(24): 32 characters of [A-Za-z0-9_-]
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")
+COOKIE_MAX_AGE_S = 7 * 24 * 3600
+_NEW_TOKEN_KEY = "browser_token_new"  # this session made the token: its cookie is set by `keep_browser_cookie`
+COOKIE_SCRIPT = """<style>[data-testid="stElementContainer"]:has(> [data-testid="stHtml"] > script.latent-lab-browser)
+{{ display: none; }}</style><script class="latent-lab-browser">
+document.cookie = "{name}={token}; Path=/; Max-Age={max_age}; SameSite=Strict"
+                  + (location.protocol === "https:" ? "; Secure" : "");
+</script>"""
+
+
+def valid_token(value: object) -> bool:
+    """Whether `value` has the shape of a token this app makes (a cookie is the browser's to change)."""
+    return isinstance(value, str) and TOKEN_PATTERN.fullmatch(value) is not None
+
+
+def browser_token() -> str:
+    """This browser's token: the session's own, else the cookie's (checked), else a new one (see
+    `keep_browser_cookie`)."""
+    token = st.session_state.get(BROWSER_TOKEN_KEY)
+    if valid_token(token):
+        return token
+    token = st.context.cookies.get(BROWSER_COOKIE)
+    if not valid_token(token):
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        st.session_state[_NEW_TOKEN_KEY] = True
+    st.session_state[BROWSER_TOKEN_KEY] = token
+    return token
+
+
+def keep_browser_cookie() -> None:
+    """Where this session made the browser's token, a hidden script (at this point of the page, taking no room)
+    stores it in the cookie, so the browser's next session (a reload) has it. Drawn on every run of that session."""
+    token = browser_token()
+    if st.session_state.get(_NEW_TOKEN_KEY):
+        st.html(COOKIE_SCRIPT.format(name=BROWSER_COOKIE, token=token, max_age=COOKIE_MAX_AGE_S),
+                unsafe_allow_javascript=True)
+
+
+def session_id() -> str | None:
+    """This session's id (None outside a running script)."""
+    ctx = get_script_run_ctx()
+    return None if ctx is None else ctx.session_id

@@ -1,6 +1,7 @@
 """The training panel: start, pause, resume and stop a session's own run, with live knobs.
 
-The run lives in `st.session_state` (one per session and panel key) and trains in a background
+The run lives in `st.session_state` (one per session and panel key) and, once started, in its browser's run list
+(`explorer.training.registry`), so a reload finds it; it trains in a background
 thread (`explorer.training.jobs`); a fragment reruns on a timer to draw its progress, so every other
 widget on the page stays live while it trains. The beta and decoder-sigma sliders write into the
 running job at every rerun: the next training step uses them.
@@ -14,6 +15,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from explorer import data, models
+from explorer.training import registry
 from explorer.training.jobs import QueueFull, TrainingJob
 from explorer.training.train import TrainConfig
 from explorer.ui import figure_export, session
@@ -84,13 +86,45 @@ def new_job(kind: str, dataset: data.Dataset, test: data.Dataset, config: TrainC
 
 
 def current_job(key: str, start: Callable[[], TrainingJob], settings: object) -> TrainingJob:
-    """The session's job under `key`; while none has started, an untrained one built from this run's `settings`
-    (rebuilt when they change), so the page draws the model it is about to train, at step 0, before Train."""
+    """The session's job under `key`, else the run this browser keeps under `key` (after a reload, or the page's link
+    opened again: `explorer.training.registry`); while none has started, an untrained one built from this run's
+    `settings` (rebuilt when they change), so the page draws the model it is about to train, at step 0, before Train.
+    A run stepped by hand joins the browser's runs here (Train's does in `controls`)."""
+    token = browser_here()
     job: TrainingJob | None = st.session_state.get(f"{key}_job")
+    if job is None:
+        job = attach(token, key)
     if job is None or (job.state == "ready" and st.session_state.get(f"{key}_settings") != settings):
         job = start()
         st.session_state[f"{key}_job"], st.session_state[f"{key}_settings"] = job, settings
+    elif job.state != "ready" and st.session_state.get(f"{key}_kept") is not job:
+        keep(key, job)
     return job
+
+
+def browser_here() -> str:
+    """This browser's token (its cookie set where this session made it), this page made known to the run list as
+    open: while it is, the browser's runs train on."""
+    session.keep_browser_cookie()
+    token = session.browser_token()
+    registry.RUNS.present(token, session.session_id() or token, session.alive_check())
+    return token
+
+
+def attach(token: str, key: str) -> TrainingJob | None:
+    """The run browser `token` keeps under `key`, now this session's too (None if it keeps none)."""
+    job = registry.RUNS.find(token, key)
+    if not isinstance(job, TrainingJob):
+        return None
+    st.session_state[f"{key}_job"] = st.session_state[f"{key}_kept"] = job
+    return job
+
+
+def keep(key: str, job: TrainingJob) -> None:
+    """Put a started `job` in this browser's run list under `key`: a reload finds it, and it trains on while a page
+    of this browser is open (`registry.GRACE_S` after the last one closed)."""
+    registry.RUNS.register(session.browser_token(), key, job)
+    st.session_state[f"{key}_kept"] = job
 
 
 def controls(key: str, job: TrainingJob, start: Callable[[], TrainingJob]) -> None:
@@ -102,6 +136,7 @@ def controls(key: str, job: TrainingJob, start: Callable[[], TrainingJob]) -> No
         new = job if job.state == "ready" else start()
         new.start()
         st.session_state[f"{key}_job"] = new
+        keep(key, new)
 
     st.button("Train from scratch", icon=":material/play_arrow:", key=f"{key}_start", type="primary",
               on_click=_slot(key, on_start), disabled=job.state not in ("ready", *DONE), width="stretch")
