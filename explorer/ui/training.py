@@ -15,6 +15,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from explorer import data, models
+from explorer.figures.knob_rules import SYMBOLS
 from explorer.training import registry
 from explorer.training.jobs import QueueFull, TrainingJob
 from explorer.training.train import TrainConfig
@@ -127,7 +128,16 @@ def keep(key: str, job: TrainingJob) -> None:
     st.session_state[f"{key}_kept"] = job
 
 
-def controls(key: str, job: TrainingJob, start: Callable[[], TrainingJob]) -> None:
+def frozen_knobs_note(job: TrainingJob, knobs: dict) -> None:
+    """An ended run keeps the knobs it trained with (issue 23, item 7): a slider moved since changes nothing on it,
+    neither its weights nor what the page scores with them, and the page says so instead of pretending it acts."""
+    moved = [SYMBOLS.get(name, name) for name, value in knobs.items() if job.trainer.knobs.get(name) != value]
+    if moved:
+        st.caption(f"The run has ended, so {' and '.join(moved)} as set now change nothing on it. **Continue** trains "
+                   "it on with them; **Train from scratch** starts a new run.")
+
+
+def controls(key: str, job: TrainingJob, start: Callable[[], TrainingJob], knobs: dict | None = None) -> None:
     """Buttons act in on_click callbacks, so the rerun they cause already shows the new state. Train starts the
     untrained job on show, or a fresh one after a run; Step trains 1 or 10 steps at once and pauses there; Continue
     trains a finished run further, its step count going on."""
@@ -154,7 +164,8 @@ def controls(key: str, job: TrainingJob, start: Callable[[], TrainingJob]) -> No
                    help=f"Train {steps} step{'s' * (steps > 1)} now, then pause: watch what one update does.")
     if job.state in ("finished", "stopped"):
         st.button(f"Continue, +{CONTINUE_STEPS:,} steps", icon=":material/fast_forward:", key=f"{key}_continue",
-                  on_click=_slot(key, lambda: job.extend(CONTINUE_STEPS)), width="stretch",
+                  on_click=_slot(key, lambda: (job.set_knobs(**(knobs or {})), job.extend(CONTINUE_STEPS))),
+                  width="stretch",
                   help="The same model trains on from here: its curves and step count go on.")
     slow = st.toggle(f"Slow motion ({SLOW_PACE:g} steps/s)", key=f"{key}_slow",
                      help="Paces the steps so a hall can follow each one.")
@@ -206,8 +217,11 @@ def live_job(key: str, start: Callable[[], TrainingJob], knobs: dict, hint: str,
     this rerun's sliders (they act on its next step) and `draw(job)` polled in `picture` while it trains; `hint`
     under the buttons while the model is untrained."""
     job = current_job(key, start, settings)
-    controls(key, job, start)
-    job.set_knobs(**knobs)
+    controls(key, job, start, knobs)
+    if job.done:
+        frozen_knobs_note(job, knobs)
+    else:
+        job.set_knobs(**knobs)
     if job.state == "ready":
         st.markdown(f":material/info: {hint}")
     else:

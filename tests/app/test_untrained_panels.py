@@ -74,3 +74,22 @@ def test_step_ten_then_play_on_the_same_model():
         assert job.state == "running" and jobs.wait_until(lambda: job.step > 10, timeout=60)
     finally:
         job.stop()
+
+
+def test_an_ended_runs_knobs_stay_as_trained_until_continue():
+    """Issue 23, item 7: after a run ends, moving β changes nothing on it, and the page says so; Continue trains it on
+    with the β now set, its step count going on."""
+    at = open_panel("latent_space.py", "latent_tab", "Train your own")
+    at.select_slider(key="latent_train_steps").set_value(250).run()
+    at.button(key="latent_train_start").click().run()
+    job = at.session_state["latent_train_job"]
+    try:
+        assert jobs.wait_until(lambda: job.done, timeout=120) and job.state == "finished"
+        at.select_slider(key="latent_train_beta").set_value(8.0).run()
+        assert_clean(at)
+        assert job.trainer.knobs["beta"] == 1.0
+        assert any("The run has ended, so β as set now change nothing" in c.value for c in at.caption)
+        at.button(key="latent_train_continue").click().run()
+        assert job.trainer.knobs["beta"] == 8.0 and jobs.wait_until(lambda: job.step > 250, timeout=60)
+    finally:
+        job.stop()

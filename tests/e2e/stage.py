@@ -1,8 +1,9 @@
 """What a projector shows of a view: measured in the browser, for the stage test and the stage survey.
 
-`measure(page)` reads the open view of a Streamlit page: where its first picture (a chart, a canvas, an image)
-starts, which KaTeX equations and metric values overflow their boxes, and any exception. `views()` lists every
-page and tab as a URL path and query, from the pages' declarations (`explorer.ui.outline`).
+`MEASURE_JS` reads the open view of a Streamlit page: where its first picture (a chart, a canvas, an image, a code
+listing) and its first knob start, which KaTeX equations, metric values and button or tab labels overflow their
+boxes (or have none), which texts lie on top of each other, and any exception. `views()` lists every page and tab as
+a URL path and query, from the pages' declarations (`explorer.ui.outline`); `open_view` opens one and measures it.
 """
 
 from __future__ import annotations
@@ -74,7 +75,9 @@ MEASURE_JS = """
                     .map(el => 'no width: ' + el.textContent.slice(0, 50));
   return {top: top, pictures: pictures.length, knobs: knobsTop, overlaps: overlaps(main),
           equations: [...collapsed, ...wide('.katex-display')],
-          metrics: wide('[data-testid="stMetricValue"] > div, [data-testid="stMetricLabel"] p'),
+          // a metric's value or label, a button's or a tab's label cut with an ellipsis ("Run the …")
+          metrics: wide('[data-testid="stMetricValue"] > div, [data-testid="stMetricLabel"] p, '
+                        + 'button [data-testid="stMarkdownContainer"] p, [role="tab"] p'),
           exception: [...main.querySelectorAll('[data-testid="stException"]')].map(e => e.textContent.slice(0, 200))};
 }
 """

@@ -90,6 +90,9 @@ def test_projector_mode_enlarges_the_text_and_a_chart_downloads_as_svg(browser, 
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.get_by_text("Projector mode").click()
     page.wait_for_function(f"() => ({root_px})() === '24px'", timeout=TIMEOUT)
+    page.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]')"
+                           ".getBoundingClientRect().width < 5", timeout=TIMEOUT)  # projector mode collapses it
+    page.locator('[data-testid="stExpandSidebarButton"]').click()  # and the lecturer opens it again
     sidebar.get_by_role("radio", name="SVG").click()
     page.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')]
         .some(el => el._context && el._context.toImageButtonOptions.format === 'svg')""", timeout=TIMEOUT)
