@@ -167,8 +167,8 @@ def controls(key: str, job: TrainingJob, start: Callable[[], TrainingJob], knobs
                   on_click=_slot(key, lambda: (job.set_knobs(**(knobs or {})), job.extend(CONTINUE_STEPS))),
                   width="stretch",
                   help="The same model trains on from here: its curves and step count go on.")
-    slow = st.toggle(f"Slow motion ({SLOW_PACE:g} steps/s)", key=f"{key}_slow",
-                     help="Paces the steps so a hall can follow each one.")
+    slow = st.toggle("Slow motion", key=f"{key}_slow",  # a short label: "(5 steps/s)" was cut in the column
+                     help=f"Paces the steps at {SLOW_PACE:g} per second so a hall can follow each one.")
     job.pace = SLOW_PACE if slow else None
     notice = st.session_state.pop(f"{key}_notice", None)
     if notice:

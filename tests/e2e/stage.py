@@ -75,9 +75,9 @@ MEASURE_JS = """
                     .map(el => 'no width: ' + el.textContent.slice(0, 50));
   return {top: top, pictures: pictures.length, knobs: knobsTop, overlaps: overlaps(main),
           equations: [...collapsed, ...wide('.katex-display')],
-          // a metric's value or label, a button's or a tab's label cut with an ellipsis ("Run the …")
+          // a metric's value or label, a button's, tab's or widget's label cut with an ellipsis ("Run the …")
           metrics: wide('[data-testid="stMetricValue"] > div, [data-testid="stMetricLabel"] p, '
-                        + 'button [data-testid="stMarkdownContainer"] p, [role="tab"] p'),
+                        + '.stMarkdownEllipsis, [role="tab"] p'),  // Streamlit's ellipsis box: buttons, labels
           exception: [...main.querySelectorAll('[data-testid="stException"]')].map(e => e.textContent.slice(0, 200))};
 }
 """

@@ -24,15 +24,14 @@ RELAXED = "Gumbel-softmax and straight-through"  # the second tab's label
 
 
 def sampling_view() -> None:
-    top = st.columns([1, 2])
+    top = st.columns([2, 3, 2], vertical_alignment="bottom")  # the button in the top row: a logit's column cut it
     k = top[0].select_slider("categories", CATEGORIES, value=4, key="gm_k")
     n = top[1].select_slider("samples", views.SAMPLE_SIZES, value=1000, format_func=lambda v: f"{v:,}", key="gm_n")
-    cols = st.columns(k + 1)
-    logits = logit_sliders("gm_logit", k, cols)
-    with cols[k]:
+    with top[2]:
         # seed 0's stream dips to p = 0.002 at 3,000 draws for the default logits: a fair draw, but a
         # confusing first view; seed 1's is typical. "New samples" shows how p-values vary.
         seed = views.seed_button("New samples", key="gm_seed", start=1)
+    logits = logit_sliders("gm_logit", k, st.columns(k))
     views.gumbel_max_view(logits, n, seed)
 
 

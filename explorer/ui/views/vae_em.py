@@ -45,9 +45,9 @@ def settings() -> Settings:
     cols = st.columns([3, 2, 2, 1])
     dataset = cols[0].selectbox("Data", tuple(LABELS), format_func=LABELS.get, key="em_data")
     k = cols[1].slider("Components K", 1, MAX_K, DEFAULT_K, key="em_k")
-    kmeans = cols[2].toggle("k-means (hard)", key="em_kmeans",
-                            help="Hard assignments: equal weights, one shared σ²I, each point wholly to its nearest "
-                                 "centre: the σ → 0 limit of EM.")
+    kmeans = cols[2].toggle("k-means", key="em_kmeans",  # "k-means (hard)" was cut in projector mode
+                            help="Hard assignments (k-means): equal weights, one shared σ²I, each point wholly to its "
+                                 "nearest centre: the σ → 0 limit of EM.")
     covariance = cols[2].radio("Covariance", tuple(COVARIANCES), format_func=COVARIANCES.get, horizontal=True,
                                key="em_cov", disabled=kmeans)
     draw = cols[3].number_input("Start", 0, MAX_DRAW, 0, key="em_draw", help="Which random data points the means "
