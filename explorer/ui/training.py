@@ -208,7 +208,7 @@ def poll(job, draw: Callable[[], None], text: Callable[[], str] | None = None, e
 def stage() -> tuple[DeltaGenerator, DeltaGenerator]:
     """The panel's stage (issue 22), as GAN Lab lays it out: the settings, knobs and buttons in a narrow column on
     the left, the live picture on the right, so on a projector the picture starts under the tabs."""
-    return st.columns([1, 3], gap="medium")
+    return st.columns([1, 2] if session.projector() else [1, 3], gap="medium")  # larger text: a wider column
 
 
 def live_job(key: str, start: Callable[[], TrainingJob], knobs: dict, hint: str,

@@ -185,11 +185,11 @@ def sweep_view(dataset_name: str) -> None:
         st.session_state[f"{key}_job"] = new
 
     running = job is not None and not job.done
-    left, right = knobs_column.columns(2)
-    left.button("Run", icon=":material/play_arrow:", type="primary", key=f"{key}_start", on_click=on_start,
-                disabled=running or not config.betas, width="stretch", help="Train one model per β, one after another.")
-    right.button("Stop", icon=":material/stop:", key=f"{key}_stop", disabled=not running,
-                 on_click=(lambda: job.stop()) if running else None, width="stretch")
+    row = knobs_column.container(horizontal=True, gap="small")  # as wide as their labels: columns cut them
+    row.button("Run", icon=":material/play_arrow:", type="primary", key=f"{key}_start", on_click=on_start,
+               disabled=running or not config.betas, help="Train one model per β, one after another.")
+    row.button("Stop", icon=":material/stop:", key=f"{key}_stop", disabled=not running,
+               on_click=(lambda: job.stop()) if running else None)
     knobs_column.caption(f"One 10-unit VAE (hidden 256) per β, {config.steps} steps each, on one CPU core: about "
                          f"{len(config.betas) * config.steps * SECONDS_PER_STEP:.0f} s on a 2-core laptop. The page "
                          "stays live meanwhile.")

@@ -103,10 +103,10 @@ def comparison_view() -> None:
     entries = {name: zoo.entry(name) for name in (PRETRAINED, BASELINE)}
     elbo = {name: entry["metrics"].get("test_elbo", float("nan")) for name, entry in entries.items()}
     left, right = st.columns(2)
-    left.metric(f"held-out ELBO, {PRETRAINED}: groups {tuple(entries[PRETRAINED]['config']['groups'])}",
+    left.metric(f"held-out ELBO, groups {tuple(entries[PRETRAINED]['config']['groups'])}",
                 f"{elbo[PRETRAINED]:.1f} nats", f"{elbo[PRETRAINED] - elbo[BASELINE]:+.1f} nats vs one group",
                 help=NATS_PER_IMAGE)
-    right.metric(f"held-out ELBO, {BASELINE}: one group of {entries[BASELINE]['config']['groups'][0]}",
+    right.metric(f"held-out ELBO, one group of {entries[BASELINE]['config']['groups'][0]}",
                  f"{elbo[BASELINE]:.1f} nats", help=NATS_PER_IMAGE)
     curves = {name: (cache.pretrained_history(name).get("step", []), cache.pretrained_history(name).get(
         "test_elbo", [])) for name in entries}
