@@ -60,6 +60,8 @@ def enlarge(fig: go.Figure, font: float = PROJECTOR_FONT, line: float = PROJECTO
     for side in ("t", "b", "l"):  # the title and axis titles grew: their margins too, or a title meets a row label
         if layout.margin[side] is not None:
             layout.margin[side] = round(layout.margin[side] * font)
+    if layout.legend.y is not None and layout.legend.y < 0 and layout.legend.yref in (None, "paper"):
+        layout.legend.y = layout.legend.y * font  # a legend under the plot moves down as far as its axis title grew
     for trace in fig.data:
         trace_line = getattr(trace, "line", None)
         if trace_line is not None and "width" in trace_line:

@@ -23,10 +23,10 @@ def run_page(timeout: float = 180) -> AppTest:
 def test_pretrained_codes_follow_tau(mnist_dir):
     at = run_page()
     texts = chart_texts(at)
-    assert "q(z|x)" in texts and "relaxed sample, τ = 1" in texts and "hard sample (one-hot)" in texts
+    assert "q(z|x)" in texts and "relaxed, τ = 1" in texts and "hard (one-hot)" in texts
     at.select_slider(key="gumbel_pretrained_tau").set_value(0.1).run()
     assert not at.exception
-    assert "relaxed sample, τ = 0.1" in chart_texts(at)
+    assert "relaxed, τ = 0.1" in chart_texts(at)
 
 
 def test_live_run_on_digits_records_the_tau_curve(monkeypatch):

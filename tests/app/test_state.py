@@ -132,6 +132,8 @@ def test_enlarge_scales_fonts_and_lines_but_leaves_hidden_lines_hidden():
     assert fig.data[0].line.width == pytest.approx(LINE_WIDTH * figure_export.PROJECTOR_LINE)
     assert fig.data[1].line.width == 0
     assert fig.layout.margin.t == round(50 * figure_export.PROJECTOR_FONT)  # a larger title keeps its room
+    under = base_layout(go.Figure(go.Bar(y=[1])).update_layout(legend=dict(orientation="h", y=-0.22)))
+    assert figure_export.enlarge(under).layout.legend.y == pytest.approx(-0.22 * figure_export.PROJECTOR_FONT)
 
 
 def test_the_figure_format_is_png_by_default_with_a_file_name_from_the_title():

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from explorer.ui import outline
 
 # Text on top of text: two texts on the page (or one and the fixed header's box) sharing more than a quarter of the
-# smaller one's box, and in a chart a title on top of another title or an annotation. Texts inside one another (a
-# label's paragraph) are not.
+# smaller one's box; in a chart a title on top of another title, an annotation or a legend's entry, and a chart title
+# running past the chart's edge. Texts inside one another (a label's paragraph) are not.
 OVERLAPS_JS = """
 const overlaps = main => {
   const boxes = els => els.filter(el => el.checkVisibility() && el.textContent.trim())
@@ -40,8 +40,12 @@ const overlaps = main => {
              .map(([el]) => 'under the header: ' + el.textContent.trim().slice(0, 30))
       : [];
   const charts = [...main.querySelectorAll('.js-plotly-plot')].flatMap(chart =>
-      clash(boxes([...chart.querySelectorAll('text[class$="title"], .annotation-text')])));
-  return [...hidden, ...clash(texts), ...charts];
+      clash(boxes([...chart.querySelectorAll('text[class$="title"], .annotation-text, .legendtext')])));
+  const cut = [...main.querySelectorAll('.js-plotly-plot .gtitle')].filter(title => title.checkVisibility())
+      .filter(title => title.getBoundingClientRect().right > title.closest('.js-plotly-plot')
+                                                                  .getBoundingClientRect().right + 2)
+      .map(title => 'title cut at the chart edge: ' + title.textContent.slice(0, 30));
+  return [...hidden, ...clash(texts), ...charts, ...cut];
 };
 """
 

@@ -42,7 +42,7 @@ def code_panel(model: torch.nn.Module, x: torch.Tensor, tau: float, seed: int) -
     views = code_views(model, x[None], tau, seed)
     shape = model.config.image_shape
     grids = st.columns(3)
-    titles = ("q(z|x)", f"relaxed sample, τ = {tau:g}", "hard sample (one-hot)")
+    titles = ("q(z|x)", f"relaxed, τ = {tau:g}", "hard (one-hot)")  # short: a third of a projector's width
     for column, name, title in zip(grids, ("probs", "soft", "hard"), titles, strict=True):
         chart(category_grid(views[name][0].cpu().numpy(), title, height=460), width="stretch", container=column)
     pictures = st.columns(3)
