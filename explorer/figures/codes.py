@@ -23,7 +23,7 @@ def category_grid(values: np.ndarray, title: str = "", height: int = 420, show_v
     return base_layout(fig, title, height)
 
 
-def tau_curve(steps: list[float], taus: list[float], title: str = "Temperature τ over training",
+def tau_curve(steps: list[float], taus: list[float], title: str = "τ over training",
               height: int = 280) -> go.Figure:
     fig = go.Figure(go.Scatter(x=steps, y=taus, mode="lines", line=dict(width=3), name="τ"))
     fig.update_xaxes(title="step")

@@ -57,7 +57,7 @@ def usage_curves(steps: np.ndarray, perplexity: np.ndarray, unused_codes: np.nda
 
 
 def codebook_scatter(codes_2d: np.ndarray, z_e_2d: np.ndarray, counts: np.ndarray, explained: np.ndarray,
-                     title: str = "Codebook and encoder outputs (PCA)", height: int = 460) -> go.Figure:
+                     title: str = "Codes and z_e (PCA)", height: int = 460) -> go.Figure:
     """The K codes (used blue, dead red) over grey encoder outputs z_e, in the plane of the top two principal
     directions of codebook ∪ z_e; the axes say how much variance each direction explains."""
     used = np.asarray(counts) > 0

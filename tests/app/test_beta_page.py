@@ -70,7 +70,7 @@ def test_page_uses_the_pretrained_beta_models_when_shipped(zoo_dir, mnist_dir):
     notices = " ".join(i.value for i in at.info)
     assert "sprites-vae-b1" in notices and "sprites-vae-b4" not in notices
     open_tab(at, "beta_tab", "Rate–distortion sweep")
-    assert "Each β is a point on the R–D curve" in chart_specs(at)
+    assert "R–D points, one per β" in chart_specs(at)
     open_tab(at, "beta_tab", "Traversals and MIG")  # the tabs are lazy: one at a time
     assert at.radio(key="beta_traversal_model").options == ["pretrained β = 0.5", "pretrained β = 4"]
     specs = chart_specs(at)
@@ -95,7 +95,7 @@ def test_sweep_button_trains_a_tiny_sweep(zoo_dir, mnist_dir, monkeypatch):
     assert job.state == "finished", job.message
     at.run()
     assert_clean(at)
-    assert "Each β is a point on the R–D curve" in chart_specs(at)
+    assert "R–D points, one per β" in chart_specs(at)
     open_tab(at, "beta_tab", "Posterior collapse")
     assert at.radio(key="beta_collapse_model").options == ["sweep β = 0.5", "sweep β = 4"]
     open_tab(at, "beta_tab", "Blurry or sharp")
@@ -113,7 +113,7 @@ def assert_distortion_is_split(at: AppTest, sigma: float) -> None:
     error, normaliser = float(parts[1]), float(parts[2])
     assert normaliser == pytest.approx(metrics.gaussian_log_normaliser(28 * 28, sigma), abs=0.05)
     assert error >= 0 and error + normaliser == pytest.approx(shown, abs=0.11)
-    spec = next(s for s in parsed_specs(at) if s["layout"]["title"]["text"].startswith("Rate–distortion plane"))
+    spec = next(s for s in parsed_specs(at) if s["layout"]["title"]["text"].startswith("R–D plane"))
     assert spec["layout"]["yaxis"]["title"]["text"] == beta_views.GAUSSIAN_DISTORTION_TITLE
 
 
@@ -134,7 +134,7 @@ def test_live_run_takes_new_beta_sigma_and_free_bits(zoo_dir, mnist_dir):
         at.select_slider(key="beta_live_sprites_free_bits").set_value(0.5).run()
         assert_clean(at)
         assert job.trainer.knobs == {"beta": 3.0, "decoder_sigma": 0.5, "free_bits": 0.5}
-        assert "Rate–distortion plane, step" in chart_specs(at) and "KL per latent unit" in chart_specs(at)
+        assert "R–D plane, step" in chart_specs(at) and "KL per latent unit" in chart_specs(at)
         assert "1.5 · KL" in " ".join(m.value for m in at.markdown)  # 2σ²β = 2 · 0.5² · 3
         assert_distortion_is_split(at, sigma=0.5)
     finally:

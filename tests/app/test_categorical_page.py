@@ -42,6 +42,6 @@ def test_live_run_on_digits_records_the_tau_curve(monkeypatch):
         taus = [row["tau"] for row in job.history]
         assert taus[0] > taus[-1] >= 0.5  # annealed from τ = 1 towards τ_min
         at.run()
-        assert not at.exception and "Temperature τ over training" in chart_texts(at)
+        assert not at.exception and "τ over training" in chart_texts(at)
     finally:
         job.stop()

@@ -52,13 +52,13 @@ def test_a_beta_change_is_a_labelled_rule_and_the_map_keeps_its_axes():
 
 KNOBS = [  # (page, lazy tabs' key, tab, panel key, slider, value, a live chart's title, its mark)
     ("categorical_vae.py", "gumbel_tab", "Train your own", "gumbel_live", "gumbel_live_tau", 0.5,
-     "Temperature τ over training", "τ 1 → 0.5"),
+     "τ over training", "τ 1 → 0.5"),
     ("hierarchical_vae.py", "hvae_tab", "Train your own", "hvae_live", "hvae_live_free_bits", 0.5,
      "KL per group", "λ 0 → 0.5"),
     ("vq_vae.py", "vq_tab", "Train your own", "vq_live", "vq_live_beta", 1.0,
      "Perplexity, unused and reset codes", "commitment β 0.25 → 1"),
     ("beta_sigma.py", "beta_tab", "Live β and σ", "beta_live_sprites", "beta_live_sprites_beta", 8.0,
-     "Rate–distortion plane", "β 1 → 8 (step 10)"),
+     "R–D plane", "β 1 → 8 (step 10)"),
 ]
 
 

@@ -82,6 +82,6 @@ def test_live_run_on_digits_records_the_kl_of_every_group():
         assert job.model.levels == 3 and {"kl_1", "kl_2", "kl_3", "test_elbo"} <= set(job.history[-1])
         at.run()
         assert_clean(at)
-        assert "KL per group (training batches)" in chart_titles(at)
+        assert "KL per group (batches)" in chart_titles(at)
     finally:
         job.stop()

@@ -59,8 +59,8 @@ def test_page_shows_pretrained_codebook_and_blurry_vs_sharp(zoo_dir, mnist_dir):
     register_tiny("mnist-convvae", "convvae", zoo_dir)
     at = run_page()
     titles = chart_titles(at)
-    for title in ("Uses per code, 500 held-out images", "Codebook and encoder outputs (PCA)",
-                  "Token grid: 7×7 codes out of K = 16", "While it was pretrained (on all 1,000 held-out images)"):
+    for title in ("Uses per code", "Codes and z_e (PCA)",
+                  "Tokens: 7×7, K = 16", "While it was pretrained (on all 1,000 held-out images)"):
         assert title in titles, title
     # issue 20, item 9: the perplexity is of 500 images, and says so
     assert any(m.value.startswith("On 500 held-out images: perplexity") for m in at.markdown)
@@ -90,7 +90,7 @@ def test_the_sprites_codebook_is_offered_when_shipped(zoo_dir, mnist_dir):
     at = run_page()
     at.radio(key="vq_pretrained_model").set_value("sprites-vqvae").run()
     assert_clean(at)
-    assert "Token grid: 7×7 codes out of K = 8" in chart_titles(at)
+    assert "Tokens: 7×7, K = 8" in chart_titles(at)
 
 
 def test_a_drawn_digit_is_reconstructed_by_both(zoo_dir, mnist_dir, monkeypatch):
@@ -158,8 +158,8 @@ def test_live_run_on_digits_tracks_the_codebook(zoo_dir):
         assert_clean(at)
         titles = chart_titles(at)
         # digits has 297 held-out images: the histogram said 500 (issue 20, item 9)
-        for title in ("Perplexity, unused and reset codes while training", "Uses per code, 297 held-out images",
-                      "Token grid: 4×4 codes out of K = 16"):
+        for title in ("Perplexity, unused and reset codes while training", "Uses per code",
+                      "Tokens: 4×4, K = 16"):
             assert title in titles, title
         curves = next(spec for spec in chart_specs(at) if spec["layout"]["title"]["text"].startswith("Perplexity"))
         assert [trace["name"] for trace in curves["data"]] == ["perplexity", "unused in the batch",

@@ -148,7 +148,7 @@ def live_view(job: TrainingJob, dataset_name: str) -> None:
     left, right = st.columns(2)
     points = rd_points(available_models(dataset_name)) if bernoulli else []
     plane = rd.rate_distortion_plane(points, (now["rate"], now["distortion"]), trail,
-                                     f"Rate–distortion plane, step {job.step}",
+                                     f"R–D plane, step {job.step}",
                                      distortion_title=rd.DISTORTION_TITLE if bernoulli else GAUSSIAN_DISTORTION_TITLE)
     # where β, σ or λ was moved: the trail turns after that point
     chart(mark_on_trail(plane, knob_changes(history), [r["step"] for r in evaluated], trail), width="stretch",
@@ -219,13 +219,13 @@ def sweep_results(dataset_name: str) -> None:
     if not found:
         return
     left, right = st.columns([3, 2])
-    chart(rd.rate_distortion_plane(rd_points(found), title="Each β is a point on the R–D curve"),
+    chart(rd.rate_distortion_plane(rd_points(found), title="R–D points, one per β"),
           width="stretch", container=left)
     migs = {group: ([r["beta"] for r in found.values() if r["group"] == group],
                     [r["mig"] for r in found.values() if r["group"] == group])
             for group in ("pretrained", "sweep") if any("mig" in r and r["group"] == group for r in found.values())}
     if migs:
-        chart(rd.mig_vs_beta(migs, "Disentanglement (MIG) against β"), width="stretch", container=right)
+        chart(rd.mig_vs_beta(migs, "MIG against β"), width="stretch", container=right)
     st.dataframe([{"model": label, "rate R (nats per image)": round(r["rate"], 2),
                    "distortion D (nats per image)": round(r["distortion"], 2),
                    "−ELBO (nats per image)": round(-r["elbo"], 2),

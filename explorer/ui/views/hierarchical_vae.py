@@ -193,7 +193,7 @@ def live_curves(history: list[dict]) -> None:
     rows = [row for row in history if "kl" in row]
     left, right = st.columns(2)
     per_group = kl_per_group([r["step"] for r in rows], {level: [r[f"kl_{level}"] for r in rows] for level in kls},
-                             "KL per group (training batches)")
+                             "KL per group (batches)")
     chart(with_knob_rules(per_group, history), width="stretch", container=left)  # a rule where λ was moved
     chart(training_curves(history, ("loss", "recon", "kl", "test_elbo"), "Loss terms", yaxis_title="nats per image"),
           width="stretch", container=right)

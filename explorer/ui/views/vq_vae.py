@@ -41,7 +41,7 @@ def image(x: np.ndarray | torch.Tensor, shape: tuple[int, int], scale: int) -> n
 def usage_view(usage: dict, plane: dict, key: str) -> None:
     """The usage histogram and the codebook with the encoder outputs in the PCA plane, side by side."""
     left, right = st.columns(2)
-    chart(figures.usage_histogram(usage["counts"], f"Uses per code, {usage['images']:,} held-out images"),
+    chart(figures.usage_histogram(usage["counts"], "Uses per code"),
           width="stretch", key=f"{key}_hist", container=left)
     chart(figures.codebook_scatter(plane["codes_2d"], plane["z_e_2d"], usage["counts"], plane["explained"]),
           width="stretch", key=f"{key}_pca", container=right)
@@ -51,8 +51,8 @@ def token_view(grid: dict, x: torch.Tensor, codebook_size: int, shape: tuple[int
     """Input, its token grid (each cell's code written in it) and the reconstruction from those codes."""
     cols = st.columns([1, 2, 1], vertical_alignment="center")
     cols[0].image(image(x, shape, 8), caption="input x", clamp=True)
-    chart(figures.token_grid(grid["codes"], codebook_size, f"Token grid: {grid['codes'].shape[0]}×"
-                             f"{grid['codes'].shape[1]} codes out of K = {codebook_size}"),
+    chart(figures.token_grid(grid["codes"], codebook_size, f"Tokens: {grid['codes'].shape[0]}×"
+                             f"{grid['codes'].shape[1]}, K = {codebook_size}"),
           width="stretch", key=f"{key}_tokens", container=cols[1])
     cols[2].image(image(grid["x_hat"], shape, 8), caption="decoded from the tokens", clamp=True)
 
