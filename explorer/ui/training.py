@@ -1,10 +1,13 @@
-"""The training panel: start, pause, resume and stop a session's own run, with live knobs.
+"""The training panel every "Train your own" tab shares, laid out as a stage: settings, knobs and buttons in a
+narrow left column, the live picture on the right (`stage`).
 
-The run lives in `st.session_state` (one per session and panel key) and, once started, in its browser's run list
-(`explorer.training.registry`), so a reload finds it; it trains in a background
-thread (`explorer.training.jobs`); a fragment reruns on a timer to draw its progress, so every other
-widget on the page stays live while it trains. The beta and decoder-sigma sliders write into the
-running job at every rerun: the next training step uses them.
+The untrained model is drawn before Train: the panel builds its job "ready" at step 0 (`current_job`), rebuilt when
+a setting changes. Train plays it; Pause, Resume and Stop; Step +1/+10 trains that many steps at once and pauses;
+Continue trains an ended run further; slow motion paces the steps. A run lives in `st.session_state` (one per
+session and panel key) and, once started, in its browser's run list (`explorer.training.registry`), so a reload
+finds it; it trains in a background thread (`explorer.training.jobs`), and a fragment reruns on a timer to draw its
+progress, so every other widget stays live. The knob sliders (β, σ, …) write into the job at every rerun while it
+can still train, so the next step uses them; an ended run keeps its knobs and says so (`frozen_knobs_note`).
 """
 
 from __future__ import annotations
