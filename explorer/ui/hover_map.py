@@ -111,7 +111,16 @@ HTML = """
 """
 
 CSS = """
-.hover-map { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; font-size: 1.05rem; }
+.hover-map { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; font-size: 1.05rem;
+             container-type: inline-size; position: relative; }
+/* A column too narrow for the preview beside the map (AE vs VAE: two maps side by side) wrapped it under the map,
+   off a projector's screen while the pointer moves: there it sits in the map's top-right corner instead. */
+@container (max-width: 600px) {
+  .hover-map .side { position: absolute; top: 1px; right: 1px; }
+  .hover-map canvas.view { width: 112px; height: 112px; }
+  .hover-map .hint { display: none; }
+  .hover-map .coords { font-size: .8rem; margin-top: 0; background: #fffd; color: #111; padding: 0 .2rem; }
+}
 .hover-map .left { width: min(420px, 100%); }
 canvas.map { border: 1px solid #8884; cursor: crosshair; touch-action: none; width: 100%; aspect-ratio: 1; }
 canvas.map:focus-visible { outline: 3px solid crimson; }

@@ -117,3 +117,18 @@ def test_a_link_opens_its_tab_with_its_knobs(page, server_url):
     page.wait_for_url(re.compile(r"^(?!.*latent_tab=)"), timeout=TIMEOUT)  # the default tab is left out
     page.get_by_role("tab", name="Train your own").click()
     page.wait_for_url(re.compile(r"latent_tab=Train"), timeout=TIMEOUT)
+
+
+def test_in_half_a_column_the_preview_sits_on_the_map_on_the_first_screen(browser, server_url):
+    """Issue 22: on AE vs VAE (two maps side by side) the preview wrapped under its map, off a 1280×720 screen while
+    the pointer moved; it now sits in the map's top-right corner."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    open_page(page, server_url)
+    maps, views = page.locator("canvas.map:visible"), page.locator("canvas.view:visible")
+    assert maps.count() == views.count() == 2
+    for i in range(2):
+        m, v = maps.nth(i).bounding_box(), views.nth(i).bounding_box()
+        assert m["x"] <= v["x"] and v["x"] + v["width"] <= m["x"] + m["width"] + 2, (m, v)
+        assert m["y"] <= v["y"] and v["y"] + v["height"] < 720, (m, v)
+    context.close()
