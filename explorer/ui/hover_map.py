@@ -116,7 +116,7 @@ CSS = """
 /* A column too narrow for the preview beside the map (AE vs VAE: two maps side by side) wrapped it under the map,
    off a projector's screen while the pointer moves: there it sits in the map's top-right corner instead. */
 @container (max-width: 600px) {
-  .hover-map .side { position: absolute; top: 1px; right: 1px; }
+  .hover-map .side { position: absolute; top: 1px; right: 1px; pointer-events: none; }  /* clicks reach the map */
   .hover-map canvas.view { width: 112px; height: 112px; }
   .hover-map .hint { display: none; }
   .hover-map .coords { font-size: .8rem; margin-top: 0; background: #fffd; color: #111; padding: 0 .2rem; }
