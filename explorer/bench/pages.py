@@ -1,5 +1,5 @@
 """Page rerun times under AppTest for the benchmark: each page alone, as Streamlit's own test harness runs it,
-in a child process (`process.run_script`), so that the bench itself imports no Streamlit: only explorer/ui/ does."""
+in a child process (`process.run_script`) that runs `explorer.ui.page_timing`: only explorer/ui/ imports Streamlit."""
 
 from __future__ import annotations
 
@@ -8,25 +8,8 @@ import os
 from explorer.bench.process import run_script
 from explorer.data.mnist import SHARED_MNIST
 
-PAGE_RERUN_SCRIPT = """
-import json, statistics, sys, time
-from pathlib import Path
-from streamlit.testing.v1 import AppTest
-
-def seconds(fn):
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
-
-repeats, results = int(sys.argv[1]), {}
-for path in sorted(Path("pages").glob("*.py")):
-    at = AppTest.from_file(str(path.resolve()), default_timeout=600)
-    results[f"{path.stem}_first_s"] = round(seconds(at.run), 2)
-    results[f"{path.stem}_rerun_ms"] = round(1e3 * statistics.median(seconds(at.run) for _ in range(repeats)), 1)
-    if at.exception:
-        results[f"{path.stem}_exception"] = at.exception[0].message[:200]
-print(json.dumps(results))
-"""
+# the measure runs in explorer/ui/ (only there is Streamlit imported), in a child process of its own
+PAGE_RERUN_SCRIPT = "import sys; from explorer.ui.page_timing import main; main(int(sys.argv[1]))"
 
 
 def page_rerun_times(repeats: int = 5) -> dict:

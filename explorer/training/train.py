@@ -104,7 +104,9 @@ class Trainer:
         self._good = [p.detach().clone() for p in self.model.state_dict().values()]
         self._good_step = 0
         self._scale = LossScale()  # the loss's usual size, against which a blow-up is measured
-        self._scale_knobs = dict(self.knobs)  # the knobs that scale was measured under
+        # the knobs as set by hand and the step count when they came in: a change is dated on the charts
+        # (`_set_knob_values`) and the loss's usual size is measured afresh under it
+        self._knobs_set, self._knobs_since = dict(self.knobs), 0
         self._sums: dict[str, float] = {}
         self._sum_steps = 0
         self._started = time.perf_counter()
@@ -129,9 +131,9 @@ class Trainer:
         # one host sync for all terms (an .item() per term would wait once each)
         values = dict(zip(terms, torch.stack([t.detach() for t in terms.values()]).tolist(), strict=True))
         loss = values["loss"]
-        if self.knobs != self._scale_knobs:  # a knob moved by hand: the loss's usual size is measured afresh
+        if self.knobs != self._knobs_set:  # a knob moved by hand since the last step
+            self._knobs_set, self._knobs_since = dict(self.knobs), self.state.step
             self._scale.reset()
-            self._scale_knobs = dict(self.knobs)
         growth = self._scale.growth(loss)
         if not math.isfinite(loss) or growth > GROWTH_LIMIT:
             self._stop_diverged(loss)
@@ -190,13 +192,12 @@ class Trainer:
             self._sums[name] = self._sums.get(name, 0.0) + value
         self._sum_steps += 1
         step = self.state.step
-        set_knobs = self._set_knob_values(step)  # every step, so a change is dated to the step it came in
         if step % self.config.log_every and step % self.config.eval_every:
             return
         row = {"step": step, "time_s": time.perf_counter() - self._started}
         row.update({name: total / self._sum_steps for name, total in self._sums.items()})
         row.update(self._knob_values())
-        row.update(set_knobs)
+        row.update(self._set_knob_values())
         if step % self.config.eval_every == 0 or step == self.config.steps:
             row.update(self.evaluate())
         self._sums, self._sum_steps = {}, 0
@@ -208,15 +209,12 @@ class Trainer:
         # the knobs as they stand, schedules applied: the τ curve and the warm-up ramp are drawn from these
         return {k: float(v) for k, v in self.step_knobs().items() if isinstance(v, (int, float))}
 
-    def _set_knob_values(self, step: int) -> dict[str, float]:
+    def _set_knob_values(self) -> dict[str, float]:
         """The knobs as set by hand, schedules not applied (`knob_beta`, ...), and `knobs_since`: the step count when
         they were last changed (the steps after it trained with them). A page marks their changes on its charts
         (`figures.knob_rules`); `beta` under warm-up and `tau` annealed move every row and are no change of a knob."""
-        set_now = {f"knob_{k}": float(v) for k, v in self.knobs.items() if isinstance(v, (int, float))}
-        since = getattr(self, "_knobs_since", None)  # (knobs, step); made here, so the edit stays in the recorder
-        if since is None or since[0] != set_now:
-            self._knobs_since = since = (set_now, max(step - 1, 0))
-        return {**set_now, "knobs_since": since[1]}
+        return {**{f"knob_{k}": float(v) for k, v in self._knobs_set.items() if isinstance(v, (int, float))},
+                "knobs_since": self._knobs_since}
 
     @torch.no_grad()
     def record_start(self) -> None:
@@ -228,7 +226,7 @@ class Trainer:
         terms = self.model.loss(self.x_train[: self.config.eval_size], generator=noise,
                                 **accepted_knobs(self.model, self.step_knobs()))
         row = {"step": 0, "time_s": 0.0, **{name: t.item() for name, t in terms.items()}, **self._knob_values(),
-               **self._set_knob_values(0)}
+               **self._set_knob_values()}
         self.state.history.append(row | self.evaluate(noise))
 
     @torch.no_grad()

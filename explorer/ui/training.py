@@ -29,7 +29,6 @@ BETAS = (0.0, 0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 8.0, 10.0)
 STEPS = (250, 500, 1000, 2000, 3000, 5000)
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 0.1)
 DECODERS = {"bernoulli": "Bernoulli (cross-entropy)", "gaussian": "Gaussian with σ (scaled L2)"}
-DONE = ("finished", "stopped", "diverged", "failed")
 STATES = {"ready": "untrained"}  # what the progress line says of a state
 STEP_BUTTONS = (1, 10)  # Step: this many steps at once, then paused
 CONTINUE_STEPS = 500  # Continue trains a finished run this many steps more
@@ -140,7 +139,7 @@ def frozen_knobs_note(job: TrainingJob, knobs: dict) -> None:
                    "it on with them; **Train from scratch** starts a new run.")
 
 
-def controls(key: str, job: TrainingJob, start: Callable[[], TrainingJob], knobs: dict | None = None) -> None:
+def controls(key: str, job: TrainingJob, start: Callable[[], TrainingJob], knobs: dict) -> None:
     """Buttons act in on_click callbacks, so the rerun they cause already shows the new state. Train starts the
     untrained job on show, or a fresh one after a run; Step trains 1 or 10 steps at once and pauses there; Continue
     trains a finished run further, its step count going on."""
@@ -152,7 +151,7 @@ def controls(key: str, job: TrainingJob, start: Callable[[], TrainingJob], knobs
         keep(key, new)
 
     st.button("Train from scratch", icon=":material/play_arrow:", key=f"{key}_start", type="primary",
-              on_click=_slot(key, on_start), disabled=job.state not in ("ready", *DONE), width="stretch")
+              on_click=_slot(key, on_start), disabled=not (job.state == "ready" or job.done), width="stretch")
     row = st.container(horizontal=True, gap="small")  # buttons as wide as their labels, wrapping in a narrow column
     if job.state == "paused":  # one place for Pause and Resume
         row.button("Resume", icon=":material/resume:", key=f"{key}_resume", on_click=_slot(key, job.resume))
@@ -167,7 +166,7 @@ def controls(key: str, job: TrainingJob, start: Callable[[], TrainingJob], knobs
                    help=f"Train {steps} step{'s' * (steps > 1)} now, then pause: watch what one update does.")
     if job.state in ("finished", "stopped"):
         st.button(f"Continue, +{CONTINUE_STEPS:,} steps", icon=":material/fast_forward:", key=f"{key}_continue",
-                  on_click=_slot(key, lambda: (job.set_knobs(**(knobs or {})), job.extend(CONTINUE_STEPS))),
+                  on_click=_slot(key, lambda: (job.set_knobs(**knobs), job.extend(CONTINUE_STEPS))),
                   width="stretch",
                   help="The same model trains on from here: its curves and step count go on.")
     slow = st.toggle("Slow motion", key=f"{key}_slow",  # a short label: "(5 steps/s)" was cut in the column
