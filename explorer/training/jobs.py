@@ -138,6 +138,7 @@ class TrainingJob(Job):
         self.config = config
         self.trainer = Trainer(self.model, x_train, config, knobs, x_test)
         self.trainer.record_start()  # a page draws the untrained model, its loss at step 0, before Train
+        self.trainer.keep_snapshots()  # a page scrubs back along the run and branches from a kept step
         self._lock = threading.Lock()
         self.pace: float | None = None  # steps per second in slow motion (a hall watches each step); None: flat out
 
@@ -174,6 +175,22 @@ class TrainingJob(Job):
         self.trainer.config = self.config
         self.message = ""
         self.start()
+
+    def at_snapshot(self, step: int) -> TrainingJob:
+        """A new run, paused where this one was at its kept `step` (`snapshots`): the same data, config and history up
+        to there, and the snapshots kept up to there. Step, Resume or Continue train it on from there: a branch."""
+        snapshot = self.trainer.kept.at(step)
+        with self._lock:
+            history, model = list(self.trainer.state.history), copy.deepcopy(self.model)
+        trainer = self.trainer
+        branch = TrainingJob(model, trainer.x_train, self.config, trainer.knobs, x_test=trainer.x_test,
+                             device=trainer.device, copy_model=False, alive=self._alive)
+        branch.trainer.eval_fn = trainer.eval_fn
+        branch.trainer.restore(snapshot, history)
+        branch.trainer.kept = dataclasses.replace(
+            trainer.kept, snapshots=[s for s in trainer.kept.snapshots if s.step <= step])
+        branch.state = "paused"
+        return branch
 
     def set_knobs(self, **knobs) -> None:
         with self._lock:

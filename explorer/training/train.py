@@ -10,6 +10,7 @@ loss's noise), never from torch's global one, which other sessions' threads shar
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Callable
@@ -20,6 +21,7 @@ import torch
 from torch import nn
 
 from explorer.models.base import loss_knobs
+from explorer.training import snapshots
 from explorer.training.divergence import GOOD_LIMIT, GROWTH_LIMIT, LossScale, divergence_message
 
 HISTORY_LIMIT = 5000  # metric rows kept per run; older rows are thinned out
@@ -110,6 +112,7 @@ class Trainer:
         self._sums: dict[str, float] = {}
         self._sum_steps = 0
         self._started = time.perf_counter()
+        self.kept: snapshots.Kept | None = None  # a page's run keeps snapshots (`keep_snapshots`); pretraining not
 
     def _next_batch(self) -> torch.Tensor:
         n, b = self.x_train.shape[0], min(self.config.batch_size, self.x_train.shape[0])
@@ -145,7 +148,39 @@ class Trainer:
         self.optimizer.step()
         self.state.step += 1
         self._record(values)
+        if self.kept is not None and self.kept.due(self.state.step):
+            self.kept.add(self.snapshot())
         return values
+
+    def keep_snapshots(self) -> None:
+        """From now on keep snapshots along the run (`snapshots.Kept`), starting with this step's."""
+        self.kept = snapshots.Kept(snapshots.snapshot_every(self.config.steps))
+        self.kept.add(self.snapshot())
+
+    def snapshot(self) -> snapshots.Snapshot:
+        """Everything the next step reads, copied (`snapshots.Snapshot`)."""
+        return snapshots.Snapshot(
+            step=self.state.step, weights=snapshots.copied(self.model.state_dict()),
+            optimizer=snapshots.optimizer_copy(self.optimizer), batch_rng=self.generator.get_state(),
+            noise_rng=self.noise.get_state(), epoch=self._epoch, cursor=self._cursor, knobs=dict(self.knobs),
+            knobs_set=dict(self._knobs_set), knobs_since=self._knobs_since, scale=copy.deepcopy(self._scale),
+            sums=dict(self._sums), sum_steps=self._sum_steps, elapsed_s=time.perf_counter() - self._started)
+
+    def restore(self, snapshot: snapshots.Snapshot, history: list[dict]) -> None:
+        """Put this trainer where `snapshot` was taken: its weights, Adam's moments, generators, knobs and step count,
+        its history `history`'s rows up to that step. The snapshot itself is left as it was (kept for more)."""
+        with torch.no_grad():
+            self.model.load_state_dict(snapshot.weights)
+        self.optimizer.load_state_dict(copy.deepcopy(snapshot.optimizer))
+        self.generator.set_state(snapshot.batch_rng)
+        self.noise.set_state(snapshot.noise_rng)
+        self._epoch, self._cursor = snapshot.epoch, snapshot.cursor  # the epoch's order is never written in place
+        self.knobs, self._knobs_set = dict(snapshot.knobs), dict(snapshot.knobs_set)
+        self._knobs_since, self._scale = snapshot.knobs_since, copy.deepcopy(snapshot.scale)
+        self._sums, self._sum_steps = dict(snapshot.sums), snapshot.sum_steps
+        self._started = time.perf_counter() - snapshot.elapsed_s
+        self.state = RunState(step=snapshot.step, history=[dict(r) for r in history if r["step"] <= snapshot.step])
+        self._snapshot_good()
 
     def _stop_diverged(self, loss: float) -> NoReturn:
         """Restore the last good weights and raise `Diverged`, saying what the loss did and naming the knobs in
