@@ -12,7 +12,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from explorer.figures import LINE_WIDTH, PALETTE, base_layout
-from explorer.figures.knob_rules import with_knob_rules
+from explorer.figures.knob_rules import add_knob_rules, with_knob_rules
 
 NAMES = {  # a history's column -> what a legend calls it
     "loss": "training loss",
@@ -69,3 +69,26 @@ def training_curves(history: list[dict], keys: tuple[str, ...], title: str = "",
     legend_px = 22 * len(traces)  # at most one entry a row, under the axis title
     fig = base_layout(go.Figure(traces, layout), title, height + legend_px)
     return with_knob_rules(fig.update_layout(margin=dict(b=75 + legend_px)), history)
+
+
+DASHES = ("solid", "dot", "dash")  # a run's colour, a term's dash
+
+
+def compare_runs(runs: list[tuple[str, list[dict]]], keys: tuple[str, ...], branch_step: int, branch_label: str,
+                 title: str = "", height: int = 300, unit: str = "nats per sample") -> go.Figure:
+    """A|B: two (or more) runs' `keys` against the step on one chart, a colour per run ("A: β 1") and a dash per term,
+    and a rule at `branch_step` labelled `branch_label` ("B branches: β 1 → 8"), where the runs part."""
+    traces = []
+    for i, (run, history) in enumerate(runs):
+        for j, key in enumerate(keys):
+            rows = [r for r in history if key in r]
+            traces.append(go.Scatter(x=[r["step"] for r in rows], y=[r[key] for r in rows], mode="lines",
+                                     name=f"{run}: {curve_name(key, unit)}", meta=(run, key),
+                                     line=dict(width=LINE_WIDTH, color=PALETTE[i % len(PALETTE)],
+                                               dash=DASHES[j % len(DASHES)])))
+    legend_px = 22 * len(traces)
+    layout = dict(xaxis=dict(title="step"), yaxis=dict(title=unit),
+                  legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.0, x=0),
+                  margin=dict(b=75 + legend_px))
+    fig = base_layout(go.Figure(traces, layout), title, height + legend_px)
+    return add_knob_rules(fig, [(branch_step, branch_label)])

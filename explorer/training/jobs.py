@@ -141,6 +141,7 @@ class TrainingJob(Job):
         self.trainer.keep_snapshots()  # a page scrubs back along the run and branches from a kept step
         self._lock = threading.Lock()
         self.pace: float | None = None  # steps per second in slow motion (a hall watches each step); None: flat out
+        self.branched_at: int | None = None  # a branch (`at_snapshot`): the parent's step it started from
 
     def start(self) -> None:
         with _running_lock:
@@ -189,7 +190,7 @@ class TrainingJob(Job):
         branch.trainer.restore(snapshot, history)
         branch.trainer.kept = dataclasses.replace(
             trainer.kept, snapshots=[s for s in trainer.kept.snapshots if s.step <= step])
-        branch.state = "paused"
+        branch.state, branch.branched_at = "paused", step
         return branch
 
     def set_knobs(self, **knobs) -> None:

@@ -78,6 +78,14 @@ class Registry:
         _stop(dropped)
         self.sweep()
 
+    def drop(self, token: str, key: str) -> None:
+        """Forget the run browser `token` keeps under `key` (stopped, if it still runs); nothing if none."""
+        _check(token)
+        with self._lock:
+            browser = self._browsers.get(token)
+            job = None if browser is None else browser.runs.pop(key, None)
+        _stop([] if job is None else [job])
+
     def alive(self, token: str) -> bool:
         """Whether a run of browser `token` should go on: a page of it is open, or was within `grace_s`."""
         with self._lock:

@@ -19,10 +19,9 @@ from streamlit.delta_generator import DeltaGenerator
 
 from explorer import data, models
 from explorer.figures.knob_rules import SYMBOLS
-from explorer.training import registry
-from explorer.training.jobs import QueueFull, TrainingJob
+from explorer.training.jobs import TrainingJob
 from explorer.training.train import TrainConfig
-from explorer.ui import figure_export, session
+from explorer.ui import figure_export, runs, session, time_travel
 from explorer.ui.state import Choice, Knob, Range
 
 BETAS = (0.0, 0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 8.0, 10.0)
@@ -93,41 +92,16 @@ def current_job(key: str, start: Callable[[], TrainingJob], settings: object) ->
     opened again: `explorer.training.registry`); while none has started, an untrained one built from this run's
     `settings` (rebuilt when they change), so the page draws the model it is about to train, at step 0, before Train.
     A run stepped by hand joins the browser's runs here (Train's does in `controls`)."""
-    token = browser_here()
+    token = runs.browser_here()
     job: TrainingJob | None = st.session_state.get(f"{key}_job")
     if job is None:
-        job = attach(token, key)
+        job = runs.attach(token, key)
     if job is None or (job.state == "ready" and st.session_state.get(f"{key}_settings") != settings):
         job = start()
         st.session_state[f"{key}_job"], st.session_state[f"{key}_settings"] = job, settings
     elif job.state != "ready" and st.session_state.get(f"{key}_kept") is not job:
-        keep(key, job)
+        runs.keep(key, job)
     return job
-
-
-def browser_here() -> str:
-    """This browser's token (its cookie set where this session made it), this page made known to the run list as
-    open: while it is, the browser's runs train on."""
-    session.keep_browser_cookie()
-    token = session.browser_token()
-    registry.RUNS.present(token, session.session_id() or token, session.alive_check())
-    return token
-
-
-def attach(token: str, key: str) -> TrainingJob | None:
-    """The run browser `token` keeps under `key`, now this session's too (None if it keeps none)."""
-    job = registry.RUNS.find(token, key)
-    if not isinstance(job, TrainingJob):
-        return None
-    st.session_state[f"{key}_job"] = st.session_state[f"{key}_kept"] = job
-    return job
-
-
-def keep(key: str, job: TrainingJob) -> None:
-    """Put a started `job` in this browser's run list under `key`: a reload finds it, and it trains on while a page
-    of this browser is open (`registry.GRACE_S` after the last one closed)."""
-    registry.RUNS.register(session.browser_token(), key, job)
-    st.session_state[f"{key}_kept"] = job
 
 
 def frozen_knobs_note(job: TrainingJob, knobs: dict) -> None:
@@ -141,32 +115,21 @@ def frozen_knobs_note(job: TrainingJob, knobs: dict) -> None:
 
 def controls(key: str, job: TrainingJob, start: Callable[[], TrainingJob], knobs: dict) -> None:
     """Buttons act in on_click callbacks, so the rerun they cause already shows the new state. Train starts the
-    untrained job on show, or a fresh one after a run; Step trains 1 or 10 steps at once and pauses there; Continue
-    trains a finished run further, its step count going on."""
+    untrained job on show, or a fresh one after a run; Step trains 1 or 10 steps at once and pauses there; Reset goes
+    back to the untrained model (the runs dropped); Continue trains a finished run further, its step count going on."""
 
     def on_start() -> None:
         new = job if job.state == "ready" else start()
         new.start()
         st.session_state[f"{key}_job"] = new
-        keep(key, new)
+        runs.keep(key, new)
 
     st.button("Train from scratch", icon=":material/play_arrow:", key=f"{key}_start", type="primary",
-              on_click=_slot(key, on_start), disabled=not (job.state == "ready" or job.done), width="stretch")
-    row = st.container(horizontal=True, gap="small")  # buttons as wide as their labels, wrapping in a narrow column
-    if job.state == "paused":  # one place for Pause and Resume
-        row.button("Resume", icon=":material/resume:", key=f"{key}_resume", on_click=_slot(key, job.resume))
-    else:
-        row.button("Pause", icon=":material/pause:", key=f"{key}_pause", on_click=job.pause,
-                   disabled=job.state != "running")
-    row.button("Stop", icon=":material/stop:", key=f"{key}_stop", on_click=job.stop,
-               disabled=job.state not in ("running", "paused"))
-    for steps in STEP_BUTTONS:
-        row.button(f"+{steps}", icon=":material/skip_next:", key=f"{key}_step{steps}", on_click=job.advance,
-                   args=(steps,), disabled=job.state not in ("ready", "paused"),
-                   help=f"Train {steps} step{'s' * (steps > 1)} now, then pause: watch what one update does.")
+              on_click=runs.guarded(key, on_start), disabled=not (job.state == "ready" or job.done), width="stretch")
+    button_row(key, job, start)
     if job.state in ("finished", "stopped"):
         st.button(f"Continue, +{CONTINUE_STEPS:,} steps", icon=":material/fast_forward:", key=f"{key}_continue",
-                  on_click=_slot(key, lambda: (job.set_knobs(**knobs), job.extend(CONTINUE_STEPS))),
+                  on_click=runs.guarded(key, lambda: (job.set_knobs(**knobs), job.extend(CONTINUE_STEPS))),
                   width="stretch",
                   help="The same model trains on from here: its curves and step count go on.")
     slow = st.toggle("Slow motion", key=f"{key}_slow",  # a short label: "(5 steps/s)" was cut in the column
@@ -177,16 +140,29 @@ def controls(key: str, job: TrainingJob, start: Callable[[], TrainingJob], knobs
         st.warning(notice)
 
 
-def _slot(key: str, act: Callable[[], None]) -> Callable[[], None]:
-    """`act` (it takes one of the server's training slots), with the queue-full message kept for the rerun."""
+def button_row(key: str, job: TrainingJob, start: Callable[[], TrainingJob]) -> None:
+    """Pause or Resume, Stop, Step +1 and +10, Reset: as wide as their labels, wrapping in a narrow column."""
 
-    def guarded() -> None:
-        try:
-            act()
-        except QueueFull as err:
-            st.session_state[f"{key}_notice"] = str(err)
+    def on_reset() -> None:
+        runs.forget(key)
+        for name in ("scrub", "view"):
+            st.session_state.pop(f"{key}_{name}", None)
+        st.session_state[f"{key}_job"] = start()
 
-    return guarded
+    row = st.container(horizontal=True, gap="small")
+    if job.state == "paused":  # one place for Pause and Resume
+        row.button("Resume", icon=":material/resume:", key=f"{key}_resume", on_click=runs.guarded(key, job.resume))
+    else:
+        row.button("Pause", icon=":material/pause:", key=f"{key}_pause", on_click=job.pause,
+                   disabled=job.state != "running")
+    row.button("Stop", icon=":material/stop:", key=f"{key}_stop", on_click=job.stop,
+               disabled=job.state not in ("running", "paused"))
+    for steps in STEP_BUTTONS:
+        row.button(f"+{steps}", icon=":material/skip_next:", key=f"{key}_step{steps}", on_click=job.advance,
+                   args=(steps,), disabled=job.state not in ("ready", "paused"),
+                   help=f"Train {steps} step{'s' * (steps > 1)} now, then pause: watch what one update does.")
+    row.button("Reset", icon=":material/restart_alt:", key=f"{key}_restart", on_click=on_reset,
+               disabled=job.state == "ready", help="Back to the untrained model at step 0; this panel's runs end.")
 
 
 def poll(job, draw: Callable[[], None], text: Callable[[], str] | None = None, every: float = POLL_SECONDS) -> None:
@@ -217,10 +193,14 @@ def live_job(key: str, start: Callable[[], TrainingJob], knobs: dict, hint: str,
              draw: Callable[[TrainingJob], None], settings: object, picture: DeltaGenerator) -> TrainingJob:
     """The buttons, then the session's job under `key` (`current_job`: untrained until Train), its knobs set from
     this rerun's sliders (they act on its next step) and `draw(job)` polled in `picture` while it trains; `hint`
-    under the buttons while the model is untrained."""
+    under the buttons while the model is untrained. The scrubber picks a kept step to draw instead, and branches
+    from it; after a branch, both runs' curves share a chart under the picture (`time_travel`)."""
     job = current_job(key, start, settings)
     controls(key, job, start, knobs)
-    if job.done:
+    shown = time_travel.scrubber(key, job)
+    if shown is not job:  # the knobs as set now are the branch's, not the running run's
+        time_travel.branch_button(key, job, shown, knobs)
+    elif job.done:
         frozen_knobs_note(job, knobs)
     else:
         job.set_knobs(**knobs)
@@ -228,8 +208,12 @@ def live_job(key: str, start: Callable[[], TrainingJob], knobs: dict, hint: str,
         st.markdown(f":material/info: {hint}")
     else:
         figure_export.history_download(job, key)
+    parent = time_travel.parent(key, session.browser_token())
     with picture:
-        poll(job, lambda: draw(job))
+        if shown is not job:
+            st.caption(f"Showing the model as it was at step {shown.step:,}, kept; the run itself is at step "
+                       f"{job.step:,}.")
+        poll(job, lambda: (draw(shown), time_travel.compare(key, job, parent)))
     return job
 
 

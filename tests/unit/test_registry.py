@@ -162,3 +162,14 @@ def test_the_registry_is_safe_across_threads():
 
 def test_the_documented_limits():
     assert (registry.MAX_RUNS, registry.IDLE_S, registry.GRACE_S) == (6, 1800.0, 60.0)
+
+
+def test_drop_stops_and_forgets_one_run_only(runs):
+    kept, other = Run(), Run()
+    runs.register(A, "panel", kept)
+    runs.register(A, "other", other)
+    runs.drop(A, "panel")
+    assert runs.find(A, "panel") is None and kept.stops == 1
+    assert runs.find(A, "other") is other and other.stops == 0
+    runs.drop(A, "never")  # nothing kept there: nothing happens
+    runs.drop(B, "panel")  # nor for a browser never seen
