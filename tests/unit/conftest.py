@@ -63,17 +63,17 @@ def redis_url(tmp_path_factory):
 
 
 @pytest.fixture
-def clock() -> FakeClock:
+def room_clock() -> FakeClock:
     return FakeClock()
 
 
 @pytest.fixture(params=["memory", "redis"])
-def room_store(request, clock):
+def room_store(request, room_clock):
     """The same tests over both stores: an empty MemoryStore on the fake clock, or the Redis server flushed."""
     from explorer.classroom.store import MemoryStore
 
     if request.param == "memory":
-        return MemoryStore(clock=clock)
+        return MemoryStore(clock=room_clock)
     from explorer.classroom.redis_store import RedisStore
 
     store = RedisStore.from_url(request.getfixturevalue("redis_url"))
@@ -82,7 +82,7 @@ def room_store(request, clock):
 
 
 @pytest.fixture
-def classroom(room_store, clock):
+def classroom(room_store, room_clock):
     from explorer.classroom import Classroom
 
-    return Classroom(room_store, clock=clock)
+    return Classroom(room_store, clock=room_clock)

@@ -90,16 +90,16 @@ def test_a_hostile_view_is_refused_and_nothing_stored(classroom, page, params, m
     assert classroom.view(code)["version"] == 0
 
 
-def test_presence_counts_who_follows_and_who_explores(classroom, clock):
+def test_presence_counts_who_follows_and_who_explores(classroom, room_clock):
     code, _ = classroom.open_room()
     for index in range(5):
         classroom.heartbeat(code, f"session-{index:04d}", following=index < 3)
     assert classroom.presence(code) == {"following": 3, "exploring": 2}
     classroom.heartbeat(code, "session-0000", following=False)
     assert classroom.presence(code) == {"following": 2, "exploring": 3}
-    clock.advance(checks.PRESENCE_S - 1)
+    room_clock.advance(checks.PRESENCE_S - 1)
     classroom.heartbeat(code, "session-0001", following=True)
-    clock.advance(2)
+    room_clock.advance(2)
     assert classroom.presence(code) == {"following": 1, "exploring": 0}
 
 
@@ -123,35 +123,35 @@ def test_a_full_room_takes_no_new_session(classroom, monkeypatch):
     assert classroom.presence(code) == {"following": 2, "exploring": 1}
 
 
-def test_a_room_expires_and_can_be_closed(classroom, clock):
+def test_a_room_expires_and_can_be_closed(classroom, room_clock):
     code, secret = classroom.open_room()
     other, other_secret = classroom.open_room()
-    clock.advance(checks.ROOM_TTL_S - 1)
+    room_clock.advance(checks.ROOM_TTL_S - 1)
     classroom.publish(code, secret, "latent", {})
     classroom.close_room(other, other_secret)
     with pytest.raises(RoomError, match="no open room"):
         classroom.view(other)
-    clock.advance(2)
+    room_clock.advance(2)
     with pytest.raises(RoomError, match="no open room"):
         classroom.publish(code, secret, "latent", {})
     with pytest.raises(RoomError, match="no open room"):
         classroom.heartbeat(code, SESSION, True)
 
 
-def test_rooms_are_shared_by_every_replica_on_one_store(room_store, clock):
-    lecturer_side, student_side = Classroom(room_store, clock=clock), Classroom(room_store, clock=clock)
+def test_rooms_are_shared_by_every_replica_on_one_store(room_store, room_clock):
+    lecturer_side, student_side = Classroom(room_store, clock=room_clock), Classroom(room_store, clock=room_clock)
     code, secret = lecturer_side.open_room()
     lecturer_side.publish(code, secret, "vq", {"tab": "codebook"})
     student_side.heartbeat(code, SESSION, True)
     assert student_side.view(code)["page"] == "vq" and lecturer_side.presence(code)["following"] == 1
 
 
-def test_a_code_is_not_reused_while_its_closed_room_s_keys_live(room_store, clock, monkeypatch):
+def test_a_code_is_not_reused_while_its_closed_room_s_keys_live(room_store, room_clock, monkeypatch):
     from explorer.classroom import rooms
 
     draws = iter("AAAAAA" + "AAAAAA" + "BBBBBB")
     monkeypatch.setattr(rooms.secrets, "choice", lambda alphabet: next(draws))
-    classroom = Classroom(room_store, clock=clock)
+    classroom = Classroom(room_store, clock=room_clock)
     code, secret = classroom.open_room()
     classroom.publish(code, secret, "latent", {"tab": "maps"})
     classroom.close_room(code, secret)

@@ -60,17 +60,17 @@ def test_increment_counts_from_one(room_store):
     assert [room_store.increment("c", 60) for _ in range(3)] == [1, 2, 3]
 
 
-def test_the_memory_store_forgets_what_expired(clock):
-    store = MemoryStore(clock=clock, sweep_every=2)
+def test_the_memory_store_forgets_what_expired(room_clock):
+    store = MemoryStore(clock=room_clock, sweep_every=2)
     store.update("doc", lambda old: 1, 10)
     store.hash_put("hash", "f", 1, 10)
     store.increment("count", 10)
-    clock.advance(9.9)
+    room_clock.advance(9.9)
     assert store.get("doc") == 1 and store.hash_size("hash") == 1
-    clock.advance(0.2)
+    room_clock.advance(0.2)
     assert store.get("doc") is None and store.hash_get_all("hash") == {} and store.increment("count", 10) == 1
     store.update("other", lambda old: 1, 10)
-    clock.advance(11)
+    room_clock.advance(11)
     store.update("new", lambda old: 1, 10)  # a sweep on this write drops every expired entry
     assert set(store._entries) == {"new"}
 

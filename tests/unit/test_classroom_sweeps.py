@@ -37,13 +37,13 @@ def test_every_point_trained_once_fills_the_plot(classroom, room):
     assert classroom.claim_point(code, "session-late") is None
 
 
-def test_a_student_who_leaves_does_not_stall_the_sweep(classroom, room, clock):
+def test_a_student_who_leaves_does_not_stall_the_sweep(classroom, room, room_clock):
     code, _ = room
     held = {f"session-{index:04d}": classroom.claim_point(code, f"session-{index:04d}") for index in range(4)}
-    clock.advance(checks.CLAIM_STALE_S - 5)
+    room_clock.advance(checks.CLAIM_STALE_S - 5)
     for session in ("session-0000", "session-0001", "session-0002"):  # session-0003 closed its laptop
         classroom.heartbeat(code, session, True)
-    clock.advance(10)
+    room_clock.advance(10)
     assert classroom.sweep_status(code)["points"][held["session-0003"]["point_id"]]["state"] == "waiting"
     taken_over = classroom.claim_point(code, "session-late")
     assert taken_over == held["session-0003"]
