@@ -18,6 +18,9 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--load", type=int, nargs="*", metavar="N",
                        help="instead: N concurrent browser sessions on the real server (default 1 5 10 20), "
                             "written to bench_load.json unless --json is given")
+    bench.add_argument("--training-share", action="store_true",
+                       help="instead: two sessions training at once vs each alone, and the time to each panel's "
+                            "teaching point, written to bench_share.json unless --json is given")
     thumbnails = commands.add_parser("thumbnails", help="the home page's thumbnails from page screenshots")
     thumbnails.add_argument("screenshots", help="a folder written by ../shared/tools/screenshot_pages.py")
     args = parser.parse_args(argv)
@@ -30,6 +33,10 @@ def main(argv: list[str] | None = None) -> int:
         from explorer.training import pretrain as pretrain_module
 
         pretrain_module.main(tuple(args.only))
+    elif args.training_share:
+        from explorer.bench import share
+
+        share.main("bench_share.json" if args.json == bench.get_default("json") else args.json)
     elif args.load is not None:
         from explorer.bench import load as bench_load
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from explorer.runtime.threads import torch_threads
 from explorer.training.train import Diverged, TrainConfig, Trainer
 
 MAX_RUNNING = 2
@@ -141,6 +142,8 @@ class TrainingJob(Job):
         self.trainer.keep_snapshots()  # a page scrubs back along the run and branches from a kept step
         self._lock = threading.Lock()
         self.pace: float | None = None  # steps per second in slow motion (a hall watches each step); None: flat out
+        self._mirror: nn.Module | None = None  # the copy `peek` reads, made at its first call
+        self._mirror_lock = threading.Lock()  # one peek at a time uses the copy
         self.branched_at: int | None = None  # a branch (`at_snapshot`): the parent's step it started from
 
     def start(self) -> None:
@@ -212,9 +215,23 @@ class TrainingJob(Job):
             return list(self.trainer.state.history)
 
     def read(self, fn: Callable[[nn.Module], object]):
-        """fn(model) between two steps, without gradients (draw the latent map while training)."""
-        with self._lock, torch.no_grad():
+        """fn(model) between two steps, without gradients (draw the latent map while training); the run waits
+        meanwhile. On one torch thread: a page's 2 OpenMP threads spin on the cores the jobs train on."""
+        with self._lock, torch.no_grad(), torch_threads(JOB_THREADS):
             return fn(self.model)
+
+    def peek(self, fn: Callable[[nn.Module], object]):
+        """fn(a copy of the model as it stands between two steps), without gradients, while the run trains on:
+        for a slow reading (the VQ-VAE page's usage, PCA plane and token grid took 0.2-0.6 s, a stop of the run
+        every poll). Only the copy of the weights (~1 ms) holds the run's lock; fn may put the copy in eval mode."""
+        with self._mirror_lock:
+            with self._lock:
+                if self._mirror is None:
+                    self._mirror = copy.deepcopy(self.model)
+                else:
+                    copy_weights(self.model, self._mirror)
+            with torch.no_grad(), torch_threads(JOB_THREADS):
+                return fn(self._mirror)
 
     # --- the thread ----------------------------------------------------------------------
     def work(self) -> None:
@@ -251,6 +268,13 @@ def _stop_all_at_exit() -> None:
         job._resume.set()
     for job in running:
         job.join(EXIT_WAIT_S)
+
+
+def copy_weights(source: nn.Module, target: nn.Module) -> None:
+    """Copy `source`'s parameters and buffers into `target`, a deep copy of it, in place (no allocation)."""
+    with torch.no_grad():
+        for into, value in zip(target.state_dict().values(), source.state_dict().values(), strict=True):
+            into.copy_(value)
 
 
 def running_count() -> int:

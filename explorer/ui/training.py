@@ -19,6 +19,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from explorer import data, models
 from explorer.figures.knob_rules import SYMBOLS
+from explorer.training import estimate
 from explorer.training.jobs import TrainingJob
 from explorer.training.train import TrainConfig
 from explorer.ui import figure_export, runs, session, time_travel
@@ -208,6 +209,8 @@ def live_job(key: str, start: Callable[[], TrainingJob], knobs: dict, hint: str,
         st.markdown(f":material/info: {hint}")
     else:
         figure_export.history_download(job, key)
+    if note := estimate.duration_note(job, CONTINUE_STEPS):  # before Train: the run's time here, timed now
+        st.caption(note)
     parent = time_travel.parent(key, session.browser_token())
     with picture:
         if shown is not job:

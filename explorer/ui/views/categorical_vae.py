@@ -89,7 +89,7 @@ def live_settings(key: str) -> tuple[TrainConfig, dict]:
     anneal = st.toggle("Anneal τ", key=f"{key}_anneal",
                             help="τ_t = max(min(0.5, τ), τ · exp(−0.001 · t)): annealing only lowers τ")
     steps = st.select_slider("Steps", LIVE_STEPS, value=1000, key=f"{key}_steps")
-    config = TrainConfig(steps=steps, lr=2e-3, seed=session.seed(), log_every=20, eval_every=250,
+    config = TrainConfig(steps=steps, lr=2e-3, seed=session.seed(), log_every=20, eval_every=100,
                          tau_anneal_rate=1e-3 if anneal else 0.0, tau_min=0.5)
     return config, {"tau": tau, "hard": hard}
 
@@ -121,4 +121,4 @@ def live_view(job: TrainingJob, test: data.Dataset, tau: float) -> None:
     chart(with_knob_rules(tau_curve([r["step"] for r in history], [r.get("tau", np.nan) for r in history]), history),
           width="stretch", container=right)  # a τ set by hand is a rule; annealing's fall is the curve
     tau_in_force = history[-1].get("tau", tau) if history else tau  # annealed: not the slider's τ
-    job.read(lambda model: code_panel(model.eval(), test.x[0], tau_in_force, seed=0))
+    job.peek(lambda model: code_panel(model.eval(), test.x[0], tau_in_force, seed=0))

@@ -28,7 +28,7 @@ GAUSSIAN_MODELS = ("mnist-convvae", "mnist-vae-b1")  # the first shipped one is 
 N_SAMPLES = 16
 TEMPERATURES = (0.3, 0.5, 0.7, 0.8, 0.9, 1.0, 1.2, 1.5, 2.0)
 LIVE_KEY = "tokens_live"
-STEPS = (200, 500, 1000, 1500, 3000)  # a live prior's choices of steps; tests monkeypatch tiny ones
+STEPS = (100, 250, 500, 1000, 2000)  # a live prior's steps (the middle one: ~25 s); tests monkeypatch tiny ones
 TOP_K = (1, 2, 4, 8, 16, 32, "all")  # "all": no top-k cut, the prior's own distribution
 
 
@@ -144,7 +144,7 @@ def live_panel(train_codes: torch.Tensor, test_codes: torch.Tensor, codebook_siz
     knobs_column, picture = training.stage()
     with knobs_column:
         steps = st.select_slider("Steps", STEPS, value=STEPS[len(STEPS) // 2], key=f"{LIVE_KEY}_steps")
-        config = dataclasses.replace(tokens.PRIOR_TRAIN, steps=steps, seed=session.seed())
+        config = dataclasses.replace(tokens.LIVE_PRIOR_TRAIN, steps=steps, seed=session.seed())
         training.live_job(LIVE_KEY, lambda: new_job(cache.pretrained(VQ_MODEL), train_codes, test_codes, config), {},
                           f"Untrained, at step 0. Press **Train from scratch**: a causal transformer learns "
                           f"p(c_t | c_<t) over {len(train_codes):,} token grids, here, now.",

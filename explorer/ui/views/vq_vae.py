@@ -136,7 +136,7 @@ def live_view(job: TrainingJob, test: data.Dataset) -> None:
     every = job.config.log_every  # a history row holds the means over this many steps
     rows = job.history
     history = vq.usage_history(rows, steps_per_row=every)
-    seen = job.read(lambda model: snapshot(model, test.x[:USAGE_IMAGES].to(session.device())))
+    seen = job.peek(lambda model: snapshot(model, test.x[:USAGE_IMAGES].to(session.device())))
     curves = figures.usage_curves(history["step"], history["perplexity"], history["unused_codes"], seen["size"],
                                   "Perplexity, unused and reset codes while training",
                                   unused_name="unused in the batch", codes_reset=history["codes_reset"],
