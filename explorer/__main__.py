@@ -18,6 +18,10 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--load", type=int, nargs="*", metavar="N",
                        help="instead: N concurrent browser sessions on the real server (default 1 5 10 20), "
                             "written to bench_load.json unless --json is given")
+    bench.add_argument("--ws", type=int, nargs="+", metavar="N",
+                       help="instead: N simulated sessions over Streamlit's websocket, no browsers (explorer.bench."
+                            "ws_load), written to bench_ws.json unless --json is given")
+    bench.add_argument("--with-browsers", action="store_true", help="with --ws: the browser bench too, and a table")
     bench.add_argument("--training-share", action="store_true",
                        help="instead: two sessions training at once vs each alone, and the time to each panel's "
                             "teaching point, written to bench_share.json unless --json is given")
@@ -33,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
         from explorer.training import pretrain as pretrain_module
 
         pretrain_module.main(tuple(args.only))
+    elif args.ws is not None:
+        from explorer.bench import ws_load
+
+        json_path = "bench_ws.json" if args.json == bench.get_default("json") else args.json
+        ws_load.main(tuple(args.ws), json_path, quick=args.quick, with_browsers=args.with_browsers)
     elif args.training_share:
         from explorer.bench import share
 
