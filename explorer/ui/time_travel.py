@@ -53,6 +53,8 @@ def branch_button(key: str, job: TrainingJob, view: TrainingJob, knobs: dict) ->
         runs.keep(key + runs.PARENT, job)
         runs.keep(key, view)
         view.resume()
+        if job.state == "paused":  # A and B train on side by side
+            job.resume()
 
     st.button(f"Branch from step {view.step:,}", icon=":material/call_split:", key=f"{key}_branch", width="stretch",
               on_click=runs.guarded(key, on_branch),
@@ -72,6 +74,13 @@ def run_label(letter: str, history: list[dict]) -> str:
     return f"{letter}: {', '.join(knobs)}" if knobs else letter
 
 
+def unit(job: TrainingJob, keys: tuple[str, ...]) -> str:
+    """The compared terms' unit: per token for a prior, per image for a model of images, else per sample."""
+    if keys[0] in UNITS:
+        return UNITS[keys[0]]
+    return "nats per image" if getattr(job.model.config, "image_shape", None) else "nats per sample"
+
+
 def compare(key: str, job: TrainingJob, parent_job: TrainingJob | None) -> None:
     """A|B: the parent's and the branch's curves on one chart, a rule where they part."""
     if parent_job is None or job.branched_at is None:
@@ -83,7 +92,7 @@ def compare(key: str, job: TrainingJob, parent_job: TrainingJob | None) -> None:
     start = job.branched_at or 0
     changes = [label for step, label in knob_changes(b) if step == start]
     title = f"A | B: the runs part at step {start:,}" + (f" ({changes[0]})" if changes else "")
-    fig = compare_runs([(run_label("A", a), a), (run_label("B", b), b)], keys, start,
-                       f"B branches{': ' + changes[0] if changes else ''}", title,
-                       unit=UNITS.get(keys[0], "nats per sample"))
+    own = [r for r in b if r["step"] >= start]  # B's rows before `start` are A's: drawn once, as A's
+    fig = compare_runs([(run_label("A", a), a), (run_label("B", b), own)], keys, start,
+                       f"B branches{': ' + changes[0] if changes else ''}", title, unit=unit(job, keys))
     figure_export.chart(fig, width="stretch", key=f"{key}_compare")
