@@ -32,6 +32,7 @@ from explorer.training.jobs import TrainingJob
 from explorer.training.train import TrainConfig
 
 PHASE_S, SETTLE_S, ROUNDS, POLL_S = 3.0, 0.3, 3, 1.0
+VQ_POLL_IMAGES = 500  # held-out images the VQ-VAE page's live view reads each poll (its USAGE_IMAGES)
 TEACHING_TIMEOUT_S = 120.0
 Poll = Callable[[TrainingJob], object]
 
@@ -66,7 +67,7 @@ def vq_vae(d: Data, codebook_size: int = 64, steps: int = 500) -> tuple[Training
     config = TrainConfig(steps=steps, lr=2e-3, log_every=10, eval_every=100)
     job = TrainingJob(model, d.train, config, {"commitment_beta": 0.25}, x_test=d.test, device=d.device,
                       copy_model=False)
-    x = d.test[:500].to(d.device)
+    x = d.test[:VQ_POLL_IMAGES].to(d.device)
     return job, lambda j: j.peek(lambda m: (vq.codebook_usage(m.eval(), x), vq.codebook_plane(m, x),
                                             vq.token_grid(m, x[0])))
 
