@@ -1,15 +1,20 @@
 """Latent Lab: the live companion to a lecture on variational autoencoders.
 
 Run with `streamlit run app.py`. The navigation groups the pages by the lecture's sections, as the pages'
-declarations say (`explorer.ui.outline`).
+declarations say (`explorer.ui.outline`). A class (issue 24): a student's session takes the lecturer's view before
+any widget is drawn (`class_room.apply_pending`), and a lecturer's run ends by publishing its view.
 """
 
 import streamlit as st
 
-from explorer.ui import navigation, session
+from explorer.ui import class_panel, class_room, navigation, session
 
 session.page_config()
+class_room.join_from_link()
+class_room.apply_pending()
 
 app_navigation = st.navigation(navigation.navigation_pages())
 session.sidebar()
+class_panel.sidebar(app_navigation.url_path)
 app_navigation.run()
+class_room.publish_view(app_navigation.url_path)

@@ -88,6 +88,7 @@ class Choice:
 
 # Knobs of every page: projector mode travels with a link, whichever page it opens (`explorer.ui.session`).
 GLOBAL_KNOBS: dict[str, Choice] = {"projector": Choice((False, True), False)}
+ROOM_PARAM = "room"  # the class's room code (issue 24): set by `explorer.ui.class_room` once the room took it
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,8 @@ def url_values(knobs: Knobs) -> dict[str, str]:
 def publish(knobs: Knobs) -> None:
     """Make the URL's query string exactly these knobs' values (other pages' knobs and bad values leave it)."""
     wanted = url_values(knobs)
+    if st.session_state.get(ROOM_PARAM):  # the class's room this session joined: a reload stays in it
+        wanted[ROOM_PARAM] = st.session_state[ROOM_PARAM]
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
 

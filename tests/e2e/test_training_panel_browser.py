@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from test_runs_outlive_browser import TIMEOUT, open_panel, progress, wait_for_step_past
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -1,0 +1,79 @@
+"""The class in AppTest (issue 24, items 1 and 2): a lecturer opens a room, two students join by link and by code,
+follow the lecturer's page, tab and knobs, one explores on their own and is brought back; refused codes are named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from apptest import assert_clean
+from streamlit.testing.v1 import AppTest
+
+from explorer.ui import class_room
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def session(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params.update(query or {})
+    at.run()
+    assert_clean(at)
+    return at
+
+
+@pytest.fixture()
+def lecturer():
+    class_room.classroom.clear()  # a fresh in-process store: no rooms from other tests
+    class_room.LECTURERS.clear()
+    at = session()
+    at.button(key="class_open").click().run()
+    assert_clean(at)
+    return at
+
+
+def test_a_room_has_a_code_a_qr_code_and_no_secret_in_its_link(lecturer):
+    code, secret = lecturer.session_state["class_code"], lecturer.session_state["class_secret"]
+    assert len(code) == 6 and secret and secret not in str(lecturer.query_params)
+    assert lecturer.query_params["room"] == code
+    assert any(f"Room **{code}**" in m.value for m in lecturer.markdown)
+    assert lecturer.sidebar.get("image"), "no QR code"
+
+
+def test_students_follow_the_lecturers_page_tab_and_knobs(lecturer):
+    code = lecturer.session_state["class_code"]
+    by_link = session({"room": code})
+    by_code = session()
+    by_code.text_input(key="class_join_text").input(code.lower())
+    by_code.button(key="class_join").click().run()
+    assert by_code.session_state["class_code"] == code
+    lecturer.switch_page("pages/reparameterization.py").run()
+    lecturer.slider(key="rep_mu").set_value(1.5).run()
+    assert_clean(lecturer)
+    for student in (by_link, by_code):
+        student.run()  # the follow fragment sees the new view: the app reruns on the lecturer's page
+        assert_clean(student)
+        assert student.session_state["rep_mu"] == 1.5
+        assert student.title[0].value == "The reparameterization trick"
+
+
+def test_explore_on_my_own_then_bring_everyone_here(lecturer):
+    code = lecturer.session_state["class_code"]
+    student = session({"room": code})
+    lecturer.switch_page("pages/reparameterization.py").run()
+    student.run()
+    student.toggle(key="class_following").set_value(False).run()  # explore: the lecturer's moves stay theirs
+    lecturer.slider(key="rep_mu").set_value(2.0).run()
+    student.run()
+    assert student.session_state["rep_mu"] != 2.0
+    assert class_room.classroom().presence(code) == {"following": 0, "exploring": 1}
+    lecturer.button(key="class_gather").click().run()
+    student.run()
+    assert student.session_state["class_following"] and student.session_state["rep_mu"] == 2.0
+
+
+def test_a_refused_code_is_named_and_nothing_joined(lecturer):
+    student = session({"room": "<script>"})
+    assert "class_code" not in student.session_state
+    assert any("room" in c.value.lower() for c in student.sidebar.caption), [c.value for c in student.sidebar.caption]
+    assert "room" not in student.query_params  # a refused code leaves the address bar
