@@ -11,7 +11,7 @@ import segno
 import streamlit as st
 
 from explorer.classroom import RoomError
-from explorer.ui import class_room
+from explorer.ui import class_predict, class_room, class_sweep
 from explorer.ui.class_room import Member
 
 COUNT_EVERY_S = 2.0
@@ -77,6 +77,8 @@ def lecturer(me: Member) -> None:
     st.button("Close the room", icon=":material/logout:", key="class_close", width="stretch",
               on_click=_lecturer_act, args=(lambda: (class_room.classroom().close_room(me.code, me.secret),
                                                      class_room.leave()),))
+    class_predict.lecturer_controls(me)
+    class_sweep.lecturer_controls(me)
 
 
 def _lecturer_act(act) -> None:
@@ -106,6 +108,16 @@ def student(me: Member, page_path: str) -> None:
     st.button("Leave the room", icon=":material/logout:", key="class_leave", on_click=class_room.leave,
               width="stretch")
     class_room.follow(page_path)
+    class_predict.student_controls(me)
+    class_sweep.student_controls(me)
+
+
+def main_panel() -> None:
+    """The class's panels above the page (a question, a sweep), for a session in a room."""
+    me = class_room.member()
+    if me is not None:
+        class_predict.main_panel(me)
+        class_sweep.main_panel(me)
 
 
 def _follow_again() -> None:
