@@ -1,0 +1,91 @@
+"""The class in real browsers (issue 24): a lecturer's context and two students' contexts on one server. The
+students join by link and by code, follow the lecturer's page, tab and knob; one explores on their own (the
+lecturer sees 1 following, 1 exploring) and "bring everyone here" brings them back."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+TIMEOUT = 60_000
+HEADING = "The reparameterization trick"
+ESTIMATES = "One-sample gradient estimates"
+ROOM = re.compile(r"Room ([A-Z2-9]{6}) · you lead")
+
+
+def mu_shown(page) -> str:
+    slider = page.locator('[data-testid="stSlider"]').filter(has=page.get_by_text("μ", exact=True))
+    return slider.locator('[data-testid="stSliderThumbValue"]').inner_text()
+
+
+def wait_for_mu(page, value: str) -> None:
+    page.wait_for_function(
+        """value => [...document.querySelectorAll('[data-testid="stSlider"]')].some(s =>
+            s.innerText.includes('μ') && s.querySelector('[data-testid="stSliderThumbValue"]')?.innerText === value)""",
+        arg=value, timeout=TIMEOUT, polling=100)
+
+
+def move_mu(page, presses: int) -> None:
+    for _ in range(presses):
+        page.locator('[data-testid="stSlider"]').filter(has=page.get_by_text("μ", exact=True)).get_by_role(
+            "slider").focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(300)
+
+
+def open_room(page, base: str) -> str:
+    page.goto(base + "/reparameterization")
+    page.get_by_role("heading", name=HEADING).wait_for(timeout=TIMEOUT)
+    page.get_by_role("button", name="Open a room (lecturer)").click()
+    room = page.get_by_text(ROOM)
+    room.wait_for(timeout=TIMEOUT)
+    code = ROOM.search(room.inner_text()).group(1)
+    assert page.locator('[data-testid="stSidebar"] img').count() >= 1  # the QR code
+    return code
+
+
+def join_by_code(page, base: str, code: str) -> None:
+    page.goto(base + "/")
+    page.get_by_label("Room code").fill(code.lower())
+    page.get_by_role("button", name="Join").click()
+
+
+def counts(page) -> str:
+    return page.get_by_text(re.compile(r"following · \d+ exploring")).inner_text()
+
+
+def test_students_follow_explore_and_are_brought_back(browser, server_url, shots):
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1100}) for _ in range(3)]
+    lecturer, by_link, by_code = (c.new_page() for c in contexts)
+    try:
+        code = open_room(lecturer, server_url)
+        by_link.goto(f"{server_url}/?room={code}")
+        join_by_code(by_code, server_url, code)
+        for student in (by_link, by_code):  # onto the lecturer's page, from the home page
+            student.get_by_role("heading", name=HEADING).wait_for(timeout=TIMEOUT)
+            assert f"room={code}" in student.url and "secret" not in student.url
+        lecturer.get_by_role("tab", name=ESTIMATES).click()
+        move_mu(lecturer, 3)
+        wait_for_mu(lecturer, "0.80")
+        for student in (by_link, by_code):
+            student.get_by_role("tab", name=ESTIMATES, selected=True).wait_for(timeout=TIMEOUT)
+            wait_for_mu(student, "0.80")
+        by_code.get_by_text("Follow the lecturer").click()  # explore on my own
+        lecturer.get_by_text(re.compile(r"1 following · 1 exploring")).wait_for(timeout=TIMEOUT)
+        move_mu(lecturer, 2)
+        wait_for_mu(lecturer, "1.00")
+        wait_for_mu(by_link, "1.00")
+        by_code.wait_for_timeout(2000)
+        assert mu_shown(by_code) == "0.80"  # exploring: the lecturer's moves are not theirs
+        lecturer.get_by_role("button", name="Bring everyone here").click()
+        wait_for_mu(by_code, "1.00")
+        lecturer.get_by_text(re.compile(r"2 following · 0 exploring")).wait_for(timeout=TIMEOUT)
+        for page in (lecturer, by_link, by_code):
+            assert page.locator('[data-testid="stException"]').count() == 0
+        lecturer.screenshot(path=str(shots / "class-lecturer.png"))
+        by_code.screenshot(path=str(shots / "class-student.png"))
+    finally:
+        for context in contexts:
+            context.close()
