@@ -45,25 +45,36 @@ def wait_healthy(url: str, timeout: float = 60.0) -> float:
     raise TimeoutError(f"no healthy Streamlit server at {url} after {timeout} s")
 
 
+def start_streamlit(port: int, app: str = "app.py", env: dict | None = None) -> subprocess.Popen:
+    """`streamlit run app` on loopback `port`, not waited for (see `wait_healthy`): the caller owns the process,
+    so a test can kill it and start it again on the same port (tests/deploy: a replica that dies)."""
+    command = [sys.executable, "-m", "streamlit", "run", app, "--server.headless", "true",
+               "--server.port", str(port), "--server.address", "127.0.0.1",
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    return subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+
+
+def stop_streamlit(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
 @contextlib.contextmanager
 def streamlit_server(app: str = "app.py", env: dict | None = None) -> Iterator[str]:
     """Start `streamlit run app` on a free loopback port; yields its URL; always stops it."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "streamlit", "run", app, "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1",
-               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    server = start_streamlit(port, app, env)
     try:
         wait_healthy(url)
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_streamlit(server)
 
 
 def launch(playwright):
