@@ -28,12 +28,13 @@ from __future__ import annotations
 import os
 import time
 import urllib.request
+from pathlib import Path
 
 import hall as hall_module
 import pytest
 import redis
 
-from explorer.bench.browser import chromium_path, free_port, launch
+from explorer.bench.browser import free_port
 from explorer.data.mnist import SHARED_MNIST
 
 
@@ -112,12 +113,8 @@ def hall(hall_nginx_url, hall_redis_url, hall_replicas) -> hall_module.Hall:
 
 
 @pytest.fixture(scope="session")
-def browser():
-    if chromium_path() is None:
-        pytest.fail("no chromium binary: the README's test command installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = launch(p)
-        yield chromium
-        chromium.close()
+def shots():
+    """Where the hall's screenshots land: screenshots/, as tests/e2e's."""
+    folder = Path(__file__).resolve().parents[2] / "screenshots"
+    folder.mkdir(exist_ok=True)
+    return folder

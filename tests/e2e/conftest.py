@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from explorer.bench.browser import chromium_path, launch, streamlit_server
+from explorer.bench.browser import chromium_path, streamlit_server
 from explorer.data.mnist import SHARED_MNIST
 from explorer.store import zoo
 
@@ -23,16 +23,6 @@ def server_url():
     env = {"LATENT_LAB_MNIST_DIR": str(SHARED_MNIST)} if SHARED_MNIST.exists() else {}
     with streamlit_server(env=env) as url:
         yield url
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture

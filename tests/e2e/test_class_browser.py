@@ -42,7 +42,7 @@ def open_room(page, base: str) -> str:
     room = page.get_by_text(ROOM)
     room.wait_for(timeout=TIMEOUT)
     code = ROOM.search(room.inner_text()).group(1)
-    assert page.locator('[data-testid="stSidebar"] img').count() >= 1  # the QR code
+    page.locator('[data-testid="stSidebar"] img').first.wait_for(timeout=TIMEOUT)  # the QR code
     return code
 
 
@@ -56,36 +56,40 @@ def counts(page) -> str:
     return page.get_by_text(re.compile(r"following · \d+ exploring")).inner_text()
 
 
+def follow_explore_and_bring_back(lecturer, by_link, by_code, url: str, shots, name: str) -> None:
+    """The scenario, on pages of three browser contexts at `url` (one server, or nginx before replicas)."""
+    code = open_room(lecturer, url)
+    by_link.goto(f"{url}/?room={code}")
+    join_by_code(by_code, url, code)
+    for student in (by_link, by_code):  # onto the lecturer's page, from the home page
+        student.get_by_role("heading", name=HEADING).wait_for(timeout=TIMEOUT)
+        assert f"room={code}" in student.url and "secret" not in student.url
+    lecturer.get_by_role("tab", name=ESTIMATES).click()
+    move_mu(lecturer, 3)
+    wait_for_mu(lecturer, "0.80")
+    for student in (by_link, by_code):
+        student.get_by_role("tab", name=ESTIMATES, selected=True).wait_for(timeout=TIMEOUT)
+        wait_for_mu(student, "0.80")
+    by_code.get_by_text("Follow the lecturer").click()  # explore on my own
+    lecturer.get_by_text(re.compile(r"1 following · 1 exploring")).wait_for(timeout=TIMEOUT)
+    move_mu(lecturer, 2)
+    wait_for_mu(lecturer, "1.00")
+    wait_for_mu(by_link, "1.00")
+    by_code.wait_for_timeout(2000)
+    assert mu_shown(by_code) == "0.80"  # exploring: the lecturer's moves are not theirs
+    lecturer.get_by_role("button", name="Bring everyone here").click()
+    wait_for_mu(by_code, "1.00")
+    lecturer.get_by_text(re.compile(r"2 following · 0 exploring")).wait_for(timeout=TIMEOUT)
+    for page in (lecturer, by_link, by_code):
+        assert page.locator('[data-testid="stException"]').count() == 0
+    lecturer.screenshot(path=str(shots / f"{name}-lecturer.png"))
+    by_code.screenshot(path=str(shots / f"{name}-student.png"))
+
+
 def test_students_follow_explore_and_are_brought_back(browser, server_url, shots):
     contexts = [browser.new_context(viewport={"width": 1400, "height": 1100}) for _ in range(3)]
-    lecturer, by_link, by_code = (c.new_page() for c in contexts)
     try:
-        code = open_room(lecturer, server_url)
-        by_link.goto(f"{server_url}/?room={code}")
-        join_by_code(by_code, server_url, code)
-        for student in (by_link, by_code):  # onto the lecturer's page, from the home page
-            student.get_by_role("heading", name=HEADING).wait_for(timeout=TIMEOUT)
-            assert f"room={code}" in student.url and "secret" not in student.url
-        lecturer.get_by_role("tab", name=ESTIMATES).click()
-        move_mu(lecturer, 3)
-        wait_for_mu(lecturer, "0.80")
-        for student in (by_link, by_code):
-            student.get_by_role("tab", name=ESTIMATES, selected=True).wait_for(timeout=TIMEOUT)
-            wait_for_mu(student, "0.80")
-        by_code.get_by_text("Follow the lecturer").click()  # explore on my own
-        lecturer.get_by_text(re.compile(r"1 following · 1 exploring")).wait_for(timeout=TIMEOUT)
-        move_mu(lecturer, 2)
-        wait_for_mu(lecturer, "1.00")
-        wait_for_mu(by_link, "1.00")
-        by_code.wait_for_timeout(2000)
-        assert mu_shown(by_code) == "0.80"  # exploring: the lecturer's moves are not theirs
-        lecturer.get_by_role("button", name="Bring everyone here").click()
-        wait_for_mu(by_code, "1.00")
-        lecturer.get_by_text(re.compile(r"2 following · 0 exploring")).wait_for(timeout=TIMEOUT)
-        for page in (lecturer, by_link, by_code):
-            assert page.locator('[data-testid="stException"]').count() == 0
-        lecturer.screenshot(path=str(shots / "class-lecturer.png"))
-        by_code.screenshot(path=str(shots / "class-student.png"))
+        follow_explore_and_bring_back(*(c.new_page() for c in contexts), server_url, shots, "class")
     finally:
         for context in contexts:
             context.close()
