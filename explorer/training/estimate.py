@@ -76,7 +76,7 @@ def time_trainer(trainer: Trainer, steps: int = TIMED_STEPS) -> Timing:
 def timing_key(trainer: Trainer) -> tuple:
     """What a step's cost depends on: the model's class and config, the batch, the data's shape, the device."""
     model = trainer.model
-    return (type(model).__name__, repr(getattr(model, "config", None)), trainer.config.batch_size,
+    return (type(model).__name__, repr(model.config), trainer.config.batch_size,
             tuple(trainer.x_train.shape), str(trainer.device), trainer.x_test is not None)
 
 

@@ -52,8 +52,9 @@ def member() -> Member | None:
     code = st.session_state.get("class_code")
     if not code:
         return None
-    # the room knows a session by a digest of its id: Streamlit's own id never leaves the process
-    sid = hashlib.sha256((session.session_id() or session.browser_token()).encode()).hexdigest()[:32]
+    # the room knows a session by a digest of its id and its browser's token: Streamlit's id never leaves the
+    # process, two tabs of one browser are two sessions, and so are AppTest's sessions (which share one id)
+    sid = hashlib.sha256(f"{session.session_id()}:{session.browser_token()}".encode()).hexdigest()[:32]
     return Member(code, sid, st.session_state.get("class_secret"))
 
 

@@ -17,7 +17,7 @@ from explorer.ui import figure_export, runs
 
 NOW = "now"
 COMPARED = (("recon", "kl"), ("nats_per_token",), ("loss",))  # the first pair of terms both runs' rows have
-UNITS = {"nats_per_token": "nats per token"}
+UNITS = {"nats_per_token": "nats per token"}  # else per image: every panel trains on images
 
 
 def scrubber(key: str, job: TrainingJob) -> TrainingJob:
@@ -74,13 +74,6 @@ def run_label(letter: str, history: list[dict]) -> str:
     return f"{letter}: {', '.join(knobs)}" if knobs else letter
 
 
-def unit(job: TrainingJob, keys: tuple[str, ...]) -> str:
-    """The compared terms' unit: per token for a prior, per image for a model of images, else per sample."""
-    if keys[0] in UNITS:
-        return UNITS[keys[0]]
-    return "nats per image" if getattr(job.model.config, "image_shape", None) else "nats per sample"
-
-
 def compare(key: str, job: TrainingJob, parent_job: TrainingJob | None) -> None:
     """A|B: the parent's and the branch's curves on one chart, a rule where they part."""
     if parent_job is None or job.branched_at is None:
@@ -94,5 +87,6 @@ def compare(key: str, job: TrainingJob, parent_job: TrainingJob | None) -> None:
     title = f"A | B: the runs part at step {start:,}" + (f" ({changes[0]})" if changes else "")
     own = [r for r in b if r["step"] >= start]  # B's rows before `start` are A's: drawn once, as A's
     fig = compare_runs([(run_label("A", a), a), (run_label("B", b), own)], keys, start,
-                       f"B branches{': ' + changes[0] if changes else ''}", title, unit=unit(job, keys))
+                       f"B branches{': ' + changes[0] if changes else ''}", title,
+                       unit=UNITS.get(keys[0], "nats per image"))
     figure_export.chart(fig, width="stretch", key=f"{key}_compare")

@@ -30,9 +30,6 @@ def session(query: dict[str, str] | None = None) -> AppTest:
 
 @pytest.fixture()
 def lecturer(monkeypatch):
-    # AppTest gives every session one script-run id; a real server gives each its own. Without it the room tells
-    # sessions apart by their browser token (random, one per AppTest), as it does when there is no id.
-    monkeypatch.setattr(class_room.session, "session_id", lambda: None)
     class_room.classroom.clear()  # a fresh in-process store: no rooms from other tests
     class_room.LECTURERS.clear()
     class_predict._FUTURES.clear()  # truths measured by an earlier test (a stubbed one, say) are not kept

@@ -15,7 +15,6 @@ from streamlit.testing.v1 import AppTest
 from explorer.classroom import checks
 from explorer.training import class_sweep, jobs
 from explorer.ui import class_room
-from explorer.ui import session as ui_session
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TWO = "β 0.5 and 4 (2 points)"
@@ -31,9 +30,6 @@ def session(query: dict[str, str] | None = None) -> AppTest:
 
 @pytest.fixture()
 def lecturer(monkeypatch):
-    # every AppTest session has one and the same script-run session id: the room would take two students for one,
-    # so here each is known by its browser token (`class_room.member`'s fallback), as distinct as real sessions' ids
-    monkeypatch.setattr(ui_session, "session_id", lambda: None)
     monkeypatch.setattr(class_sweep, "POINT_STEPS", 5)
     presets = class_sweep.presets
     monkeypatch.setattr(class_sweep, "presets", lambda steps: {
