@@ -72,6 +72,7 @@ def presets(steps: int = POINT_STEPS) -> dict[str, dict]:
         "σ 0.05…1 (5 points, β = 1)": {"knob": "sigma", "values": [0.05, 0.1, 0.2, 0.5, 1.0],
                                       "model": sweep_model(steps)},
         "5 seeds at β = 1": {"knob": "seed", "values": [0, 1, 2, 3, 4], "model": sweep_model(steps)},
+        "β 1 against β 8 (2 points)": {"knob": "beta", "values": [1.0, 8.0], "model": sweep_model(steps)},  # a pair
     }
 
 

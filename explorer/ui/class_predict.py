@@ -68,13 +68,13 @@ def lecturer_controls(me: Member) -> None:
     page = _lecturer_page(me)
     listed = [question.id for question in questions.for_page(page)]
     st.selectbox("Question", listed, format_func=lambda qid: _menu_label(questions.BY_ID[qid], page), key=PICK)
-    ask, close, reveal = st.columns(3)
-    ask.button("Ask", icon=":material/help:", key="class_q_ask", on_click=_ask, args=(me,), width="stretch",
+    row = st.container(horizontal=True, gap="small")  # as wide as their labels: three columns cut them to "A…"
+    row.button("Ask", icon=":material/help:", key="class_q_ask", on_click=_ask, args=(me,),
                help="Every student sees the question above the page and answers.")
-    close.button("Close", icon=":material/lock:", key="class_q_close", on_click=_close, args=(me,), width="stretch",
-                 help="No more answers to the question asked; the count stays.")
-    reveal.button("Reveal", icon=":material/visibility:", key="class_q_reveal", on_click=_reveal, args=(me,),
-                  width="stretch", help="The true result next to the class's answers, for everyone.")
+    row.button("Close", icon=":material/lock:", key="class_q_close", on_click=_close, args=(me,),
+               help="No more answers to the question asked; the count stays.")
+    row.button("Reveal", icon=":material/visibility:", key="class_q_reveal", on_click=_reveal, args=(me,),
+               help="The true result next to the class's answers, for everyone.")
     live_count(me)
 
 

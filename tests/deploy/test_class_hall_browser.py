@@ -10,17 +10,17 @@ import pytest
 from test_hall_browser import new_page
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))  # the scenario lives beside its one-server run
-from test_class_browser import follow_explore_and_bring_back  # noqa: E402
+from test_class_browser import the_class  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
-def test_followers_on_another_replica_follow_explore_and_are_brought_back(browser, hall, shots):
+def test_the_class_across_replicas_follows_predicts_and_computes(browser, hall, shots):
     replica_a, replica_b = hall.replicas
     lecturer = new_page(browser, hall, replica_a)
     students = [new_page(browser, hall, replica_b) for _ in range(2)]
     try:
-        follow_explore_and_bring_back(lecturer, *students, hall.url, shots, "class-hall")
+        the_class([lecturer, *students], hall.url, shots, "class-hall")
         assert {hall.replica_at(u) for u in lecturer.upstreams if u} == {replica_a}
         for student in students:
             assert {hall.replica_at(u) for u in student.upstreams if u} == {replica_b}

@@ -1,6 +1,8 @@
 """The class in real browsers (issue 24): a lecturer's context and two students' contexts on one server. The
 students join by link and by code, follow the lecturer's page, tab and knob; one explores on their own (the
-lecturer sees 1 following, 1 exploring) and "bring everyone here" brings them back."""
+lecturer sees 1 following, 1 exploring) and "bring everyone here" brings them back. Then the lecturer asks a
+question, both students answer, the lecturer reveals (the class's answers beside the truth, on every screen); and a
+two-point class sweep is filled in by the two students' sessions. tests/deploy runs the same across replicas."""
 
 from __future__ import annotations
 
@@ -86,10 +88,58 @@ def follow_explore_and_bring_back(lecturer, by_link, by_code, url: str, shots, n
     by_code.screenshot(path=str(shots / f"{name}-student.png"))
 
 
-def test_students_follow_explore_and_are_brought_back(browser, server_url, shots):
+def chart_titles(page) -> list[str]:
+    return page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')]
+        .map(el => (el.layout.title?.text || '').replace(/<[^>]+>/g, ''))""")
+
+
+def predict_and_reveal(lecturer, students) -> None:
+    """The τ question (no model to load): both students answer, the lecturer sees 2 answers and reveals."""
+    lecturer.get_by_role("combobox", name="Question").click()
+    lecturer.get_by_role("option", name=re.compile(r"Up to which temperature τ")).click()
+    lecturer.get_by_role("button", name="Ask").click()
+    for choice, student in zip(("τ = 0.2", "τ = 1"), students, strict=True):
+        student.get_by_text("Predict:").wait_for(timeout=TIMEOUT)
+        student.get_by_text(choice, exact=True).click()
+        student.get_by_role("button", name="Send").click()
+        student.get_by_text(re.compile(r"Answer received")).wait_for(timeout=TIMEOUT)
+    lecturer.get_by_text(re.compile(r"^2 answers so far")).wait_for(timeout=TIMEOUT)
+    lecturer.get_by_role("button", name="Reveal").click()
+    for page in (lecturer, *students):
+        page.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')].some(el =>
+            (el.layout.title?.text || '').includes('2 answers'))""", timeout=TIMEOUT, polling=200)
+        answers = [t for t in chart_titles(page) if "2 answers" in t]
+        assert answers, chart_titles(page)
+
+
+def two_point_sweep(lecturer, students) -> None:
+    """β 1 against β 8: each student's session trains one point; the lecturer's plot shows both."""
+    lecturer.get_by_role("combobox", name="Sweep").click()
+    lecturer.get_by_role("option", name="β 1 against β 8 (2 points)").click()
+    lecturer.get_by_role("button", name="Start the class sweep").click()
+    lecturer.get_by_text(re.compile(r"2 done · 0 training · 0 waiting")).wait_for(timeout=3 * TIMEOUT)
+    for student in students:
+        student.get_by_text(re.compile(r"You trained 1 point\(s\) for the class")).wait_for(timeout=TIMEOUT)
+    lecturer.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')].some(el =>
+        (el.layout.title?.text || '').includes('R–D plane') && el.data.some(t => (t.x || []).length >= 2))""",
+        timeout=TIMEOUT, polling=250)
+
+
+def the_class(pages, url: str, shots, name: str) -> None:
+    """Follow, predict and reveal, sweep: the whole of the class on three contexts' pages at `url`."""
+    lecturer, by_link, by_code = pages
+    follow_explore_and_bring_back(lecturer, by_link, by_code, url, shots, name)
+    predict_and_reveal(lecturer, (by_link, by_code))
+    two_point_sweep(lecturer, (by_link, by_code))
+    for page in pages:
+        assert page.locator('[data-testid="stException"]').count() == 0
+    lecturer.screenshot(path=str(shots / f"{name}-lecturer-sweep.png"), full_page=True)
+
+
+def test_the_class_follows_predicts_and_computes(browser, server_url, shots):
     contexts = [browser.new_context(viewport={"width": 1400, "height": 1100}) for _ in range(3)]
     try:
-        follow_explore_and_bring_back(*(c.new_page() for c in contexts), server_url, shots, "class")
+        the_class([c.new_page() for c in contexts], server_url, shots, "class")
     finally:
         for context in contexts:
             context.close()
