@@ -77,3 +77,33 @@ def test_a_refused_code_is_named_and_nothing_joined(lecturer):
     assert "class_code" not in student.session_state
     assert any("room" in c.value.lower() for c in student.sidebar.caption), [c.value for c in student.sidebar.caption]
     assert "room" not in student.query_params  # a refused code leaves the address bar
+
+
+def test_a_huge_room_link_is_refused_and_nothing_joined(lecturer):
+    student = session({"room": "A" * 100_000})
+    assert "class_code" not in student.session_state
+    assert [c.value for c in student.sidebar.caption if "room" in c.value.lower()]
+    assert class_room.classroom().presence(lecturer.session_state["class_code"]) == {"following": 0, "exploring": 0}
+
+
+def test_a_forged_view_sets_only_the_pages_knobs_and_only_to_allowed_values(lecturer):
+    """A view in the room that no lecturer's app would publish (a value out of range, a key of no page) reaches a
+    follower only through the page's own knob parsing: refused values fall back to their defaults."""
+    code, secret = lecturer.session_state["class_code"], lecturer.session_state["class_secret"]
+    student = session({"room": code})
+    class_room.classroom().publish(code, secret, "reparameterization",
+                                   {"rep_mu": "1e999", "rep_sigma": "0.3", "class_secret": "x", "seed": "7"})
+    student.run()
+    assert_clean(student)
+    assert student.title[0].value == "The reparameterization trick"
+    assert student.session_state["rep_sigma"] == 0.3 and student.session_state["rep_mu"] == 0.5  # μ: the default
+    assert student.session_state["class_secret"] is None and student.session_state["seed"] == 0  # not the page's
+
+
+def test_a_student_has_no_lecturer_controls_and_the_room_refuses_its_acts(lecturer):
+    code = lecturer.session_state["class_code"]
+    student = session({"room": code})
+    keys = {b.key for b in student.sidebar.button}
+    assert not keys & {"class_gather", "class_close", "class_q_ask", "class_q_reveal", "class_sweep_start"}
+    with pytest.raises(class_room.RoomError, match="secret"):
+        class_room.classroom().bring_everyone_here(code, "not-the-secret")
