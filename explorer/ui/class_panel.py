@@ -15,7 +15,7 @@ from explorer.ui import class_predict, class_room, class_sweep
 from explorer.ui.class_room import Member
 
 COUNT_EVERY_S = 2.0
-BIG_CODE_CSS = "font-size: 6rem; font-weight: 700; letter-spacing: 0.25em; text-align: center; line-height: 1.1"
+BIG_CODE_CSS = "font-size: 5rem; font-weight: 700; letter-spacing: 0.25em; text-align: center; line-height: 1.1"
 
 
 def join_link(code: str) -> str:
@@ -33,9 +33,10 @@ def qr_png(text: str, scale: int) -> bytes:
 
 @st.dialog("Join the class", width="large")
 def show_code(code: str, link: str) -> None:
-    st.html(f'<div style="{BIG_CODE_CSS}">{code}</div>')
-    st.image(qr_png(link, scale=14), width=460)
-    st.markdown(f"Scan the code, or open **{link}**, or type the code under *Class* in the sidebar.")
+    words, picture = st.columns([3, 2], vertical_alignment="center")  # side by side: one projector screen holds both
+    words.html(f'<div style="{BIG_CODE_CSS}">{code}</div>')
+    words.markdown(f"Scan the QR code, or open **{link}**, or type the code under *Class* in the sidebar.")
+    picture.image(qr_png(link, scale=12), width=360)
 
 
 def sidebar(page_path: str) -> None:
