@@ -108,3 +108,27 @@ def style_sheets(at: AppTest) -> list[str]:
     for block in at.get("html"):
         parser.feed(block.proto.body)
     return parser.sheets
+
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def app_session(query: dict[str, str] | None = None) -> AppTest:
+    """A browser's session of the whole app (app.py: sidebar, class mode, the page the URL names), run once clean."""
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params.update(query or {})
+    at.run()
+    assert_clean(at)
+    return at
+
+
+def room_lecturer() -> AppTest:
+    """A fresh in-process room store (no rooms of other tests), and a session that opened a room in it."""
+    from explorer.ui import class_room
+
+    class_room.classroom.clear()
+    class_room.LECTURERS.clear()
+    at = app_session()
+    at.button(key="class_open").click().run()
+    assert_clean(at)
+    return at

@@ -3,33 +3,15 @@ follow the lecturer's page, tab and knobs, one explores on their own and is brou
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from apptest import assert_clean
-from streamlit.testing.v1 import AppTest
+from apptest import app_session, assert_clean, room_lecturer
 
 from explorer.ui import class_room
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-def session(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.query_params.update(query or {})
-    at.run()
-    assert_clean(at)
-    return at
 
 
 @pytest.fixture()
 def lecturer():
-    class_room.classroom.clear()  # a fresh in-process store: no rooms from other tests
-    class_room.LECTURERS.clear()
-    at = session()
-    at.button(key="class_open").click().run()
-    assert_clean(at)
-    return at
+    return room_lecturer()
 
 
 def test_a_room_has_a_code_a_qr_code_and_no_secret_in_its_link(lecturer):
@@ -42,8 +24,8 @@ def test_a_room_has_a_code_a_qr_code_and_no_secret_in_its_link(lecturer):
 
 def test_students_follow_the_lecturers_page_tab_and_knobs(lecturer):
     code = lecturer.session_state["class_code"]
-    by_link = session({"room": code})
-    by_code = session()
+    by_link = app_session({"room": code})
+    by_code = app_session()
     by_code.text_input(key="class_join_text").input(code.lower())
     by_code.button(key="class_join").click().run()
     assert by_code.session_state["class_code"] == code
@@ -59,7 +41,7 @@ def test_students_follow_the_lecturers_page_tab_and_knobs(lecturer):
 
 def test_explore_on_my_own_then_bring_everyone_here(lecturer):
     code = lecturer.session_state["class_code"]
-    student = session({"room": code})
+    student = app_session({"room": code})
     lecturer.switch_page("pages/reparameterization.py").run()
     student.run()
     student.toggle(key="class_following").set_value(False).run()  # explore: the lecturer's moves stay theirs
@@ -73,14 +55,14 @@ def test_explore_on_my_own_then_bring_everyone_here(lecturer):
 
 
 def test_a_refused_code_is_named_and_nothing_joined(lecturer):
-    student = session({"room": "<script>"})
+    student = app_session({"room": "<script>"})
     assert "class_code" not in student.session_state
     assert any("room" in c.value.lower() for c in student.sidebar.caption), [c.value for c in student.sidebar.caption]
     assert "room" not in student.query_params  # a refused code leaves the address bar
 
 
 def test_a_huge_room_link_is_refused_and_nothing_joined(lecturer):
-    student = session({"room": "A" * 100_000})
+    student = app_session({"room": "A" * 100_000})
     assert "class_code" not in student.session_state
     assert [c.value for c in student.sidebar.caption if "room" in c.value.lower()]
     assert class_room.classroom().presence(lecturer.session_state["class_code"]) == {"following": 0, "exploring": 0}
@@ -90,7 +72,7 @@ def test_a_forged_view_sets_only_the_pages_knobs_and_only_to_allowed_values(lect
     """A view in the room that no lecturer's app would publish (a value out of range, a key of no page) reaches a
     follower only through the page's own knob parsing: refused values fall back to their defaults."""
     code, secret = lecturer.session_state["class_code"], lecturer.session_state["class_secret"]
-    student = session({"room": code})
+    student = app_session({"room": code})
     class_room.classroom().publish(code, secret, "reparameterization",
                                    {"rep_mu": "1e999", "rep_sigma": "0.3", "class_secret": "x", "seed": "7"})
     student.run()
@@ -102,7 +84,7 @@ def test_a_forged_view_sets_only_the_pages_knobs_and_only_to_allowed_values(lect
 
 def test_a_student_has_no_lecturer_controls_and_the_room_refuses_its_acts(lecturer):
     code = lecturer.session_state["class_code"]
-    student = session({"room": code})
+    student = app_session({"room": code})
     keys = {b.key for b in student.sidebar.button}
     assert not keys & {"class_gather", "class_close", "class_q_ask", "class_q_reveal", "class_sweep_start"}
     with pytest.raises(class_room.RoomError, match="secret"):

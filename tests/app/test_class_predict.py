@@ -5,10 +5,9 @@ control and the room refuses a reveal without the secret; a second answer replac
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from apptest import assert_clean
+from apptest import app_session, assert_clean, room_lecturer
 from streamlit.testing.v1 import AppTest
 
 from explorer.classroom import RoomError
@@ -16,27 +15,14 @@ from explorer.figures.class_answers import TRUE
 from explorer.lecture import questions
 from explorer.ui import class_predict, class_room
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 QUESTION = "tau_one_hot"  # a choice whose truth takes milliseconds
 
-
-def session(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.query_params.update(query or {})
-    at.run()
-    assert_clean(at)
-    return at
 
 
 @pytest.fixture()
 def lecturer(monkeypatch):
-    class_room.classroom.clear()  # a fresh in-process store: no rooms from other tests
-    class_room.LECTURERS.clear()
     class_predict._FUTURES.clear()  # truths measured by an earlier test (a stubbed one, say) are not kept
-    at = session()
-    at.button(key="class_open").click().run()
-    assert_clean(at)
-    yield at
+    yield room_lecturer()
     class_predict._FUTURES.clear()
 
 
@@ -65,7 +51,7 @@ def texts(at: AppTest) -> list[str]:
 
 def test_two_students_answer_and_everyone_sees_the_reveal(lecturer):
     code = lecturer.session_state["class_code"]
-    students = [session({"room": code}), session({"room": code})]
+    students = [app_session({"room": code}), app_session({"room": code})]
     ask(lecturer)
     answer(students[0], 1)
     assert any(questions.BY_ID[QUESTION].prompt in text for text in texts(students[0]))
@@ -89,7 +75,7 @@ def test_two_students_answer_and_everyone_sees_the_reveal(lecturer):
 
 def test_a_student_cannot_reveal_and_a_second_answer_replaces_the_first(lecturer):
     code = lecturer.session_state["class_code"]
-    students = [session({"room": code}), session({"room": code})]
+    students = [app_session({"room": code}), app_session({"room": code})]
     assert "class_q_reveal" not in [b.key for b in students[0].button]
     ask(lecturer)
     answer(students[0], 0)
@@ -105,7 +91,7 @@ def test_a_student_cannot_reveal_and_a_second_answer_replaces_the_first(lecturer
 
 def test_a_slider_question_reveals_a_line_at_the_truth(lecturer, monkeypatch):
     code = lecturer.session_state["class_code"]
-    student = session({"room": code})
+    student = app_session({"room": code})
     question = questions.BY_ID["beta4_rate"]
     monkeypatch.setattr(questions.class_truths, "rate_of_pretrained",
                         lambda name: {"rate": 5.0, "active_units": 3, "units": 10, "images": 1000})
@@ -123,7 +109,7 @@ def test_a_slider_question_reveals_a_line_at_the_truth(lecturer, monkeypatch):
 
 def test_closed_answers_are_refused(lecturer):
     code = lecturer.session_state["class_code"]
-    student = session({"room": code})
+    student = app_session({"room": code})
     ask(lecturer)
     student.run()
     assert f"class_send_{QUESTION}" in [b.key for b in student.button]

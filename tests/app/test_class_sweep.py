@@ -6,26 +6,17 @@ other once the claim is stale (the room's clock moved on)."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
-from apptest import assert_clean, chart_specs
+from apptest import app_session, assert_clean, chart_specs, room_lecturer
 from streamlit.testing.v1 import AppTest
 
 from explorer.classroom import checks
 from explorer.training import class_sweep, jobs
 from explorer.ui import class_room
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TWO = "β 0.5 and 4 (2 points)"
 
-
-def session(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.query_params.update(query or {})
-    at.run()
-    assert_clean(at)
-    return at
 
 
 @pytest.fixture()
@@ -34,12 +25,7 @@ def lecturer(monkeypatch):
     presets = class_sweep.presets
     monkeypatch.setattr(class_sweep, "presets", lambda steps: {
         TWO: {"knob": "beta", "values": [0.5, 4.0], "model": class_sweep.sweep_model(steps)}, **presets(steps)})
-    class_room.classroom.clear()
-    class_room.LECTURERS.clear()
-    at = session()
-    at.button(key="class_open").click().run()
-    assert_clean(at)
-    return at
+    return room_lecturer()
 
 
 def start(lecturer: AppTest) -> None:
@@ -73,7 +59,7 @@ def plotted_points(lecturer: AppTest) -> list[float]:
 
 def test_two_students_fill_the_lecturers_plot(lecturer):
     code = lecturer.session_state["class_code"]
-    students = [session({"room": code}), session({"room": code})]
+    students = [app_session({"room": code}), app_session({"room": code})]
     start(lecturer)
     for student in students:
         student.run()  # the fragment's tick: a point claimed and started
@@ -88,7 +74,7 @@ def test_two_students_fill_the_lecturers_plot(lecturer):
 
 def test_a_vanished_students_point_goes_to_the_other(lecturer, monkeypatch):
     code = lecturer.session_state["class_code"]
-    gone, stays = session({"room": code}), session({"room": code})
+    gone, stays = app_session({"room": code}), app_session({"room": code})
     start(lecturer)
     gone.run()  # claims a point; then the tab closes: no more runs, no heartbeats, its job ends with the session
     gone.session_state[class_sweep_key()].job.stop()

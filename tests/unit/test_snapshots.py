@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+from test_train import toy_images
 
 from explorer import models
 from explorer.figures.knob_rules import knob_changes
@@ -17,12 +18,6 @@ def no_leftover_jobs():
     yield
     for job in list(jobs._running):
         job.stop()
-
-
-def toy_images(n=256, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    protos = torch.stack([torch.linspace(0, 1, 16), torch.linspace(1, 0, 16)])
-    return (protos[torch.randint(0, 2, (n,), generator=g)] + 0.05 * torch.randn(n, 16, generator=g)).clamp(0, 1)
 
 
 def stepped_job(steps=80, beta=1.0, length=None) -> TrainingJob:
