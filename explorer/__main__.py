@@ -21,6 +21,10 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--ws", type=int, nargs="+", metavar="N",
                        help="instead: N simulated sessions over Streamlit's websocket, no browsers (explorer.bench."
                             "ws_load), written to bench_ws.json unless --json is given")
+    bench.add_argument("--class", type=int, nargs="+", metavar="N", dest="class_followers",
+                       help="instead: a lecturer's room and N simulated followers over the websocket, the time from "
+                            "a knob change to each follower's view (explorer.bench.ws_class_load), written to "
+                            "bench_class.json unless --json is given")
     bench.add_argument("--with-browsers", action="store_true", help="with --ws: the browser bench too, and a table")
     bench.add_argument("--training-share", action="store_true",
                        help="instead: two sessions training at once vs each alone, and the time to each panel's "
@@ -37,6 +41,11 @@ def main(argv: list[str] | None = None) -> int:
         from explorer.training import pretrain as pretrain_module
 
         pretrain_module.main(tuple(args.only))
+    elif args.class_followers is not None:
+        from explorer.bench import ws_class_load
+
+        ws_class_load.main(tuple(args.class_followers),
+                           "bench_class.json" if args.json == bench.get_default("json") else args.json)
     elif args.ws is not None:
         from explorer.bench import ws_load
 

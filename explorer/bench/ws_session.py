@@ -200,6 +200,8 @@ class WsSession:
             self._on_element(message.delta.new_element)
         elif kind == "script_finished":
             self._on_run_end(message)
+        elif kind == "page_info_changed":  # the address bar the next rerun sends, as a browser's URL
+            self.query_string = message.page_info_changed.query_string
 
     def _on_run_start(self, message: ForwardMsg) -> None:
         fragment_ids = tuple(message.metadata.run.fragment_ids)
