@@ -12,6 +12,9 @@ is a `RoomError` with a sentence to show, and nothing is stored by a refused act
 
 from __future__ import annotations
 
+from typing import Any
+
+from explorer.classroom import rooms
 from explorer.classroom.checks import RoomError
 from explorer.classroom.questions import Questions
 from explorer.classroom.store import MemoryStore, Store, store_from_env
@@ -20,6 +23,19 @@ from explorer.classroom.sweeps import Sweeps
 
 class Classroom(Questions, Sweeps):
     """Rooms, their views and presence, questions and sweeps over one store (see the modules named above)."""
+
+    def pulse(self, code: Any) -> dict:
+        """What a student's one timer polls (`explorer.ui.class_room.follow`): the lecturer's view, and (as
+        `question` and `sweep`) whatever changed in the room that every page must redraw: the current question's
+        id and state, the sweep's id. One room check, then one read each."""
+        code, _, _ = self._room(code)
+        view = self.store.get(self.key(code, "view")) or rooms.no_view()
+        index = self.store.get(self.key(code, "questions"))
+        current = index["current"] if index else None
+        question = None if current is None else self.store.get(self.key(code, "question", current))
+        sweep = self.store.get(self.key(code, "sweep"))
+        return {"view": view, "question": None if question is None else [question["id"], question["state"]],
+                "sweep": None if sweep is None else sweep["id"]}
 
 
 __all__ = ["Classroom", "MemoryStore", "RoomError", "Store", "store_from_env"]

@@ -32,6 +32,11 @@ class _CodeTaken(Exception):
     """The code drawn belongs to an open room: draw another."""
 
 
+def no_view() -> dict:
+    """The view of a room whose lecturer has published nothing yet (a new dict each time)."""
+    return {"page": "", "params": {}, "version": 0, "gather": 0}
+
+
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -113,7 +118,7 @@ class Rooms:
         code, left = self._lecturer(code, secret)
 
         def change(view: Any) -> dict:
-            view = view or {"page": "", "params": {}, "version": 0, "gather": 0}
+            view = view or no_view()
             if view["version"] and (view["page"], view["params"]) == (page, params):
                 return view
             return {**view, "page": page, "params": params, "version": view["version"] + 1}
@@ -125,7 +130,7 @@ class Rooms:
         code, left = self._lecturer(code, secret)
 
         def change(view: Any) -> dict:
-            view = view or {"page": "", "params": {}, "version": 0, "gather": 0}
+            view = view or no_view()
             return {**view, "gather": view["gather"] + 1}
 
         return self._atomic(self.key(code, "view"), change, left)["gather"]
@@ -133,7 +138,7 @@ class Rooms:
     def view(self, code: Any) -> dict:
         """What followers show: {"page", "params", "version", "gather"} (version 0: nothing published yet)."""
         code, _, _ = self._room(code)
-        return self.store.get(self.key(code, "view")) or {"page": "", "params": {}, "version": 0, "gather": 0}
+        return self.store.get(self.key(code, "view")) or no_view()
 
     # -- who is in the room -----------------------------------------------------------------------------------------
 

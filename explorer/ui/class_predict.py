@@ -162,7 +162,9 @@ def main_panel(me: Member) -> None:
     """At the top of the main area, above the page, for lecturer and students alike: the question asked, a
     student's answer, the count, and the class's answers beside the truth once revealed."""
 
-    @st.fragment(run_every=POLL_EVERY_S)
+    # the lecturer's count moves with every answer; a student's panel changes only when the question does, and
+    # then the student's one timer (`class_room.follow`) reruns the app
+    @st.fragment(run_every=POLL_EVERY_S if me.lecturer else None)
     def panel() -> None:
         try:
             current = class_room.classroom().current_question(me.code)

@@ -27,7 +27,8 @@ from explorer.ui import outline, session, state
 ROOM_PARAM = state.ROOM_PARAM
 FOLLOW_EVERY_S = 0.5  # a student's view changes within a second of the lecturer's
 HEARTBEAT_EVERY_S = 3.0  # presence is counted over the last 15 s (`classroom.checks.PRESENCE_S`)
-KEYS = ("class_code", "class_secret", "class_following", "class_seen", "class_pending", "class_beat")
+KEYS = ("class_code", "class_secret", "class_following", "class_seen", "class_pending", "class_beat",
+        "class_room_seen")
 LECTURERS: dict[str, tuple[str, str]] = {}  # browser token -> (code, secret): a lecturer's reload keeps the room
 
 
@@ -133,28 +134,41 @@ def apply_pending() -> None:
 
 
 def follow(current_page: str) -> None:
-    """A student's timer (in the sidebar): presence now and then, and the lecturer's view when it moved."""
+    """A student's one timer (in the sidebar): presence now and then, the lecturer's view when it moved, and a
+    rerun of the whole app when the room's question or sweep changed, so the panels above the page need no timers
+    of their own (three timers a student were ~470 fragment runs a second for 100 students: BENCHMARKS.md)."""
     me = member()
     if me is None or me.lecturer:
         return
+    try:  # what this run's panels draw: a later poll that reads otherwise reruns the app
+        st.session_state["class_room_seen"] = _room_state(classroom().pulse(me.code))
+    except RoomError:
+        pass
 
     @st.fragment(run_every=FOLLOW_EVERY_S)
     def watch() -> None:
         try:
             heartbeat(me)
-            view = classroom().view(me.code)
+            pulse = classroom().pulse(me.code)
         except RoomError as err:
             st.caption(f":material/error: {err}")
             return
-        seen = st.session_state.get("class_seen") or (0, 0)
+        view, seen = pulse["view"], st.session_state.get("class_seen") or (0, 0)
         gathered = view["gather"] != seen[1]  # "bring everyone here": explorers too
-        if not (st.session_state.get("class_following") or gathered) or (view["version"], view["gather"]) == seen:
-            return
-        st.session_state["class_seen"] = (view["version"], view["gather"])
-        if view["version"]:
-            go_to(view["page"], view["params"], current_page, gathered)
+        moved = (st.session_state.get("class_following") or gathered) and (view["version"], view["gather"]) != seen
+        if moved:
+            st.session_state["class_seen"] = (view["version"], view["gather"])
+            if view["version"]:
+                go_to(view["page"], view["params"], current_page, gathered)
+        if st.session_state.get("class_room_seen") != _room_state(pulse):
+            st.rerun(scope="app")
 
     watch()
+
+
+def _room_state(pulse: dict) -> tuple:
+    """What the panels above the page show of the room: the current question and its state, the sweep."""
+    return (tuple(pulse["question"] or ()), pulse["sweep"])
 
 
 def heartbeat(me: Member) -> None:

@@ -122,10 +122,12 @@ def helper() -> class_sweep.Helper:
 
 
 def student_panel(me: Member) -> None:
-    """A timer that ticks the helper: a line and a progress bar while this session trains a point."""
+    """A timer that ticks the helper while the room's sweep has points left (or this session trains one): a line
+    and a progress bar. Without a sweep it has no timer: a new sweep reruns the app (`class_room.follow`)."""
     mine, room = helper(), class_room.classroom()
+    busy = _busy(mine, _status(me))
 
-    @st.fragment(run_every=STUDENT_POLL_S)
+    @st.fragment(run_every=STUDENT_POLL_S if busy else None)
     def live() -> None:
         try:
             status = room.sweep_status(me.code)
@@ -144,5 +146,13 @@ def student_panel(me: Member) -> None:
         if status is not None and (mine.job is not None or mine.submitted):
             st.caption(f"You trained {mine.submitted} point(s) for the class · the class: {status['done']} of "
                        f"{status['total']} done")
+        if busy and not _busy(mine, status):
+            st.rerun()  # the sweep is done, or this session stopped helping: one full run turns the timer off
 
     live()
+
+
+def _busy(mine: class_sweep.Helper, status: dict | None) -> bool:
+    """Whether this session's helper has work: a point training, or points left it may claim."""
+    left = status is not None and status["done"] < status["total"]
+    return mine.job is not None or (left and not mine.error and st.session_state.get("class_sweep_help", True))

@@ -50,6 +50,23 @@ def test_publish_and_follow(classroom):
     assert classroom.view(code)["gather"] == 1 and classroom.view(code)["version"] == 2
 
 
+def test_the_pulse_holds_the_view_the_question_and_the_sweep(classroom):
+    """One read a student polls: every change a page must redraw for shows in it, and nothing else moves it."""
+    code, secret = classroom.open_room()
+    empty = classroom.pulse(code)
+    assert empty == {"view": classroom.view(code), "question": None, "sweep": None}
+    classroom.publish(code, secret, "elbo_gap", {"elbo_image": "3"})
+    assert classroom.pulse(code)["view"] == classroom.view(code)
+    classroom.open_question(code, secret, "q1", "choice", {"options": ["a", "b"]})
+    assert classroom.pulse(code)["question"] == ["q1", "open"]
+    classroom.answer(code, "session-0001", "q1", 1)
+    assert classroom.pulse(code)["question"] == ["q1", "open"]  # an answer is no change of the page
+    classroom.reveal(code, secret, "q1", 0)
+    assert classroom.pulse(code)["question"] == ["q1", "revealed"]
+    sweep = classroom.start_sweep(code, secret, {"knob": "beta", "values": [1.0, 8.0], "model": {"name": "m"}})
+    assert classroom.pulse(code)["sweep"] == sweep
+
+
 @pytest.mark.parametrize("secret", ["wrong", "", None, 7, "x" * 100_000])
 def test_a_wrong_or_missing_secret_changes_nothing(classroom, secret):
     code, real = classroom.open_room()
