@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 
+DEFAULT_JSON = "bench.json"
 
-def main(argv: list[str] | None = None) -> int:
+
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m explorer", description="Latent Lab's command line.")
     commands = parser.add_subparsers(dest="command", required=True)
     pretrain = commands.add_parser("pretrain", help="train the shipped checkpoints and write pretrained/manifest.json")
     pretrain.add_argument("--only", nargs="*", default=(), help="names of the checkpoints to (re)train")
     bench = commands.add_parser("bench", help="measure speed; print a table and write JSON")
-    bench.add_argument("--json", default="bench.json", help="where to write the results")
+    bench.add_argument("--json", default=DEFAULT_JSON, help="where to write the results")
     bench.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
     bench.add_argument("--skip-browser", action="store_true", help="skip the cold-start-to-first-paint check")
     bench.add_argument("--load", type=int, nargs="*", metavar="N",
@@ -31,39 +33,50 @@ def main(argv: list[str] | None = None) -> int:
                             "teaching point, written to bench_share.json unless --json is given")
     thumbnails = commands.add_parser("thumbnails", help="the home page's thumbnails from page screenshots")
     thumbnails.add_argument("screenshots", help="a folder written by ../shared/tools/screenshot_pages.py")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def bench(args: argparse.Namespace) -> None:
+    """The one bench `args` asks for; each writes its own JSON file unless --json names one."""
+
+    def json_path(default: str) -> str:
+        return default if args.json == DEFAULT_JSON else args.json
+
+    if args.class_followers is not None:
+        from explorer.bench import ws_class_load
+
+        ws_class_load.main(tuple(args.class_followers), json_path("bench_class.json"))
+    elif args.ws is not None:
+        from explorer.bench import ws_load
+
+        ws_load.main(tuple(args.ws), json_path("bench_ws.json"), quick=args.quick, with_browsers=args.with_browsers)
+    elif args.training_share:
+        from explorer.bench import share
+
+        share.main(json_path("bench_share.json"))
+    elif args.load is not None:
+        from explorer.bench import load
+
+        load.main(tuple(args.load) or (1, 5, 10, 20), json_path("bench_load.json"), quick=args.quick)
+    else:
+        from explorer import bench as speed
+
+        speed.main(args.json, quick=args.quick, browser=not args.skip_browser)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     if args.command == "thumbnails":
         from explorer import lecture
 
         for path in lecture.make_thumbnails(args.screenshots):
             print(path)
     elif args.command == "pretrain":
-        from explorer.training import pretrain as pretrain_module
+        from explorer.training import pretrain
 
-        pretrain_module.main(tuple(args.only))
-    elif args.class_followers is not None:
-        from explorer.bench import ws_class_load
-
-        ws_class_load.main(tuple(args.class_followers),
-                           "bench_class.json" if args.json == bench.get_default("json") else args.json)
-    elif args.ws is not None:
-        from explorer.bench import ws_load
-
-        json_path = "bench_ws.json" if args.json == bench.get_default("json") else args.json
-        ws_load.main(tuple(args.ws), json_path, quick=args.quick, with_browsers=args.with_browsers)
-    elif args.training_share:
-        from explorer.bench import share
-
-        share.main("bench_share.json" if args.json == bench.get_default("json") else args.json)
-    elif args.load is not None:
-        from explorer.bench import load as bench_load
-
-        json_path = "bench_load.json" if args.json == bench.get_default("json") else args.json
-        bench_load.main(tuple(args.load) or (1, 5, 10, 20), json_path, quick=args.quick)
+        pretrain.main(tuple(args.only))
     else:
-        from explorer import bench as bench_module
-
-        bench_module.main(args.json, quick=args.quick, browser=not args.skip_browser)
+        bench(args)
     return 0
 
 
