@@ -93,9 +93,14 @@ def join_from_link() -> None:
     token = st.session_state.get(session.BROWSER_TOKEN_KEY) or st.context.cookies.get(session.BROWSER_COOKIE)
     if token in LECTURERS:
         code, secret = LECTURERS[token]
-        st.session_state.update(class_code=code, class_secret=secret)
-        st.session_state[ROOM_PARAM] = code
-        return
+        try:
+            classroom().view(code)
+        except RoomError:  # closed or expired: forgotten, and this reload is no lecturer's
+            LECTURERS.pop(token, None)
+        else:
+            st.session_state.update(class_code=code, class_secret=secret)
+            st.session_state[ROOM_PARAM] = code
+            return
     text = st.query_params.get(ROOM_PARAM)
     if text:
         st.session_state["class_refused"] = join(text)

@@ -3,10 +3,12 @@ follow the lecturer's page, tab and knobs, one explores on their own and is brou
 
 from __future__ import annotations
 
+import apptest
 import pytest
 from apptest import app_session, assert_clean, room_lecturer
+from streamlit.testing.v1 import AppTest
 
-from explorer.ui import class_room
+from explorer.ui import class_room, session
 
 
 @pytest.fixture()
@@ -89,3 +91,19 @@ def test_a_student_has_no_lecturer_controls_and_the_room_refuses_its_acts(lectur
     assert not keys & {"class_gather", "class_close", "class_q_ask", "class_q_reveal", "class_sweep_start"}
     with pytest.raises(class_room.RoomError, match="secret"):
         class_room.classroom().bring_everyone_here(code, "not-the-secret")
+
+
+def test_a_lecturers_reload_keeps_the_room_until_it_is_closed(lecturer):
+    code, token = lecturer.session_state["class_code"], lecturer.session_state[session.BROWSER_TOKEN_KEY]
+
+    def reload() -> AppTest:  # a new session of the same browser: its token comes back (the cookie, in a browser)
+        again = AppTest.from_file(apptest.APP, default_timeout=180)
+        again.session_state[session.BROWSER_TOKEN_KEY] = token
+        again.run()
+        assert_clean(again)
+        return again
+
+    again = reload()
+    assert again.session_state["class_code"] == code and again.session_state["class_secret"]
+    again.button(key="class_close").click().run()
+    assert "class_code" not in reload().session_state  # closed: the next reload leads no room
