@@ -27,6 +27,10 @@ def parser() -> argparse.ArgumentParser:
                        help="instead: a lecturer's room and N simulated followers over the websocket, the time from "
                             "a knob change to each follower's view (explorer.bench.ws_class_load), written to "
                             "bench_class.json unless --json is given")
+    bench.add_argument("--class-sweep", type=int, nargs="*", metavar="N",
+                       help="instead: a lecturer and N simulated students (default 10) run the 10-point class sweep "
+                            "on a fresh server, timed from Start to the lecturer's \"10 done\" (explorer.bench."
+                            "ws_class_sweep), written to bench_class_sweep.json unless --json is given")
     bench.add_argument("--with-browsers", action="store_true", help="with --ws: the browser bench too, and a table")
     bench.add_argument("--training-share", action="store_true",
                        help="instead: two sessions training at once vs each alone, and the time to each panel's "
@@ -46,6 +50,10 @@ def bench(args: argparse.Namespace) -> None:
         from explorer.bench import ws_class_load
 
         ws_class_load.main(tuple(args.class_followers), json_path("bench_class.json"))
+    elif args.class_sweep is not None:
+        from explorer.bench import ws_class_sweep
+
+        ws_class_sweep.main(tuple(args.class_sweep) or (10,), json_path("bench_class_sweep.json"))
     elif args.ws is not None:
         from explorer.bench import ws_load
 
