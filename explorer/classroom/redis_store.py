@@ -8,11 +8,13 @@ share between threads.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 import redis
 
+from explorer.classroom.checks import RoomError
 from explorer.classroom.values import StoreBusy, decode, encode, ttl_seconds
 
 UPDATE_TRIES = 50  # lost races before `update` gives up (only a lecturer writes the documents it updates)
@@ -32,6 +34,25 @@ return 1
 """
 
 
+OPERATIONS = ("get", "update", "increment", "hash_put", "hash_swap", "hash_get_all", "hash_size", "hash_delete")
+UNREACHABLE = "The class's shared store (Redis) cannot be reached just now; nothing was changed. Try again shortly."
+
+
+def _unreachable_is_a_room_error(cls: type) -> type:
+    """Each operation's lost connection or timeout raised as a `RoomError` (a page shows its sentence), not as a
+    `redis` exception that would end the page's run: a Redis restart in a lecture is a message, not a crash."""
+    for name in OPERATIONS:
+        def guarded(self, *args, _operation=getattr(cls, name), **kwargs):
+            try:
+                return _operation(self, *args, **kwargs)
+            except (redis.ConnectionError, redis.TimeoutError) as err:
+                raise RoomError(UNREACHABLE) from err
+
+        setattr(cls, name, functools.wraps(getattr(cls, name))(guarded))
+    return cls
+
+
+@_unreachable_is_a_room_error
 class RedisStore:
     """`Store` in Redis. Build it with `RedisStore.from_url("redis://host:6379/0")` or around a client."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import socket
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -103,3 +104,18 @@ def test_many_threads_at_once_lose_no_write(room_store):
         list(pool.map(work, range(200)))
     assert room_store.get("sum") == 200 and room_store.increment("count", 60) == 201
     assert room_store.hash_size("hash") == 200 and len(room_store.hash_get_all("once")) == 1
+
+
+def test_a_redis_that_cannot_be_reached_is_a_room_error_and_no_crash():
+    """A Redis restart in a lecture: each operation says so in a sentence a page shows (`RoomError`)."""
+    from explorer.classroom import Classroom, RoomError
+    from explorer.classroom.redis_store import RedisStore
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    classroom = Classroom(RedisStore.from_url(f"redis://127.0.0.1:{port}/0"))
+    with pytest.raises(RoomError, match="cannot be reached"):
+        classroom.open_room()
+    with pytest.raises(RoomError, match="cannot be reached"):
+        classroom.view("ABCDEF")
