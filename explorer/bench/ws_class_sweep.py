@@ -52,10 +52,11 @@ class Progress:
         return counts[0] == counts[3]
 
     def figures(self, since: float) -> dict:
-        """Seconds from `since` to the first point done; the most training at once; the counts' history."""
+        """Seconds from `since` to the first point done; the most points claimed at once (the panel's "training":
+        claimed by a student, training or waiting for one of the server's two slots); the counts' history."""
         first = next((t for t, done, *_ in self.seen if done >= 1), None)
         return {"first_point_s": None if first is None else round(first - since, 2),
-                "most_training_at_once": max((training for _, _, training, _, _ in self.seen), default=0),
+                "most_claimed_at_once": max((training for _, _, training, _, _ in self.seen), default=0),
                 "done_reached": max((done for _, done, *_ in self.seen), default=0),
                 "history": [(round(t - since, 2), done, training, waiting) for t, done, training, waiting, _
                             in self.seen]}
@@ -133,7 +134,8 @@ ROWS = (  # (row of the table, how to read it from a result)
     ("Start → lecturer's panel says 10 done (s)", lambda r: f'**{_seconds(r["sweep_s"])}**'),
     ("within 2 minutes", lambda r: "**yes**" if r["within_target"] else "**no**"),
     ("Start → first point done (s)", lambda r: _seconds(r["first_point_s"])),
-    ("most points training at once (lecturer's panel)", lambda r: r["most_training_at_once"]),
+    ("most points claimed at once (the panel's \"training\"; 2 train at a time)",
+     lambda r: r["most_claimed_at_once"]),
     ("points per student", lambda r: " ".join(map(str, r["points_per_student"]))),
     ("server CPU cores over the sweep", lambda r: r["server_cpu_cores"]),
     ("server RSS before Start → peak (MB)", lambda r: f'{r["rss_before_start_mb"]} → {r["rss_peak_mb"]}'),
