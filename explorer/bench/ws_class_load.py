@@ -154,12 +154,16 @@ ROWS = (  # (row of the table, how to read it from a result)
 )
 
 
+def markdown_table(columns: list[str], rows, results: list[dict]) -> str:
+    """`results` side by side under `columns`, one line per (name, read) of `rows`, as a Markdown table."""
+    lines = ["| | " + " | ".join(columns) + " |", "|---|" + "---|" * len(results)]
+    lines += [f"| {name} | " + " | ".join(str(read(r)) for r in results) + " |" for name, read in rows]
+    return "\n".join(lines)
+
+
 def table(results: list[dict]) -> str:
     """The results side by side, one column per N, as a Markdown table."""
-    lines = ["| | " + " | ".join(f'N = {r["followers"]}{", sweep" if r["sweep"] else ""}' for r in results) + " |",
-             "|---|" + "---|" * len(results)]
-    lines += [f"| {name} | " + " | ".join(str(read(r)) for r in results) + " |" for name, read in ROWS]
-    return "\n".join(lines)
+    return markdown_table([f'N = {r["followers"]}{", sweep" if r["sweep"] else ""}' for r in results], ROWS, results)
 
 
 def main(ns: tuple[int, ...] = (10,), json_path: str = "bench_class.json", sweeps: tuple[bool, ...] = (False, True)

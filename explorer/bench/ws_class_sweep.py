@@ -22,6 +22,7 @@ import re
 import time
 from pathlib import Path
 
+from explorer.bench import ws_class_load
 from explorer.bench.browser import streamlit_server
 from explorer.bench.load import _sample_rss, cpu_s, rss_mb, server_pid
 from explorer.bench.process import in_own_thread
@@ -148,10 +149,7 @@ ROWS = (  # (row of the table, how to read it from a result)
 
 def table(results: list[dict]) -> str:
     """The results side by side, one column per N, as a Markdown table."""
-    lines = ["| | " + " | ".join(f'{r["students"]} students' for r in results) + " |",
-             "|---|" + "---|" * len(results)]
-    lines += [f"| {name} | " + " | ".join(str(read(r)) for r in results) + " |" for name, read in ROWS]
-    return "\n".join(lines)
+    return ws_class_load.markdown_table([f'{r["students"]} students' for r in results], ROWS, results)
 
 
 def main(ns: tuple[int, ...] = (10,), json_path: str = "bench_class_sweep.json") -> dict:
