@@ -137,6 +137,8 @@ def student_panel(me: Member) -> None:
         except RoomError as err:
             st.caption(f":material/error: {err}")
             return
+        if mine.submitted and status is not None and status["done"] < status["total"]:
+            status = room.sweep_status(me.code)  # after the tick: the count includes the point it may have sent
         if mine.error:
             st.warning(mine.error)
         if mine.job is not None:

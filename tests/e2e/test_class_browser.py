@@ -119,7 +119,8 @@ def two_point_sweep(lecturer, students) -> None:
     lecturer.get_by_role("button", name="Start the class sweep").click()
     lecturer.get_by_text(re.compile(r"2 done · 0 training · 0 waiting")).wait_for(timeout=3 * TIMEOUT)
     for student in students:
-        student.get_by_text(re.compile(r"You trained 1 point\(s\) for the class")).wait_for(timeout=TIMEOUT)
+        done = re.compile(r"You trained 1 point\(s\) for the class · the class: 2 of 2 done")
+        student.get_by_text(done).first.wait_for(timeout=TIMEOUT)  # .first: a stale copy may linger a moment
     lecturer.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')].some(el =>
         (el.layout.title?.text || '').includes('R–D plane') && el.data.some(t => (t.x || []).length >= 2))""",
         timeout=TIMEOUT, polling=250)
