@@ -54,10 +54,6 @@ def join_by_code(page, base: str, code: str) -> None:
     page.get_by_role("button", name="Join").click()
 
 
-def counts(page) -> str:
-    return page.get_by_text(re.compile(r"following · \d+ exploring")).inner_text()
-
-
 def follow_explore_and_bring_back(lecturer, by_link, by_code, url: str, shots, name: str) -> None:
     """The scenario, on pages of three browser contexts at `url` (one server, or nginx before replicas)."""
     code = open_room(lecturer, url)
@@ -73,7 +69,7 @@ def follow_explore_and_bring_back(lecturer, by_link, by_code, url: str, shots, n
         student.get_by_role("tab", name=ESTIMATES, selected=True).wait_for(timeout=TIMEOUT)
         wait_for_mu(student, "0.80")
     by_code.get_by_text("Follow the lecturer").click()  # explore on my own
-    lecturer.get_by_text(re.compile(r"1 following · 1 exploring")).wait_for(timeout=TIMEOUT)
+    lecturer.get_by_text(re.compile(r"1 following · 1 exploring")).first.wait_for(timeout=TIMEOUT)
     move_mu(lecturer, 2)
     wait_for_mu(lecturer, "1.00")
     wait_for_mu(by_link, "1.00")
@@ -81,7 +77,7 @@ def follow_explore_and_bring_back(lecturer, by_link, by_code, url: str, shots, n
     assert mu_shown(by_code) == "0.80"  # exploring: the lecturer's moves are not theirs
     lecturer.get_by_role("button", name="Bring everyone here").click()
     wait_for_mu(by_code, "1.00")
-    lecturer.get_by_text(re.compile(r"2 following · 0 exploring")).wait_for(timeout=TIMEOUT)
+    lecturer.get_by_text(re.compile(r"2 following · 0 exploring")).first.wait_for(timeout=TIMEOUT)
     for page in (lecturer, by_link, by_code):
         assert page.locator('[data-testid="stException"]').count() == 0
     lecturer.screenshot(path=str(shots / f"{name}-lecturer.png"))
@@ -99,11 +95,11 @@ def predict_and_reveal(lecturer, students) -> None:
     lecturer.get_by_role("option", name=re.compile(r"Up to which temperature τ")).click()
     lecturer.get_by_role("button", name="Ask").click()
     for choice, student in zip(("τ = 0.2", "τ = 1"), students, strict=True):
-        student.get_by_text("Predict:").wait_for(timeout=TIMEOUT)
+        student.get_by_text("Predict:").first.wait_for(timeout=TIMEOUT)
         student.get_by_text(choice, exact=True).click()
         student.get_by_role("button", name="Send").click()
-        student.get_by_text(re.compile(r"Answer received")).wait_for(timeout=TIMEOUT)
-    lecturer.get_by_text(re.compile(r"^2 answers so far")).wait_for(timeout=TIMEOUT)
+        student.get_by_text(re.compile(r"Answer received")).first.wait_for(timeout=TIMEOUT)
+    lecturer.get_by_text(re.compile(r"^2 answers so far")).first.wait_for(timeout=TIMEOUT)
     lecturer.get_by_role("button", name="Reveal").click()
     for page in (lecturer, *students):
         page.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')].some(el =>
@@ -117,13 +113,17 @@ def two_point_sweep(lecturer, students) -> None:
     lecturer.get_by_role("combobox", name="Sweep").click()
     lecturer.get_by_role("option", name="β 1 against β 8 (2 points)").click()
     lecturer.get_by_role("button", name="Start the class sweep").click()
-    lecturer.get_by_text(re.compile(r"2 done · 0 training · 0 waiting")).wait_for(timeout=3 * TIMEOUT)
+    lecturer.get_by_text(re.compile(r"2 done · 0 training · 0 waiting")).first.wait_for(timeout=3 * TIMEOUT)
     for student in students:
         done = re.compile(r"You trained 1 point\(s\) for the class · the class: 2 of 2 done")
-        student.get_by_text(done).first.wait_for(timeout=TIMEOUT)  # .first: a stale copy may linger a moment
+        student.get_by_text(done).first.wait_for(timeout=TIMEOUT)
     lecturer.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')].some(el =>
         (el.layout.title?.text || '').includes('R–D plane') && el.data.some(t => (t.x || []).length >= 2))""",
         timeout=TIMEOUT, polling=250)
+
+
+# Texts drawn by timer fragments are looked up with `.first`: for a moment after a fragment reruns, its stale copy
+# can stand beside the new one, and Playwright's strict mode fails on two matches.
 
 
 def the_class(pages, url: str, shots, name: str) -> None:
