@@ -55,7 +55,10 @@ def start_streamlit(port: int, app: str = "app.py", env: dict | None = None) -> 
                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
 
 
-def stop_streamlit(server: subprocess.Popen) -> None:
+def stop_process(server: subprocess.Popen) -> None:
+    """Terminate a server (Streamlit, redis-server, nginx), and kill it when it has not ended within 10 s."""
+    if server.poll() is not None:
+        return
     server.terminate()
     try:
         server.wait(timeout=10)
@@ -74,7 +77,7 @@ def streamlit_server(app: str = "app.py", env: dict | None = None) -> Iterator[s
         wait_healthy(url)
         yield url
     finally:
-        stop_streamlit(server)
+        stop_process(server)
 
 
 def launch(playwright):

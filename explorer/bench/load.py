@@ -231,10 +231,15 @@ async def _run(url: str, pid: int, n: int, duration_s: float, think_s: float, tr
         stop.set()
         await sampler
         await browser.close()
-    rates = [round((b - a) / (tb - ta), 1) for (a, ta), (b, tb) in zip(steps_before, steps_after, strict=True)
-             if a is not None and b is not None]
+    rates = training_rates(steps_before, steps_after)
     memory["rss_peak_under_load_mb"] = max(samples, default=None)
     return _summary(n, log, memory, {**training, "training_steps_per_s": rates}, cpu, elapsed)
+
+
+def training_rates(before: list[tuple], after: list[tuple]) -> list[float]:
+    """Steps per second of each trainer from its (step, time) read before and after the load (unread ones left out)."""
+    return [round((b - a) / (tb - ta), 1) for (a, ta), (b, tb) in zip(before, after, strict=True)
+            if a is not None and b is not None]
 
 
 def _summary(n: int, log: dict, memory: dict, training: dict, cpu: dict, elapsed: float) -> dict:

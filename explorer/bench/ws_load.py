@@ -140,8 +140,7 @@ async def _run(url: str, pid: int, n: int, duration_s: float, think_s: float, tr
     stop.set()
     await sampler
     await asyncio.gather(*(s.close() for s in sessions))
-    rates = [round((b - a) / (tb - ta), 1) for (a, ta), (b, tb) in zip(steps_before, steps_after, strict=True)
-             if a is not None and b is not None]
+    rates = browser_load.training_rates(steps_before, steps_after)
     memory["rss_peak_under_load_mb"] = max(samples, default=None)
     return _summary(n, log, memory, {**training, "training_steps_per_s": rates}, cpu, elapsed)
 

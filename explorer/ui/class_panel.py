@@ -4,6 +4,7 @@ open large, for the back of a hall (`show_code`)."""
 
 from __future__ import annotations
 
+import functools
 import io
 from urllib.parse import urlsplit
 
@@ -24,6 +25,7 @@ def join_link(code: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/?{class_room.ROOM_PARAM}={code}"
 
 
+@functools.lru_cache(maxsize=64)  # the lecturer's sidebar draws it on every run: made once per link and size
 def qr_png(text: str, scale: int) -> bytes:
     """A QR code of `text` as PNG (segno; error correction M survives a projector's glare and a phone's angle)."""
     out = io.BytesIO()

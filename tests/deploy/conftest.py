@@ -34,7 +34,7 @@ import hall as hall_module
 import pytest
 import redis
 
-from explorer.bench.browser import free_port
+from explorer.bench.browser import free_port, stop_process
 from explorer.data.mnist import SHARED_MNIST
 
 
@@ -55,7 +55,7 @@ def hall_redis_url(tmp_path_factory):
                              not_yet=(redis.ConnectionError,))
         yield url
     finally:
-        hall_module.stop(server)
+        stop_process(server)
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +88,7 @@ def hall_nginx_url(tmp_path_factory, hall_replicas):
                              "nginx", server)
         yield url
     finally:
-        hall_module.stop(server)
+        stop_process(server)
 
 
 @pytest.fixture

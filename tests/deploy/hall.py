@@ -13,7 +13,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from explorer.bench.browser import ROOT, start_streamlit, stop_streamlit, wait_healthy
+from explorer.bench.browser import ROOT, start_streamlit, stop_process, wait_healthy
 
 NGINX_SITE = ROOT / "deploy" / "nginx.conf"
 REDIS_SERVER, NGINX = shutil.which("redis-server"), shutil.which("nginx")
@@ -84,16 +84,6 @@ def wait_for(ready, what: str, process: subprocess.Popen, not_yet: tuple = (OSEr
     raise TimeoutError(f"{what} not ready after {timeout} s")
 
 
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @dataclass(eq=False)  # a replica is itself (hashable by identity), whatever its fields
 class Replica:
     """One `streamlit run app.py` on a fixed loopback port that a test may kill and start again."""
@@ -127,7 +117,7 @@ class Replica:
 
     def stop(self) -> None:
         if self.alive:
-            stop_streamlit(self.process)
+            stop_process(self.process)
 
 
 @dataclass
