@@ -145,13 +145,21 @@ Knob = Choice | Range
 Knobs = Mapping[str, Knob]
 
 
+KEPT = "_kept_widget_values"  # widget key -> its last value, in a session key that no widget owns
+
+
 def keep(keys: Iterable[str]) -> None:
-    """Keep these widgets' values through runs that do not draw them (a closed lazy tab): Streamlit drops the
-    state of a widget a run leaves out, and writing the value back makes it the session's own (the documented
-    way). Not for buttons, whose state cannot be written."""
+    """Keep these widgets' values through runs that do not draw them (a closed lazy tab, another page): Streamlit
+    drops the state of a widget a run leaves out, so each value is copied into a key no widget owns and written
+    back only when it is gone. Never writing a present widget's value matters: a value written from the script
+    is sent back to the browser, and a rerun cut short by the next keypress could then send a slider back to an
+    older value (seen in Chromium: three quick ArrowRight presses that ended one step short). Not for buttons."""
+    kept = st.session_state.setdefault(KEPT, {})
     for key in keys:
         if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
+            kept[key] = st.session_state[key]
+        elif key in kept:
+            st.session_state[key] = kept[key]
 
 
 def bind(knobs: Knobs) -> None:

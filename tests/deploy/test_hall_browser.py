@@ -42,15 +42,16 @@ def mu_slider_value(page) -> str:
 
 
 def nudge_mu(page, presses: int) -> None:
-    """μ up by `presses` steps of 0.1 from the keyboard: each step is a widget change sent over the websocket,
-    and the rerun it starts puts the new value in the address bar (the thumb's label follows a moment later)."""
-    before = float(mu_slider_value(page))
-    page.locator('[data-testid="stSlider"]').filter(has=page.get_by_text("μ", exact=True)).get_by_role(
-        "slider").focus()
+    """μ up by `presses` steps of 0.1 from the keyboard, one at a time: each step is a widget change sent over the
+    websocket, and the rerun it starts puts the new value in the address bar (the thumb's label follows a moment
+    later). Quick presses are the AppTest's subject (tests/app/test_state.py), the websocket this one's."""
+    slider = page.locator('[data-testid="stSlider"]').filter(has=page.get_by_text("μ", exact=True))
     for _ in range(presses):
+        after = round(float(mu_slider_value(page)) + 0.1, 2)
+        slider.get_by_role("slider").focus()
         page.keyboard.press("ArrowRight")
-    page.wait_for_url(re.compile(rf"rep_mu={re.escape(f'{before + 0.1 * presses:g}')}(&|$)"), timeout=TIMEOUT)
-    expect(mu_thumb_value(page)).to_have_text(f"{before + 0.1 * presses:.2f}", timeout=TIMEOUT)
+        page.wait_for_url(re.compile(rf"rep_mu={re.escape(f'{after:g}')}(&|$)"), timeout=TIMEOUT)
+        expect(mu_thumb_value(page)).to_have_text(f"{after:.2f}", timeout=TIMEOUT)
 
 
 def test_a_page_through_nginx_reruns_over_its_websocket(browser, hall):
