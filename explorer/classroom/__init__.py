@@ -25,9 +25,9 @@ class Classroom(Questions, Sweeps):
     """Rooms, their views and presence, questions and sweeps over one store (see the modules named above)."""
 
     def pulse(self, code: Any) -> dict:
-        """What a student's one timer polls (`explorer.ui.class_room.follow`): the lecturer's view, and (as
-        `question` and `sweep`) whatever changed in the room that every page must redraw: the current question's
-        id and state, the sweep's id. One room check, then one read each."""
+        """What the class's watcher polls for a room's students (`explorer.ui.class_push`): the lecturer's view,
+        and (as `question` and `sweep`) whatever changed in the room that every page must redraw: the current
+        question's id and state, the sweep's id. One room check, then one read each."""
         code, _, _ = self._room(code)
         view = self.store.get(self.key(code, "view")) or rooms.no_view()
         index = self.store.get(self.key(code, "questions"))

@@ -41,7 +41,7 @@ def show_code(code: str, link: str) -> None:
     picture.image(qr_png(link, scale=12), width=360)
 
 
-def sidebar(page_path: str) -> None:
+def sidebar() -> None:
     with st.sidebar:
         st.subheader("Class")
         refused = st.session_state.pop("class_refused", None)
@@ -53,7 +53,7 @@ def sidebar(page_path: str) -> None:
         elif me.lecturer:
             lecturer(me)
         else:
-            student(me, page_path)
+            student(me)
 
 
 def lobby() -> None:
@@ -104,13 +104,12 @@ def counts(me: Member) -> None:
     live()
 
 
-def student(me: Member, page_path: str) -> None:
+def student(me: Member) -> None:
     st.markdown(f"Room **{me.code}**")
     st.toggle("Follow the lecturer", key="class_following", on_change=_follow_again,
               help="Off: explore on your own. On again: back to the lecturer's view.")
     st.button("Leave the room", icon=":material/logout:", key="class_leave", on_click=class_room.leave,
               width="stretch")
-    class_room.follow(page_path)
     class_predict.student_controls(me)
     class_sweep.student_controls(me)
 

@@ -5,9 +5,10 @@ the class's answers (`explorer.figures.class_answers`).
 The lecturer's sidebar (`lecturer_controls`) picks a question (the current page's first), asks it, closes the answers
 and reveals; its count of answers refreshes every `POLL_EVERY_S`. Asking starts measuring the truth in a background
 thread (`truth_future`, one for the process: the VQ-VAE's takes ~15 s, the others under 3 s, each once), so the
-reveal only stores it and draws. The panel above the page (`main_panel`, a fragment polling the room every
-`POLL_EVERY_S`) shows everyone the question; a student answers there (a choice, a slider, or a point's two
-coordinates) and may change the answer while it is open; once revealed, lecturer and students see the figure.
+reveal only stores it and draws. The panel above the page (`main_panel`: the lecturer's polls the room every
+`POLL_EVERY_S`; the class's watcher reruns a student's when the question changes) shows everyone the question; a
+student answers there (a choice, a slider, or a point's two coordinates) and may change the answer while it is
+open; once revealed, lecturer and students see the figure.
 Answers are anonymous: the room keeps one per session and hands out counts. A refusal (`RoomError`) is shown in a
 short line and nothing else happens.
 """
@@ -163,7 +164,7 @@ def main_panel(me: Member) -> None:
     student's answer, the count, and the class's answers beside the truth once revealed."""
 
     # the lecturer's count moves with every answer; a student's panel changes only when the question does, and
-    # then the student's one timer (`class_room.follow`) reruns the app
+    # then the class's watcher (`class_push`) reruns the student's app
     @st.fragment(run_every=POLL_EVERY_S if me.lecturer else None)
     def panel() -> None:
         try:

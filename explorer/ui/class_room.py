@@ -5,12 +5,12 @@ with the join link (`?room=CODE`, read by `join_from_link` at the top of every r
 stays in the address bar (`ROOM_PARAM`, passed through by `state.publish`), so a reload stays in the room.
 
 Follow me: every run of the lecturer's session publishes its page and its URL's knobs (tab and preset included:
-they are knobs) to the room (`publish_view`). A student's sidebar fragment (`follow`) reads the room's view every
-`FOLLOW_EVERY_S`; when its version moved (or the lecturer pressed "bring everyone here"), it keeps the view as
-pending and reruns the app on the lecturer's page; the next run's first act (`apply_pending`), before any widget
-exists, sets each knob of that page from the lecturer's URL text through the page's own knob parsing (the same
-validation a pasted link gets), and the page's default where the lecturer's is. Knobs outside the page's
-declaration, and projector mode, a student's own, are never set.
+they are knobs) to the room (`publish_view`). A student's page has no timer: the process's one watcher thread
+(`class_push`) reruns the student's session when its room moved, and each run of it takes the view first
+(`catch_up`, before any widget): when the view's version moved (or the lecturer pressed "bring everyone here"),
+each knob of the lecturer's page is set from the lecturer's URL text through the page's own knob parsing (the same
+validation a pasted link gets), and the page's default where the lecturer's is; on another page, after a switch
+(`apply_pending`). Knobs outside the page's declaration, and projector mode, a student's own, are never set.
 """
 
 from __future__ import annotations
@@ -22,13 +22,11 @@ from dataclasses import dataclass
 import streamlit as st
 
 from explorer.classroom import Classroom, RoomError, store_from_env
-from explorer.ui import outline, session, state
+from explorer.ui import class_push, outline, session, state
 
 ROOM_PARAM = state.ROOM_PARAM
-FOLLOW_EVERY_S = 0.5  # a student's view changes within a second of the lecturer's
-HEARTBEAT_EVERY_S = 3.0  # presence is counted over the last 15 s (`classroom.checks.PRESENCE_S`)
-KEYS = ("class_code", "class_secret", "class_following", "class_seen", "class_pending", "class_beat",
-        "class_room_seen")
+HEARTBEAT_EVERY_S = class_push.HEARTBEAT_EVERY_S
+KEYS = ("class_code", "class_secret", "class_following", "class_seen", "class_pending", "class_beat")
 LECTURERS: dict[str, tuple[str, str]] = {}  # browser token -> (code, secret): a lecturer's reload keeps the room
 
 
@@ -82,6 +80,8 @@ def leave() -> None:
     """Leave the room (a lecturer's stays open for its students until it expires or is closed)."""
     for key in (*KEYS, ROOM_PARAM):
         st.session_state.pop(key, None)
+    if class_push.pushing():
+        watcher().leave(session.session_id())
     LECTURERS.pop(session.browser_token(), None)
 
 
@@ -135,45 +135,50 @@ def apply_pending() -> None:
         if key in state.GLOBAL_KNOBS:
             continue
         value = knob.read(params[key]) if isinstance(params.get(key), str) else knob.default
-        st.session_state[key] = knob.default if isinstance(value, state.Refused) else value
+        state.set_widget(key, knob.default if isinstance(value, state.Refused) else value)
 
 
-def follow(current_page: str) -> None:
-    """A student's one timer (in the sidebar): presence now and then, the lecturer's view when it moved, and a
-    rerun of the whole app when the room's question or sweep changed, so the panels above the page need no timers
-    of their own (three timers a student were ~470 fragment runs a second for 100 students: BENCHMARKS.md)."""
+@st.cache_resource
+def watcher() -> class_push.Watcher:
+    """The process's one watcher of its students' rooms, which reruns a session when its room moved."""
+    return class_push.Watcher(classroom(), class_push.rerun_session, class_push.session_alive)
+
+
+def catch_up(page_path: str) -> None:
+    """Early in every run, before any widget: the view a page switch carried over, else the room's view when it
+    moved since this session took it (a follower's; anyone's after "bring everyone here"). A student's session is
+    then enrolled with the watcher, which reruns it when the room moves again: a student's page has no timer."""
+    apply_pending()
     me = member()
     if me is None or me.lecturer:
         return
-    try:  # what this run's panels draw: a later poll that reads otherwise reruns the app
-        st.session_state["class_room_seen"] = _room_state(classroom().pulse(me.code))
-    except RoomError:
-        pass
-
-    @st.fragment(run_every=FOLLOW_EVERY_S)
-    def watch() -> None:
-        try:
-            heartbeat(me)
-            pulse = classroom().pulse(me.code)
-        except RoomError as err:
-            st.caption(f":material/error: {err}")
-            return
-        view, seen = pulse["view"], st.session_state.get("class_seen") or (0, 0)
-        gathered = view["gather"] != seen[1]  # "bring everyone here": explorers too
-        moved = (st.session_state.get("class_following") or gathered) and (view["version"], view["gather"]) != seen
-        if moved:
-            st.session_state["class_seen"] = (view["version"], view["gather"])
-            if view["version"]:
-                go_to(view["page"], view["params"], current_page, gathered)
-        if st.session_state.get("class_room_seen") != _room_state(pulse):
-            st.rerun(scope="app")
-
-    watch()
+    try:
+        heartbeat(me)
+        pulse = classroom().pulse(me.code)
+    except RoomError as err:
+        st.session_state["class_refused"] = str(err)
+        pulse = None
+    else:
+        take_view(pulse["view"], page_path)
+    if class_push.pushing():
+        seen = None if pulse is None else class_push.pulse_key(pulse)
+        enrolled = class_push.Enrolled(me.session_id, bool(st.session_state.get("class_following")), seen)
+        watcher().enrol(me.code, session.session_id(), enrolled)
 
 
-def _room_state(pulse: dict) -> tuple:
-    """What the panels above the page show of the room: the current question and its state, the sweep."""
-    return (tuple(pulse["question"] or ()), pulse["sweep"])
+def take_view(view: dict, page_path: str) -> None:
+    """The lecturer's view into this run, when it moved since this session took it: on this page at once, on
+    another after a switch (`apply_pending` in the next run)."""
+    seen = st.session_state.get("class_seen") or (0, 0)
+    gathered = view["gather"] != seen[1]  # "bring everyone here": explorers too
+    if not (st.session_state.get("class_following") or gathered) or (view["version"], view["gather"]) == seen:
+        return
+    st.session_state["class_seen"] = (view["version"], view["gather"])
+    if view["version"]:
+        st.session_state["class_pending"] = (view["page"], view["params"], gathered)
+        if view["page"] != page_path:
+            st.switch_page(page_spec(view["page"]).path)
+        apply_pending()
 
 
 def heartbeat(me: Member) -> None:
@@ -183,12 +188,3 @@ def heartbeat(me: Member) -> None:
     if now - last >= HEARTBEAT_EVERY_S or sent != following:
         classroom().heartbeat(me.code, me.session_id, following)
         st.session_state["class_beat"] = (now, following)
-
-
-def go_to(page_path: str, params: dict, current_page: str, gathered: bool) -> None:
-    """Rerun the app on the lecturer's page; `apply_pending` sets its knobs first thing (and following on again,
-    when `gathered`: the switch's widget exists in this run, so only the next run's start may set it)."""
-    st.session_state["class_pending"] = (page_path, params, gathered)
-    if page_path == current_page:
-        st.rerun(scope="app")
-    st.switch_page(page_spec(page_path).path)

@@ -123,7 +123,7 @@ def helper() -> class_sweep.Helper:
 
 def student_panel(me: Member) -> None:
     """A timer that ticks the helper while the room's sweep has points left (or this session trains one): a line
-    and a progress bar. Without a sweep it has no timer: a new sweep reruns the app (`class_room.follow`)."""
+    and a progress bar. Without a sweep it has no timer: a new sweep reruns the app (`class_push`)."""
     mine, room = helper(), class_room.classroom()
     busy = _busy(mine, _status(me))
 
