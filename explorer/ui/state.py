@@ -145,21 +145,32 @@ Knob = Choice | Range
 Knobs = Mapping[str, Knob]
 
 
-KEPT = "_kept_widget_values"  # widget key -> its last value, in a session key that no widget owns
+KEPT = "_kept_widget_values"  # widget key -> its value as the last run found it or the app set it
+
+
+def set_widget(key: str, value: Any) -> None:
+    """Set a widget's value from the app (a link, a preset, the lecturer's view, a kept value) before the widget
+    is drawn in this run."""
+    st.session_state[key] = value
+    st.session_state.setdefault(KEPT, {})[key] = value
 
 
 def keep(keys: Iterable[str]) -> None:
-    """Keep these widgets' values through runs that do not draw them (a closed lazy tab, another page): Streamlit
-    drops the state of a widget a run leaves out, so each value is copied into a key no widget owns and written
-    back only when it is gone. Never writing a present widget's value matters: a value written from the script
-    is sent back to the browser, and a rerun cut short by the next keypress could then send a slider back to an
-    older value (seen in Chromium: three quick ArrowRight presses that ended one step short). Not for buttons."""
+    """Keep these widgets' values through runs that do not draw them (a closed lazy tab, another page). Streamlit
+    drops the state of a widget a run leaves out; writing the value back on every run keeps it (the documented
+    way) and also resends a value the app set, in case the run after the write ended before drawing the widget.
+    Except in the run that the browser's own move of the widget started: a written value goes back to the
+    browser, and that run cut short by the next keypress would send the slider back to an older value (CI: three
+    quick ArrowRight presses that ended a step short). A value found gone is set from a copy. Not for buttons."""
     kept = st.session_state.setdefault(KEPT, {})
     for key in keys:
-        if key in st.session_state:
-            kept[key] = st.session_state[key]
-        elif key in kept:
+        if key not in st.session_state:
+            if key in kept:
+                set_widget(key, kept[key])
+        elif key in kept and kept[key] == st.session_state[key]:
             st.session_state[key] = kept[key]
+        else:
+            kept[key] = st.session_state[key]  # moved in the browser: the browser shows it already
 
 
 def bind(knobs: Knobs) -> None:
@@ -183,7 +194,7 @@ def seed_from_link(knobs: Knobs) -> list[tuple[str, str, Refused]]:
             if isinstance(value, Refused):
                 refused.append((key, text, value))
             else:
-                st.session_state[key] = value
+                set_widget(key, value)
     return refused
 
 
@@ -224,7 +235,7 @@ def _apply(key: str, named: Mapping[str, Mapping[str, Any]], knobs: Knobs) -> No
     if name is None:  # the lit pill clicked again: the knobs stay, and so does the light
         return
     for knob_key, value in preset_values(knobs, named[name]).items():
-        st.session_state[knob_key] = value
+        set_widget(knob_key, value)
 
 
 def _matches(knobs: Knobs, preset: Mapping[str, Any]) -> bool:
