@@ -9,6 +9,8 @@ share between threads.
 from __future__ import annotations
 
 import functools
+import random
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +20,7 @@ from explorer.classroom.checks import RoomError
 from explorer.classroom.values import StoreBusy, decode, encode, ttl_seconds
 
 UPDATE_TRIES = 50  # lost races before `update` gives up (only a lecturer writes the documents it updates)
+BACKOFF_S = 0.005  # the longest wait after a lost race
 TIMEOUT_S = 2.0  # a Redis that does not answer in this long is an error, not a hung page
 
 # KEYS[1] the hash; ARGV: field, expected encoded value ('' for "absent"), new encoded value, TTL in seconds.
@@ -59,6 +62,7 @@ class RedisStore:
     def __init__(self, client: redis.Redis):
         self.client = client
         self._swap = client.register_script(SWAP_SCRIPT)
+        self._jitter = random.Random()  # the store's own: how long a writer that lost a race waits
 
     @classmethod
     def from_url(cls, url: str) -> RedisStore:
@@ -78,8 +82,9 @@ class RedisStore:
                     pipe.set(key, text, ex=ttl_seconds(ttl_s))
                     pipe.execute()
                     return decode(text)
-                except redis.WatchError:
-                    continue
+                except redis.WatchError:  # another writer came first: wait a random while, so that a crowd
+                    time.sleep(self._jitter.uniform(0, BACKOFF_S))  # of writers on one key (a test's 16 threads)
+                    continue  # spreads out instead of losing to each other again and again
         raise StoreBusy(f"{key} changed {UPDATE_TRIES} times while being updated")
 
     def increment(self, key: str, ttl_s: float) -> int:
