@@ -31,6 +31,8 @@ from explorer.classroom import Classroom, RoomError
 
 WATCH_EVERY_S = 0.2  # a change reaches the students' servers within this, plus the reruns
 HEARTBEAT_EVERY_S = 3.0  # presence is counted over the last 15 s (`classroom.checks.PRESENCE_S`)
+RUNS_AT_ONCE = 2  # pushed reruns in flight at a time, on the two cores of the target machine
+IN_FLIGHT_S = 2.0  # a pushed run that never said it finished frees its place after this
 
 
 def pulse_key(pulse: dict) -> tuple:
@@ -58,15 +60,22 @@ class Enrolled:
 
 class Watcher:
     """Rooms -> enrolled sessions, and the one thread that watches them. `rerun(session_id)` reruns a session and
-    `alive(session_id)` says whether its browser is connected (both False when it is gone); `tick` is one pass,
-    which the tests call without the thread."""
+    `alive(session_id)` says whether its browser is connected (both False when it is gone). `tick` is one pass,
+    which the tests call without the thread.
+
+    The reruns a change asks for wait in a queue, and at most `RUNS_AT_ONCE` are in flight: 100 followers' runs
+    started at once contend for Streamlit's locks (its config and message cache) and every one ends late (p50
+    12.8 s, at 0.23 of a core: BENCHMARKS.md); one after another, they end in turn. A session's run says when it
+    is over (`finished`, the app's last line); one that never says so frees its place after `IN_FLIGHT_S`."""
 
     def __init__(self, classroom: Classroom, rerun: Callable[[str], bool], alive: Callable[[str], bool],
                  clock: Callable[[], float] = time.monotonic):
         self.classroom, self.rerun, self.alive, self.clock = classroom, rerun, alive, clock
         self.rooms: dict[str, dict[str, Enrolled]] = {}
         self.beaten: dict[str, float] = {}  # room -> when its presence was last beaten
-        self._lock = threading.Lock()
+        self.queue: dict[str, str] = {}  # session -> its room, in the order their reruns were asked for
+        self.in_flight: dict[str, float] = {}  # session -> when its rerun was asked for
+        self._lock, self._wake = threading.Lock(), threading.Event()
         self._thread: threading.Thread | None = None
 
     def enrol(self, code: str, session_id: str, enrolled: Enrolled, start: bool = True) -> None:
@@ -84,16 +93,29 @@ class Watcher:
         with self._lock:
             for sessions in self.rooms.values():
                 sessions.pop(session_id, None)
+            self.queue.pop(session_id, None)
+
+    def finished(self, session_id: str) -> None:
+        """A session's run is over: its place goes to the next in the queue."""
+        if self.in_flight.pop(session_id, None) is not None:
+            self._wake.set()
 
     def run(self) -> None:
+        polled = 0.0
         while True:
-            time.sleep(WATCH_EVERY_S)
+            self._wake.wait(WATCH_EVERY_S)
+            self._wake.clear()
             try:
-                self.tick()
+                if self.clock() - polled >= WATCH_EVERY_S:
+                    polled = self.clock()
+                    self.tick()
+                else:
+                    self.dispatch()
             except Exception:  # noqa: BLE001 — a store hiccup (Redis away) must not end the class's one thread
                 time.sleep(1.0)
 
     def tick(self) -> None:
+        """Read every room once: queue the reruns its change asks for, beat presence; then dispatch."""
         with self._lock:
             rooms = {code: dict(sessions) for code, sessions in self.rooms.items() if sessions}
             for code in [code for code, sessions in self.rooms.items() if not sessions]:
@@ -101,32 +123,50 @@ class Watcher:
                 self.beaten.pop(code, None)
         for code, sessions in rooms.items():
             self._forget(code, self._watch(code, sessions))
+        self.dispatch()
 
     def _watch(self, code: str, sessions: dict[str, Enrolled]) -> list[str]:
-        """Rerun whom the room's change concerns; beat presence when due; the sessions found gone."""
+        """Queue whom the room's change concerns; beat presence when due; the sessions found disconnected."""
         try:
             now = pulse_key(self.classroom.pulse(code))
         except RoomError:  # closed or expired: each session's next run says so, once
             now = None
-        gone = []
         for sid, enrolled in sessions.items():
             if concerns(enrolled.seen, now, enrolled.following):
                 enrolled.seen = now  # asked once: its run enrols again with what it drew
-                if not self.rerun(sid):
-                    gone.append(sid)
+                with self._lock:
+                    self.queue.setdefault(sid, code)
+        gone = []
         if now is not None and self.clock() - self.beaten.get(code, -HEARTBEAT_EVERY_S) >= HEARTBEAT_EVERY_S:
             self.beaten[code] = self.clock()
             for sid, enrolled in sessions.items():
-                if sid in gone or not self.alive(sid):
-                    gone.append(sid)
-                else:
+                if self.alive(sid):
                     self.classroom.heartbeat(code, enrolled.member_id, enrolled.following)
+                else:
+                    gone.append(sid)
         return gone
+
+    def dispatch(self) -> None:
+        """Rerun queued sessions while fewer than `RUNS_AT_ONCE` are in flight."""
+        for sid, asked in list(self.in_flight.items()):
+            if self.clock() - asked >= IN_FLIGHT_S:
+                self.in_flight.pop(sid, None)
+        while len(self.in_flight) < RUNS_AT_ONCE:
+            with self._lock:
+                if not self.queue:
+                    return
+                sid = next(iter(self.queue))
+                code = self.queue.pop(sid)
+            self.in_flight[sid] = self.clock()
+            if not self.rerun(sid):
+                self.in_flight.pop(sid, None)
+                self._forget(code, [sid])
 
     def _forget(self, code: str, gone: list[str]) -> None:
         with self._lock:
             for sid in gone:
                 self.rooms.get(code, {}).pop(sid, None)
+                self.queue.pop(sid, None)
 
 
 def rerun_session(session_id: str) -> bool:

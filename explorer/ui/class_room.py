@@ -166,6 +166,12 @@ def catch_up(page_path: str) -> None:
         watcher().enrol(me.code, session.session_id(), enrolled)
 
 
+def finish_run() -> None:
+    """The app's last line: a student's run is over, and the watcher may rerun the next session in its queue."""
+    if class_push.pushing() and st.session_state.get("class_code") and not st.session_state.get("class_secret"):
+        watcher().finished(session.session_id())
+
+
 def take_view(view: dict, page_path: str) -> None:
     """The lecturer's view into this run, when it moved since this session took it: on this page at once, on
     another after a switch (`apply_pending` in the next run)."""

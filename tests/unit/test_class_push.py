@@ -4,7 +4,7 @@ per change; presence beaten for connected sessions only; sessions gone or moved 
 from __future__ import annotations
 
 from explorer.classroom import Classroom, MemoryStore
-from explorer.ui.class_push import HEARTBEAT_EVERY_S, Enrolled, Watcher, concerns, pulse_key
+from explorer.ui.class_push import HEARTBEAT_EVERY_S, IN_FLIGHT_S, RUNS_AT_ONCE, Enrolled, Watcher, concerns, pulse_key
 
 CHOICE = {"prompt": "Which one collapses?", "options": ["β = 0.1", "β = 1", "β = 10"]}
 SWEEP = {"knob": "beta", "values": [0.1, 1.0], "model": {"data": "moons", "steps": 200, "latent": 2}}
@@ -30,9 +30,14 @@ class Hall:
         self.watcher.enrol(self.code, session_id, Enrolled(f"member-{session_id}", following, seen), start=False)
 
     def rerun_after(self, change) -> list[str]:
+        """The sessions rerun after `change`, each run finishing before the next pass."""
         self.reruns.clear()
         change()
         self.watcher.tick()
+        while self.watcher.in_flight or self.watcher.queue:
+            for sid in list(self.watcher.in_flight):
+                self.watcher.finished(sid)
+            self.watcher.tick()
         return sorted(self.reruns)
 
 
@@ -82,6 +87,21 @@ def test_presence_is_beaten_for_connected_sessions_and_the_gone_are_forgotten():
     hall.connected.discard("a")
     assert hall.rerun_after(lambda: hall.classroom.publish(hall.code, hall.secret, "home", {})) == ["a"]
     assert hall.watcher.rooms.get(hall.code, {}) == {}  # its rerun found it gone
+
+
+def test_reruns_wait_their_turn_and_a_run_that_never_ends_frees_its_place():
+    hall = Hall()
+    for sid in "abcde":
+        hall.enrol(sid, following=True)
+    hall.classroom.publish(hall.code, hall.secret, "home", {})
+    hall.watcher.tick()
+    assert RUNS_AT_ONCE == 2 and hall.reruns == ["a", "b"] and list(hall.watcher.queue) == ["c", "d", "e"]
+    hall.watcher.finished("a")
+    hall.watcher.dispatch()
+    assert hall.reruns == ["a", "b", "c"]
+    hall.now += IN_FLIGHT_S  # b and c never said so
+    hall.watcher.dispatch()
+    assert hall.reruns == list("abcde") and not hall.watcher.queue
 
 
 def test_a_closed_room_reruns_its_students_once_and_a_session_is_in_one_room():
