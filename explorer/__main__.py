@@ -32,6 +32,9 @@ def parser() -> argparse.ArgumentParser:
                             "on a fresh server, timed from Start to the lecturer's \"10 done\" (explorer.bench."
                             "ws_class_sweep), written to bench_class_sweep.json unless --json is given")
     bench.add_argument("--with-browsers", action="store_true", help="with --ws: the browser bench too, and a table")
+    bench.add_argument("--replicas", action="store_true",
+                       help="with --class: two servers sharing a throw-away Redis (Debian's redis-server), the "
+                            "lecturer on one and the followers on the other")
     bench.add_argument("--training-share", action="store_true",
                        help="instead: two sessions training at once vs each alone, and the time to each panel's "
                             "teaching point, written to bench_share.json unless --json is given")
@@ -49,7 +52,7 @@ def bench(args: argparse.Namespace) -> None:
     if args.class_followers is not None:
         from explorer.bench import ws_class_load
 
-        ws_class_load.main(tuple(args.class_followers), json_path("bench_class.json"))
+        ws_class_load.main(tuple(args.class_followers), json_path("bench_class.json"), replicas=args.replicas)
     elif args.class_sweep is not None:
         from explorer.bench import ws_class_sweep
 

@@ -2,18 +2,20 @@
 
 On a fresh real server, a lecturer's simulated session opens a room on the Reparameterization page and N students
 join it with the join link (`?room=CODE`), each a `WatchingSession` (explorer.bench.ws_class) whose timer
-fragments the client reruns on their timers, as a browser does (a student's page has three: the follow timer and
-the questions' panel every 0.5 s, the sweep's helper every 1.5 s). After the followers sit idle a while (the
+fragments, if a page has any, the client reruns on their timers, as a browser does (a following student's page
+has none: the server pushes its reruns, explorer/ui/class_push.py). After the followers sit idle a while (the
 server's CPU and memory per idle follower measured then), the lecturer moves μ `len(CHANGES)` times, `SPACING_S`
 apart; for each change and each follower, the time from the lecturer's send until the follower's view shows the
 new μ. Then again on a fresh server with the class sweep running (the lecturer starts it, the students train its
-points). Issue 24's targets: with 100 followers, 95 % within 2 s, 0 errors; < 20 MB of server memory per idle
-follower.
+points). With `--replicas`, the same across two servers that share a throw-away Redis: the lecturer on one, the
+followers on the other. Issue 24's targets: with 100 followers, 95 % within 2 s, 0 errors; < 20 MB of server
+memory per idle follower; the same across replicas.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -23,6 +25,7 @@ from pathlib import Path
 from explorer.bench.browser import streamlit_server
 from explorer.bench.load import cpu_s, percentile, rss_mb, server_pid
 from explorer.bench.process import in_own_thread
+from explorer.bench.redis_server import redis_server
 from explorer.bench.ws_class import change_and_time, join_room, open_room
 
 PAGE, KNOB = "reparameterization", "rep_mu"
@@ -48,9 +51,11 @@ def shown_following(session) -> int | None:
     return counts[0] if counts else None
 
 
-async def _join_idle(url: str, pid: int, n: int, result: dict):
-    """The lecturer's room, N followers in it, then `IDLE_S` of following nothing: memory and CPU meanwhile."""
-    lecturer, code = await open_room(url, PAGE)
+async def _join_idle(urls: tuple[str, str], pid: int, n: int, result: dict):
+    """The lecturer's room (on `urls[0]`), N followers in it (on `urls[1]`, whose server is `pid`), then `IDLE_S`
+    of following nothing: memory and CPU meanwhile."""
+    url = urls[1]
+    lecturer, code = await open_room(urls[0], PAGE)
     await asyncio.sleep(2.0)
     result["rss_lecturer_only_mb"] = before = rss_mb(pid)
     started = time.perf_counter()
@@ -111,10 +116,11 @@ async def _start_sweep(lecturer, result: dict) -> None:
     result["sweep_texts_at_first_change"] = [t for t in lecturer.page.texts() if "point" in t.lower()][:3]
 
 
-async def _run(url: str, pid: int, n: int, sweep: bool) -> dict:
-    result = {"followers": n, "sweep": sweep, "page": PAGE, "knob": KNOB, "changes": len(CHANGES),
-              "spacing_s": SPACING_S, "loadavg_before": os.getloadavg(), "rss_no_session_mb": rss_mb(pid)}
-    lecturer, followers = await _join_idle(url, pid, n, result)
+async def _run(urls: tuple[str, str], pid: int, n: int, sweep: bool) -> dict:
+    result = {"followers": n, "sweep": sweep, "replicas": len(set(urls)), "page": PAGE, "knob": KNOB,
+              "changes": len(CHANGES), "spacing_s": SPACING_S, "loadavg_before": os.getloadavg(),
+              "rss_no_session_mb": rss_mb(pid)}
+    lecturer, followers = await _join_idle(urls, pid, n, result)
     if sweep:
         await _start_sweep(lecturer, result)
     window = _cpu_window(pid)
@@ -127,12 +133,15 @@ async def _run(url: str, pid: int, n: int, sweep: bool) -> dict:
     return result
 
 
-def run_class(n: int, sweep: bool = False) -> dict:
+def run_class(n: int, sweep: bool = False, replicas: bool = False) -> dict:
     """Start the real server, a lecturer and `n` followers (with a running class sweep when `sweep`), time the
-    lecturer's changes, stop it."""
-    with streamlit_server() as url:
-        pid = server_pid(int(url.rsplit(":", 1)[1]))
-        return in_own_thread(asyncio.run, _run(url, pid, n, sweep))
+    lecturer's changes, stop it. With `replicas`: a throw-away Redis and two servers sharing it
+    (`LATENT_LAB_REDIS_URL`), the lecturer on the first, the followers on the second (whose CPU and memory count)."""
+    with contextlib.ExitStack() as stack:
+        env = {"LATENT_LAB_REDIS_URL": stack.enter_context(redis_server())} if replicas else None
+        urls = [stack.enter_context(streamlit_server(env=env)) for _ in range(2 if replicas else 1)]
+        pid = server_pid(int(urls[-1].rsplit(":", 1)[1]))
+        return in_own_thread(asyncio.run, _run((urls[0], urls[-1]), pid, n, sweep))
 
 
 ROWS = (  # (row of the table, how to read it from a result)
@@ -163,14 +172,15 @@ def markdown_table(columns: list[str], rows, results: list[dict]) -> str:
 
 def table(results: list[dict]) -> str:
     """The results side by side, one column per N, as a Markdown table."""
-    return markdown_table([f'N = {r["followers"]}{", sweep" if r["sweep"] else ""}' for r in results], ROWS, results)
+    return markdown_table([f'N = {r["followers"]}{", sweep" if r["sweep"] else ""}'
+                           f'{", 2 replicas" if r.get("replicas", 1) > 1 else ""}' for r in results], ROWS, results)
 
 
-def main(ns: tuple[int, ...] = (10,), json_path: str = "bench_class.json", sweeps: tuple[bool, ...] = (False, True)
-         ) -> dict:
-    """Each N without and with a running class sweep, each on a fresh server; the table printed, the numbers
-    written to `json_path`."""
-    results = [run_class(n, sweep) for n in ns for sweep in sweeps]
+def main(ns: tuple[int, ...] = (10,), json_path: str = "bench_class.json", sweeps: tuple[bool, ...] = (False, True),
+         replicas: bool = False) -> dict:
+    """Each N without and with a running class sweep, each on a fresh server (two, sharing Redis, with
+    `replicas`); the table printed, the numbers written to `json_path`."""
+    results = [run_class(n, sweep, replicas) for n in ns for sweep in sweeps]
     report = {"class": results, "table": table(results)}
     print(report["table"], flush=True)
     Path(json_path).write_text(json.dumps(report, indent=2))

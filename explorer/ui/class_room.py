@@ -26,7 +26,8 @@ from explorer.ui import class_push, outline, session, state
 
 ROOM_PARAM = state.ROOM_PARAM
 HEARTBEAT_EVERY_S = class_push.HEARTBEAT_EVERY_S
-KEYS = ("class_code", "class_secret", "class_following", "class_seen", "class_pending", "class_beat")
+KEYS = ("class_code", "class_secret", "class_following", "class_seen", "class_pending", "class_beat",
+        "class_published")
 LECTURERS: dict[str, tuple[str, str]] = {}  # browser token -> (code, secret): a lecturer's reload keeps the room
 
 
@@ -113,9 +114,13 @@ def publish_view(page_path: str) -> None:
         return
     params = {k: v for k, v in st.query_params.to_dict().items() if k not in (ROOM_PARAM, *state.GLOBAL_KNOBS)}
     try:
-        classroom().publish(me.code, me.secret, page_path, params)
+        version = classroom().publish(me.code, me.secret, page_path, params)
     except RoomError as err:
         st.session_state["class_refused"] = str(err)
+        return
+    if version != st.session_state.get("class_published") and class_push.pushing():
+        watcher().poke()  # followers in this process hear it now; those on other replicas at their next poll
+    st.session_state["class_published"] = version
 
 
 def page_spec(page_path: str) -> outline.PageSpec:

@@ -11,6 +11,8 @@ so app.py runs and routes to the requested page. Every page calls it first, thro
 
 from __future__ import annotations
 
+import copy
+
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
@@ -25,7 +27,14 @@ def ensure_app_navigation() -> None:
 
 
 def navigation_pages() -> dict[str, list[st.Page]]:
-    """`st.navigation`'s argument: every declared page, grouped by its section, in the outline's order."""
+    """`st.navigation`'s argument: every declared page, grouped by its section, in the outline's order. Fresh
+    copies of the process's pages: building an `st.Page` resolves its path on disk (15 % of a follower's rerun),
+    and each run needs its own, since `st.navigation` marks the page it returns as the one this run may call."""
+    return {section: [copy.copy(page) for page in pages] for section, pages in _pages().items()}
+
+
+@st.cache_resource(show_spinner=False)
+def _pages() -> dict[str, list[st.Page]]:
     grouped: dict[str, list[st.Page]] = {}
     for page in outline.PAGES:
         grouped.setdefault(page.section, []).append(

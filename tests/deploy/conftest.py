@@ -32,9 +32,9 @@ from pathlib import Path
 
 import hall as hall_module
 import pytest
-import redis
 
 from explorer.bench.browser import free_port, stop_process
+from explorer.bench.redis_server import REDIS_SERVER, redis_server, wait_for
 from explorer.data.mnist import SHARED_MNIST
 
 
@@ -46,16 +46,9 @@ def _require(binary: str | None, name: str) -> None:
 
 @pytest.fixture(scope="session")
 def hall_redis_url(tmp_path_factory):
-    _require(hall_module.REDIS_SERVER, "redis-server")
-    port = free_port()
-    server = hall_module.start_redis(tmp_path_factory.mktemp("hall-redis"), port)
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        hall_module.wait_for(lambda: redis.Redis.from_url(url).ping(), "redis-server", server,
-                             not_yet=(redis.ConnectionError,))
+    _require(REDIS_SERVER, "redis-server")
+    with redis_server(tmp_path_factory.mktemp("hall-redis")) as url:
         yield url
-    finally:
-        stop_process(server)
 
 
 @pytest.fixture(scope="session")
@@ -84,7 +77,7 @@ def hall_nginx_url(tmp_path_factory, hall_replicas):
     server = hall_module.start_nginx(conf)
     url = f"http://127.0.0.1:{port}"
     try:
-        hall_module.wait_for(lambda: urllib.request.urlopen(url + "/_stcore/health", timeout=2),
+        wait_for(lambda: urllib.request.urlopen(url + "/_stcore/health", timeout=2),
                              "nginx", server)
         yield url
     finally:

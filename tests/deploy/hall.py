@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 from explorer.bench.browser import ROOT, start_streamlit, stop_process, wait_healthy
 
 NGINX_SITE = ROOT / "deploy" / "nginx.conf"
-REDIS_SERVER, NGINX = shutil.which("redis-server"), shutil.which("nginx")
+NGINX = shutil.which("nginx")
 UPSTREAM_LINE = re.compile(r"^(\s*)server app:8501( [^;]*)?;$", re.M)
 LISTEN_LINE = re.compile(r"^(\s*)listen 80;$", re.M)
 
@@ -60,28 +59,6 @@ def check_nginx_conf(conf: Path) -> subprocess.CompletedProcess:
 def start_nginx(conf: Path) -> subprocess.Popen:
     return subprocess.Popen([NGINX, "-p", str(conf.parent), "-e", str(conf.parent / "error.log"), "-c", str(conf),
                              "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def start_redis(folder: Path, port: int) -> subprocess.Popen:
-    """No persistence, its own folder: what deploy/ runs, throw-away."""
-    return subprocess.Popen([REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(folder)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def wait_for(ready, what: str, process: subprocess.Popen, not_yet: tuple = (OSError,), timeout: float = 15.0) -> None:
-    """Poll `ready()` (truthy, or one of the `not_yet` exceptions) until it holds; fail early if `process` died."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited with {process.returncode}")
-        try:
-            if ready():
-                return
-        except not_yet:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(f"{what} not ready after {timeout} s")
 
 
 @dataclass(eq=False)  # a replica is itself (hashable by identity), whatever its fields
