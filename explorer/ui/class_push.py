@@ -5,10 +5,12 @@ A timer fragment that polled the room every 0.5 s cost 100 idle students 200 fra
 of the 2-core machine, BENCHMARKS.md) before anything had changed, and delayed each change by up to its period.
 Here each run of a student's session enrols it (`Watcher.enrol`: room code -> Streamlit session id -> the member's
 id, whether it follows, and the room's pulse as that run drew it). One daemon thread (`Watcher.run`) reads each
-room's pulse every `WATCH_EVERY_S` (one store read a room, however many students it has), beats presence for the
-sessions whose browser is still connected and forgets the others, and reruns a session whose room moved in a way
-that concerns it: a follower for any change, a student exploring on their own only for a question, the sweep or
-"bring everyone here". The rerun is an ordinary run of the app, which takes the view (`class_room.catch_up`).
+room's pulse every `WATCH_EVERY_S`, or at once when a lecturer in this process published (`poke`); one store read a
+room, however many students it has. It beats presence for the sessions whose browser is still connected, forgets
+the others, and queues a rerun of each session whose room moved in a way that concerns it: a follower for any
+change, a student exploring on their own only for a question, the sweep or "bring everyone here". The reruns go
+out `RUNS_AT_ONCE` at a time (see `Watcher`). A rerun is an ordinary run of the app, which takes the view
+(`class_room.catch_up`) and says it is over on its last line (`class_room.finish_run`).
 
 Streamlit has no public call for "rerun that session". `rerun_session` does what its own file watcher does
 (`AppSession.request_rerun`, on the session's event loop) with the client state of the session's last run, the
@@ -33,6 +35,7 @@ WATCH_EVERY_S = 0.2  # a change reaches the students' servers within this, plus 
 HEARTBEAT_EVERY_S = 3.0  # presence is counted over the last 15 s (`classroom.checks.PRESENCE_S`)
 RUNS_AT_ONCE = 2  # pushed reruns in flight at a time, on the two cores of the target machine
 IN_FLIGHT_S = 2.0  # a pushed run that never said it finished frees its place after this
+RETRY_S = 5.0  # a session not enrolled again this long after its rerun was asked is asked again
 
 
 def pulse_key(pulse: dict) -> tuple:
@@ -56,6 +59,8 @@ class Enrolled:
     member_id: str  # the room's name for the session (`class_room.Member.session_id`)
     following: bool
     seen: tuple | None  # the pulse key its last run drew (None: it could not read the room)
+    asked: tuple | None = None  # the pulse key a rerun was queued for, until the session's run enrols it again
+    asked_at: float | None = None  # when (None: never)
 
 
 class Watcher:
@@ -132,8 +137,8 @@ class Watcher:
         except RoomError:  # closed or expired: each session's next run says so, once
             now = None
         for sid, enrolled in sessions.items():
-            if concerns(enrolled.seen, now, enrolled.following):
-                enrolled.seen = now  # asked once: its run enrols again with what it drew
+            if self._due(enrolled, now):
+                enrolled.asked, enrolled.asked_at = now, self.clock()
                 with self._lock:
                     self.queue.setdefault(sid, code)
         gone = []
@@ -145,6 +150,14 @@ class Watcher:
                 else:
                     gone.append(sid)
         return gone
+
+    def _due(self, enrolled: Enrolled, now: tuple | None) -> bool:
+        """The change concerns the session, and no rerun was asked for it lately (its run enrols it again with
+        what it drew; a rerun lost on the way, which the sweep benchmark saw, is asked again after `RETRY_S`)."""
+        if not concerns(enrolled.seen, now, enrolled.following):
+            return False
+        return (enrolled.asked_at is None or enrolled.asked != now
+                or self.clock() - enrolled.asked_at >= RETRY_S)
 
     def dispatch(self) -> None:
         """Rerun queued sessions while fewer than `RUNS_AT_ONCE` are in flight (from the watcher and from the runs

@@ -4,7 +4,16 @@ per change; presence beaten for connected sessions only; sessions gone or moved 
 from __future__ import annotations
 
 from explorer.classroom import Classroom, MemoryStore
-from explorer.ui.class_push import HEARTBEAT_EVERY_S, IN_FLIGHT_S, RUNS_AT_ONCE, Enrolled, Watcher, concerns, pulse_key
+from explorer.ui.class_push import (
+    HEARTBEAT_EVERY_S,
+    IN_FLIGHT_S,
+    RETRY_S,
+    RUNS_AT_ONCE,
+    Enrolled,
+    Watcher,
+    concerns,
+    pulse_key,
+)
 
 CHOICE = {"prompt": "Which one collapses?", "options": ["β = 0.1", "β = 1", "β = 10"]}
 SWEEP = {"knob": "beta", "values": [0.1, 1.0], "model": {"data": "moons", "steps": 200, "latent": 2}}
@@ -102,6 +111,18 @@ def test_reruns_wait_their_turn_and_a_run_that_never_ends_frees_its_place():
     hall.now += IN_FLIGHT_S  # b and c never said so
     hall.watcher.dispatch()
     assert hall.reruns == list("abcde") and not hall.watcher.queue
+
+
+def test_a_rerun_lost_on_the_way_is_asked_again():
+    hall = Hall()
+    hall.enrol("a", following=True)
+    assert hall.rerun_after(lambda: hall.classroom.publish(hall.code, hall.secret, "home", {})) == ["a"]
+    assert hall.rerun_after(lambda: None) == []  # its run has not enrolled it again yet: asked already
+    hall.now += RETRY_S  # and never did
+    assert hall.rerun_after(lambda: None) == ["a"]
+    hall.enrol("a", following=True)  # now it ran
+    hall.now += RETRY_S
+    assert hall.rerun_after(lambda: None) == []
 
 
 def test_a_closed_room_reruns_its_students_once_and_a_session_is_in_one_room():
