@@ -9,6 +9,7 @@ import streamlit as st
 
 from explorer.ui import class_panel, class_room, navigation, session
 
+navigation.app_runs()
 session.page_config()
 class_room.join_from_link()
 

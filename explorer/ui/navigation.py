@@ -12,16 +12,31 @@ so app.py runs and routes to the requested page. Every page calls it first, thro
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from explorer.ui import outline
 
+APP_RAN = "_app_ran"  # set by app.py's first line in every session it runs for
+
+
+def app_runs() -> None:
+    """app.py's first line: this session's runs go through app.py."""
+    st.session_state[APP_RAN] = True
+
 
 def ensure_app_navigation() -> None:
-    """Call first in every page: make a direct link to a page run through app.py."""
-    if PagesManager.uses_pages_directory:
+    """Call first in every page: make a direct link to a page run through app.py. Also for a session whose first
+    run started in the legacy mode while another session's switched it off (several first visitors at once, as
+    the students of a hall on a freshly started replica): its page would run without app.py (no sidebar, no join
+    of the room its link names) and the flag alone no longer says so."""
+    ctx = get_script_run_ctx()
+    skipped_app = (ctx is not None and Path(ctx.main_script_path).name == "app.py"
+                   and not st.session_state.get(APP_RAN))
+    if PagesManager.uses_pages_directory or skipped_app:
         PagesManager.uses_pages_directory = False
         st.rerun()
 

@@ -1,10 +1,11 @@
 """The class over Streamlit's websocket (`explorer.bench.ws_class`) against the real server.
 
 A lecturer opens a room on the Reparameterization page; three simulated students join with the join link's
-`?room=CODE`. One μ change of the lecturer's reaches all three without a request of theirs (their sidebar
-fragment's timer, then a full run the server starts): each view shows the new μ within a few seconds. A student
-who switched "Follow the lecturer" off keeps their own μ on the next change; the others follow. No browser: this
-checks the client that `python -m explorer bench --class N` drives by the hundred.
+`?room=CODE`. One μ change of the lecturer's reaches all three without a request of theirs (the server's watcher
+reruns their sessions, explorer/ui/class_push.py): each view shows the new μ within a few seconds. A student who
+switched "Follow the lecturer" off keeps their own μ on the next change; the others follow. No browser: this checks
+the client that `python -m explorer bench --class N` drives by the hundred. And the first visitors of a freshly
+started server, arriving together (a hall on a restarted replica), each get the whole app.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from explorer.bench.process import in_own_thread
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 PAGE, MU = "reparameterization", "rep_mu"
-ARRIVES_WITHIN_S = 8.0  # the fragment ticks every 0.5 s; a slack for a busy test machine
+ARRIVES_WITHIN_S = 8.0  # the watcher reads the room every 0.2 s; a slack for a busy test machine
 
 
 @pytest.fixture(scope="module")
@@ -56,3 +57,22 @@ async def lecturer_and_three(url: str) -> None:
 
 def test_a_knob_change_reaches_the_followers_and_not_an_explorer(server_url):
     in_own_thread(asyncio.run, lecturer_and_three(server_url))
+
+
+async def first_visitors(url: str) -> None:
+    from explorer.bench.ws_session import open_sessions
+
+    sessions = await open_sessions(url, 4, PAGE, at_once=4, query="rep_mu=1.5")
+    for session in sessions:  # app.py ran for each: its sidebar's Class section, and the link's μ
+        assert "Class" in session.page.texts(), session.page.texts()[:12]
+        assert session.page.find(key=MU, kind="slider").proto.value == [1.5]
+    assert_clean(sessions)
+    await asyncio.gather(*(session.close() for session in sessions))
+
+
+def test_first_visitors_of_a_fresh_server_arriving_together_each_get_the_whole_app():
+    """Streamlit starts a process in its legacy multipage mode (there is a pages/ folder) until one session's
+    app.py calls `st.navigation`; sessions whose first run began before that ran their page without app.py, and
+    `navigation.ensure_app_navigation` must rerun them too (3 of 4 students on a fresh replica never joined)."""
+    with streamlit_server() as url:
+        in_own_thread(asyncio.run, first_visitors(url))
