@@ -25,7 +25,6 @@ from explorer.classroom import Classroom, RoomError, store_from_env
 from explorer.ui import class_push, outline, session, state
 
 ROOM_PARAM = state.ROOM_PARAM
-HEARTBEAT_EVERY_S = class_push.HEARTBEAT_EVERY_S
 KEYS = ("class_code", "class_secret", "class_following", "class_seen", "class_pending", "class_beat",
         "class_published")
 LECTURERS: dict[str, tuple[str, str]] = {}  # browser token -> (code, secret): a lecturer's reload keeps the room
@@ -173,7 +172,8 @@ def catch_up(page_path: str) -> None:
 
 def finish_run() -> None:
     """The app's last line: a student's run is over, and the watcher may rerun the next session in its queue."""
-    if class_push.pushing() and st.session_state.get("class_code") and not st.session_state.get("class_secret"):
+    me = member()
+    if class_push.pushing() and me is not None and not me.lecturer:
         watcher().finished(session.session_id())
 
 
@@ -193,9 +193,10 @@ def take_view(view: dict, page_path: str) -> None:
 
 
 def heartbeat(me: Member) -> None:
-    """Presence every `HEARTBEAT_EVERY_S`, and at once when the student switched following on or off."""
+    """Presence every `class_push.HEARTBEAT_EVERY_S`, and at once when the student switched following on or off."""
     now, following = time.monotonic(), bool(st.session_state.get("class_following"))
-    last, sent = st.session_state.get("class_beat") or (-HEARTBEAT_EVERY_S, None)
-    if now - last >= HEARTBEAT_EVERY_S or sent != following:
+    every = class_push.HEARTBEAT_EVERY_S
+    last, sent = st.session_state.get("class_beat") or (-every, None)
+    if now - last >= every or sent != following:
         classroom().heartbeat(me.code, me.session_id, following)
         st.session_state["class_beat"] = (now, following)
